@@ -1,0 +1,5 @@
+#ifndef CLAUDE_LEDGER_CLZ4_SHIM_H
+#define CLAUDE_LEDGER_CLZ4_SHIM_H
+#include <lz4.h>
+#include <lz4frame.h>
+#endif

@@ -1,0 +1,41 @@
+/// The Admin API collections the ledger records, one pagination style each.
+public enum ReportStream: String, CaseIterable, Sendable, Codable, CustomStringConvertible {
+    /// `GET /v1/organizations/cost_report`: daily buckets, cost rows with a cents `amount`.
+    case cost = "cost_report"
+    /// `GET /v1/organizations/usage_report/messages`: daily buckets, token counts.
+    case usage = "usage_messages"
+    /// `GET /v1/organizations/usage_report/claude_code`: one UTC day per chain, records.
+    case claudeCode = "claude_code"
+    /// `GET /v1/organizations/api_keys`: names for API key ids.
+    case apiKeys = "api_keys"
+    /// `GET /v1/organizations/workspaces`: names for workspace ids.
+    case workspaces = "workspaces"
+
+    public var description: String { rawValue }
+
+    /// The request path on the Admin API.
+    public var path: String {
+        switch self {
+        case .cost: return "/v1/organizations/cost_report"
+        case .usage: return "/v1/organizations/usage_report/messages"
+        case .claudeCode: return "/v1/organizations/usage_report/claude_code"
+        case .apiKeys: return "/v1/organizations/api_keys"
+        case .workspaces: return "/v1/organizations/workspaces"
+        }
+    }
+
+    /// The streams whose pages carry dated report data (the others are name lists).
+    public static let reports: [ReportStream] = [.cost, .usage, .claudeCode]
+
+    /// Accepts the stream's raw name and the short names users type (`cost`, `usage`, `claude-code`).
+    public init?(userName: String) {
+        switch userName.lowercased() {
+        case "cost", "costs", "cost_report", "cost-report": self = .cost
+        case "usage", "messages", "usage_messages", "usage_report", "usage-messages": self = .usage
+        case "claude_code", "claude-code", "claudecode", "code": self = .claudeCode
+        case "api_keys", "api-keys", "keys": self = .apiKeys
+        case "workspaces": self = .workspaces
+        default: return nil
+        }
+    }
+}
