@@ -1,0 +1,80 @@
+import CLZ4
+import Foundation
+
+/// LZ4 frame format (https://github.com/lz4/lz4/blob/dev/doc/lz4_Frame_format.md) through the
+/// system liblz4: every stored body is one frame with the content size and a content checksum
+/// (xxHash32) in it, so `lz4 -d` can restore it and corruption is caught before SHA-256 runs.
+enum LZ4Frame {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func compress(_ input: Data) throws -> Data {
+        var prefs = LZ4F_preferences_t()
+        prefs.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled
+        prefs.frameInfo.contentSize = UInt64(input.count)
+        prefs.frameInfo.blockSizeID = LZ4F_max4MB
+        prefs.compressionLevel = 0
+        let bound = LZ4F_compressFrameBound(input.count, &prefs)
+        var output = Data(count: bound)
+        let written = output.withUnsafeMutableBytes { out in
+            input.withUnsafeBytes { inp in
+                LZ4F_compressFrame(out.baseAddress, bound, inp.baseAddress, input.count, &prefs)
+            }
+        }
+        if LZ4F_isError(written) != 0 {
+            throw Failure(description: "lz4 compression failed: " + String(cString: LZ4F_getErrorName(written)))
+        }
+        output.count = written
+        return output
+    }
+
+    /// Decompresses one frame whose content is expected to be exactly `expectedLength` bytes.
+    static func decompress(_ frame: Data, expectedLength: Int) throws -> Data {
+        var context: OpaquePointer?
+        let created = LZ4F_createDecompressionContext(&context, UInt32(LZ4F_VERSION))
+        guard LZ4F_isError(created) == 0, let dctx = context else {
+            throw Failure(description: "lz4 context creation failed")
+        }
+        defer { LZ4F_freeDecompressionContext(dctx) }
+        // One spare byte lets a frame that holds more content than expected be detected.
+        var output = Data(count: expectedLength + 1)
+        var produced = 0
+        var consumed = 0
+        var finished = false
+        try output.withUnsafeMutableBytes { out in
+            try frame.withUnsafeBytes { inp in
+                guard let inBase = inp.baseAddress else {
+                    throw Failure(description: "empty lz4 frame")
+                }
+                while consumed < frame.count {
+                    var dstSize = out.count - produced
+                    var srcSize = frame.count - consumed
+                    let hint = LZ4F_decompress(dctx, out.baseAddress! + produced, &dstSize,
+                                               inBase + consumed, &srcSize, nil)
+                    if LZ4F_isError(hint) != 0 {
+                        throw Failure(description: "lz4 frame invalid: " + String(cString: LZ4F_getErrorName(hint)))
+                    }
+                    produced += dstSize
+                    consumed += srcSize
+                    if hint == 0 {
+                        finished = true
+                        break
+                    }
+                    if dstSize == 0 && srcSize == 0 { break }
+                    if produced > expectedLength {
+                        throw Failure(description: "lz4 frame holds more than the recorded \(expectedLength) bytes")
+                    }
+                }
+            }
+        }
+        guard finished, consumed == frame.count else {
+            throw Failure(description: "lz4 frame truncated or followed by extra bytes")
+        }
+        guard produced == expectedLength else {
+            throw Failure(description: "lz4 frame holds \(produced) bytes, recorded length is \(expectedLength)")
+        }
+        output.count = produced
+        return output
+    }
+}

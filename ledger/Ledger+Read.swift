@@ -1,0 +1,180 @@
+import CoreValues
+import Crypto
+import Foundation
+import GRDB
+
+extension Ledger {
+    static let eventColumns = """
+        seq, event_id, stream, fetch_id, page_index, is_last, window_start, window_end, method, path, query,
+        status, request_id, fetched_at, content_hash, raw_length, chain_hash
+        """
+
+    static func event(from row: Row) -> Event {
+        let start: String? = row["window_start"]
+        let end: String? = row["window_end"]
+        return Event(
+            seq: row["seq"], eventID: row["event_id"], streamName: row["stream"], fetchID: row["fetch_id"],
+            pageIndex: row["page_index"], isLast: (row["is_last"] as Int) == 1,
+            windowStart: start.flatMap { Day($0) }, windowEnd: end.flatMap { Day($0) },
+            request: Request(method: row["method"], path: row["path"], query: row["query"]),
+            status: row["status"], requestID: row["request_id"], fetchedAt: row["fetched_at"],
+            contentHash: row["content_hash"], rawLength: row["raw_length"], chainHash: row["chain_hash"])
+    }
+
+    /// The event with this id, or nil.
+    public func event(id: String) throws -> Event? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Ledger.eventColumns) FROM events WHERE event_id = ?", arguments: [id])
+                .map(Ledger.event(from:))
+        }
+    }
+
+    /// The event at this sequence number, or nil.
+    public func event(seq: Int64) throws -> Event? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Ledger.eventColumns) FROM events WHERE seq = ?", arguments: [seq])
+                .map(Ledger.event(from:))
+        }
+    }
+
+    /// The pages of one fetch, in page order.
+    public func events(fetchID: String) throws -> [Event] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT \(Ledger.eventColumns) FROM events WHERE fetch_id = ? ORDER BY page_index",
+                             arguments: [fetchID]).map(Ledger.event(from:))
+        }
+    }
+
+    /// Calls `body` for every event in sequence order (optionally one stream, optionally after a
+    /// sequence number) through a database cursor: memory stays flat however long the ledger is.
+    public func forEachEvent(stream: ReportStream? = nil, afterSeq: Int64 = 0,
+                             _ body: (Event) throws -> Void) throws {
+        try read { db in
+            let cursor: RowCursor
+            if let stream {
+                cursor = try Row.fetchCursor(db, sql: "SELECT \(Ledger.eventColumns) FROM events WHERE stream = ? AND seq > ? ORDER BY seq",
+                                             arguments: [stream.rawValue, afterSeq])
+            } else {
+                cursor = try Row.fetchCursor(db, sql: "SELECT \(Ledger.eventColumns) FROM events WHERE seq > ? ORDER BY seq",
+                                             arguments: [afterSeq])
+            }
+            while let row = try cursor.next() {
+                try body(Ledger.event(from: row))
+            }
+        }
+    }
+
+    /// The page body exactly as received, after checking its LZ4 checksum, length and SHA-256.
+    public func body(of event: Event) throws -> Data {
+        let row = try read { db in
+            try Row.fetchOne(db, sql: "SELECT raw_length, body FROM blobs WHERE content_hash = ?",
+                             arguments: [event.contentHash])
+        }
+        guard let row else {
+            throw LedgerError(.corruptBody, "event \(event.eventID) (seq \(event.seq)): its body \(event.contentHashHex) is missing from the ledger", eventID: event.eventID)
+        }
+        return try Ledger.decode(compressed: row["body"], rawLength: row["raw_length"], contentHash: event.contentHash,
+                                 eventID: event.eventID, seq: event.seq)
+    }
+
+    static func decode(compressed: Data, rawLength: Int, contentHash: Data, eventID: String, seq: Int64) throws -> Data {
+        let raw: Data
+        do {
+            raw = try LZ4Frame.decompress(compressed, expectedLength: rawLength)
+        } catch {
+            throw LedgerError(.corruptBody, "event \(eventID) (seq \(seq)): stored body is damaged: \(error)", eventID: eventID)
+        }
+        guard Data(SHA256.hash(data: raw)) == contentHash else {
+            throw LedgerError(.corruptBody, "event \(eventID) (seq \(seq)): body does not match its SHA-256", eventID: eventID)
+        }
+        return raw
+    }
+
+    /// One pagination chain as the chained event headers describe it.
+    public struct FetchSummary: Sendable, Hashable {
+        public var fetchID: String
+        public var streamName: String
+        public var windowStart: Day?
+        public var windowEnd: Day?
+        public var pageCount: Int
+        public var firstSeq: Int64
+        public var lastSeq: Int64
+        /// Pages 0…n-1 are all present and page n-1 said `has_more: false`.
+        public var isComplete: Bool
+    }
+
+    /// Every fetch of a stream that has at least one page, oldest last page first. Completeness
+    /// is derived from the chained event headers alone, so it cannot be faked by editing
+    /// bookkeeping tables without `verify` noticing.
+    public func fetchSummaries(stream: ReportStream) throws -> [FetchSummary] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT fetch_id, MIN(window_start) AS ws, MAX(window_end) AS we, COUNT(*) AS pages,
+                       MIN(page_index) AS min_page, MAX(page_index) AS max_page,
+                       MAX(CASE WHEN is_last = 1 THEN page_index END) AS last_page, SUM(is_last) AS lasts,
+                       MIN(seq) AS first_seq, MAX(seq) AS last_seq
+                FROM events WHERE stream = ? GROUP BY fetch_id ORDER BY last_seq
+                """, arguments: [stream.rawValue]).map { row in
+                let pages: Int = row["pages"]
+                let maxPage: Int = row["max_page"]
+                let lastPage: Int? = row["last_page"]
+                let complete = (row["min_page"] as Int) == 0 && maxPage == pages - 1 && lastPage == maxPage
+                    && (row["lasts"] as Int) == 1
+                let ws: String? = row["ws"]
+                let we: String? = row["we"]
+                return FetchSummary(fetchID: row["fetch_id"], streamName: stream.rawValue,
+                                    windowStart: ws.flatMap { Day($0) }, windowEnd: we.flatMap { Day($0) },
+                                    pageCount: pages, firstSeq: row["first_seq"], lastSeq: row["last_seq"],
+                                    isComplete: complete)
+            }
+        }
+    }
+
+    /// A fetch the sync recorded as failed (it may have some pages, or none).
+    public struct FailedFetch: Sendable, Hashable {
+        public var fetchID: String
+        public var streamName: String
+        public var windowStart: Day?
+        public var windowEnd: Day?
+        public var endedAt: String
+        public var pages: Int
+        public var error: String?
+    }
+
+    public func failedFetches(stream: ReportStream? = nil) throws -> [FailedFetch] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT f.fetch_id, f.stream, f.window_start, f.window_end, e.ended_at, e.pages, e.error
+                FROM fetch_ends e JOIN fetches f USING (fetch_id)
+                WHERE e.status = 'failed' AND (? IS NULL OR f.stream = ?)
+                ORDER BY e.ended_at
+                """, arguments: [stream?.rawValue, stream?.rawValue]).map { row in
+                let ws: String? = row["window_start"]
+                let we: String? = row["window_end"]
+                return FailedFetch(fetchID: row["fetch_id"], streamName: row["stream"],
+                                   windowStart: ws.flatMap { Day($0) }, windowEnd: we.flatMap { Day($0) },
+                                   endedAt: row["ended_at"], pages: row["pages"], error: row["error"])
+            }
+        }
+    }
+
+    public struct Stats: Sendable, Equatable {
+        public var events: Int
+        public var blobs: Int
+        public var rawBytes: Int64
+        public var storedBytes: Int64
+        public var lastSeq: Int64
+    }
+
+    public func stats() throws -> Stats {
+        try read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT (SELECT COUNT(*) FROM events) AS events, (SELECT COALESCE(MAX(seq), 0) FROM events) AS last_seq,
+                       COUNT(*) AS blobs, COALESCE(SUM(raw_length), 0) AS raw, COALESCE(SUM(length(body)), 0) AS stored
+                FROM blobs
+                """)!
+            return Stats(events: row["events"], blobs: row["blobs"], rawBytes: row["raw"],
+                         storedBytes: row["stored"], lastSeq: row["last_seq"])
+        }
+    }
+}

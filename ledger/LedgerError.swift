@@ -1,0 +1,46 @@
+/// The one public error of the ledger module: what went wrong, where, and how the CLI should
+/// classify it. Messages never contain a page body or a credential.
+public struct LedgerError: Error, CustomStringConvertible, Sendable {
+    public enum Classification: Sendable, Equatable {
+        /// The user asked for something that is not there or not valid (exit 2).
+        case badInput
+        /// Stored data does not match its hashes (exit 1).
+        case corruption
+        /// Another process holds the ledger (exit 2: try again later).
+        case busy
+        /// The disk or SQLite failed.
+        case io
+    }
+
+    enum Code: Sendable {
+        case noLedger
+        case unknownEvent
+        case unsupportedFormat
+        case busy
+        case corruptBody
+        case appendOrder
+        case sqlite
+        case filesystem
+    }
+
+    let code: Code
+    public let message: String
+    public let eventID: String?
+
+    init(_ code: Code, _ message: String, eventID: String? = nil) {
+        self.code = code
+        self.message = message
+        self.eventID = eventID
+    }
+
+    public var classification: Classification {
+        switch code {
+        case .noLedger, .unknownEvent, .appendOrder: return .badInput
+        case .unsupportedFormat, .corruptBody: return .corruption
+        case .busy: return .busy
+        case .sqlite, .filesystem: return .io
+        }
+    }
+
+    public var description: String { message }
+}
