@@ -168,6 +168,17 @@ let package = Package(
             path: "Tests/ProjectionsTests"
         ),
         .testTarget(
+            name: "SyncTests",
+            dependencies: ["Sync", "Ledger", "AdminAPI", "AdminSimulator", "CoreValues", "TestSupport"],
+            path: "Tests/SyncTests"
+        ),
+        .testTarget(
+            name: "ReportingTests",
+            dependencies: ["Reporting", "Projections", "Ledger", "CoreValues", "TestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Tests/ReportingTests"
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: ["Ledger", "AdminSimulator", "CoreValues", "TestSupport",
                            .product(name: "GRDB", package: "GRDB.swift")],

@@ -1,8 +1,10 @@
 import ArgumentParser
+import CoreValues
+import Reporting
 
 extension ClaudeLedger {
     static let commands: [any ParsableCommand.Type] = [
-        Verify.self, Events.self, Show.self,
+        Verify.self, Events.self, Show.self, ReportCommand.self, AuditCommand.self, Reconcile.self,
     ]
 
     static var commandNames: Set<String> {
@@ -15,6 +17,16 @@ extension ClaudeLedger {
 extension CLIFailure {
     /// Errors of modules other than the ledger; grows as modules land.
     static func mapModuleError(_ error: any Error) -> CLIFailure? {
-        nil
+        switch error {
+        case let error as ReportingError:
+            switch error.classification {
+            case .badInput: return CLIFailure(.badInput, error.message)
+            case .corruption: return CLIFailure(.checkFailed, error.message)
+            }
+        case let error as ExactDecimal.Error:
+            return CLIFailure(.checkFailed, "a stored amount is not an exact decimal: \(error)")
+        default:
+            return nil
+        }
     }
 }

@@ -36,6 +36,26 @@ import TestSupport
         }
     }
 
+    /// An independent reading of FORMAT.md (Python's standard library) agrees with the chain.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/python3")))
+    func independentPythonVerifierAgreesWithTheChain() async throws {
+        try await withTemporaryDirectory { dir in
+            let (ledger, events) = try Fixtures.ledger(in: dir, count: 4)
+            let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("tools/verify-ledger.py").path
+            let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "/usr/local/bin/python3"
+            let db = dir.appendingPathComponent("ledger.sqlite").path
+            let good = try BuiltProducts.system(python, [script, db])
+            #expect(good.status == 0, "\(good.stdoutText) \(good.stderrText)")
+            let head = try ledger.verify().headChainHash.hexString
+            #expect(good.stdoutText.contains(head))
+            try LedgerTamperTests.tamper(dir, "UPDATE events SET query = 'limit=7' WHERE seq = 2")
+            let bad = try BuiltProducts.system(python, [script, db])
+            #expect(bad.status == 1)
+            #expect(bad.stdoutText.contains(events[1].eventID))
+        }
+    }
+
     @Test func showOfAnUnknownEventIsOneErrorLineAndExit2() async throws {
         try await withTemporaryDirectory { dir in
             _ = try Fixtures.ledger(in: dir, count: 1)

@@ -1,0 +1,243 @@
+import CoreValues
+import Foundation
+import GRDB
+import Ledger
+import Projections
+
+/// `audit`: SPEC's five invariants (the origin report's checkpoints, made permanent), plus the
+/// Admin API's known gaps as warnings so that silence is never mistaken for completeness.
+public enum Audit {
+    public enum Status: String, Sendable { case ok, warn, fail }
+
+    public struct Finding: Sendable {
+        public var check: String
+        public var status: Status
+        public var detail: String
+    }
+
+    public struct Result: Sendable {
+        public var findings: [Finding]
+        public var passed: Bool { !findings.contains { $0.status == .fail } }
+
+        public func table() -> TextTable {
+            TextTable(columns: ["check", "status", "detail"],
+                      rows: findings.map { [.text($0.check), .text($0.status.rawValue.uppercased()), .text($0.detail)] })
+        }
+    }
+
+    public static func run(ledger: Ledger, tables: ProjectionTables, prices: ListPrices = .standard) throws -> Result {
+        var findings: [Finding] = []
+        findings += try duplicates(tables)
+        findings += try completeness(ledger)
+        findings += try noMoneyInClaudeCode(tables)
+        findings += try units(tables, prices: prices)
+        let report = try ledger.verify()
+        findings.append(Finding(check: "5 ledger verifies", status: report.isValid ? .ok : .fail,
+                                detail: report.isValid ? "\(report.events) events, chain head seq \(report.headSeq)"
+                                    : report.problems.prefix(5).map(\.description).joined(separator: "; ")))
+        findings += try knownGaps(tables)
+        return Result(findings: findings)
+    }
+
+    static let naturalKeys: [(String, [String])] = [
+        ("claude_costs", ["date", "workspace_id", "description", "cost_type", "model", "token_type", "service_tier",
+                          "context_window", "inference_geo", "currency"]),
+        ("claude_usage_keys", ["date", "api_key_id", "workspace_id", "model", "service_tier", "context_window", "inference_geo"]),
+        ("claude_code_productivity", ["date", "actor_type", "actor", "customer_type", "terminal_type", "is_remote"]),
+    ]
+
+    static func duplicates(_ tables: ProjectionTables) throws -> [Finding] {
+        try tables.read { db in
+            try naturalKeys.map { table, key in
+                let columns = key.joined(separator: ", ")
+                let dupes = try Row.fetchAll(db, sql: """
+                    SELECT date, COUNT(*) AS n FROM \(table) GROUP BY \(columns) HAVING COUNT(*) > 1 ORDER BY date LIMIT 5
+                    """)
+                let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0
+                if dupes.isEmpty {
+                    return Finding(check: "1 no duplicate keys: \(table)", status: .ok, detail: "\(total) rows, keys unique")
+                }
+                return Finding(check: "1 no duplicate keys: \(table)", status: .fail,
+                               detail: "duplicate natural keys on " + dupes.map { "\($0["date"] as String) (x\($0["n"] as Int))" }.joined(separator: ", "))
+            }
+        }
+    }
+
+    static func completeness(_ ledger: Ledger) throws -> [Finding] {
+        var findings: [Finding] = []
+        for stream in ReportStream.reports {
+            let summaries = try ledger.fetchSummaries(stream: stream)
+            let failed = try ledger.failedFetches(stream: stream)
+            let windows = summaries.compactMap { s in s.windowStart.flatMap { a in s.windowEnd.map { (a, $0) } } }
+                + failed.compactMap { f in f.windowStart.flatMap { a in f.windowEnd.map { (a, $0) } } }
+            guard let first = windows.map(\.0).min(), let end = windows.map(\.1).max() else {
+                findings.append(Finding(check: "2 completeness: \(stream)", status: .warn, detail: "never synced"))
+                continue
+            }
+            var covered = Set<Day>()
+            for s in summaries where s.isComplete {
+                if let a = s.windowStart, let b = s.windowEnd { covered.formUnion(Day.range(from: a, to: b)) }
+            }
+            let gaps = Day.range(from: first, to: end).filter { !covered.contains($0) }
+            if gaps.isEmpty {
+                findings.append(Finding(check: "2 completeness: \(stream)", status: .ok,
+                                        detail: "\(end - first) days \(first)..\(end.adding(days: -1)) all covered by complete fetches"))
+            } else {
+                findings.append(Finding(check: "2 completeness: \(stream)", status: .fail,
+                                        detail: "\(gaps.count) day(s) without a complete fetch: \(ranges(gaps)); run sync again"))
+            }
+        }
+        return findings
+    }
+
+    /// `2025-01-01..2025-01-03, 2025-02-10`.
+    public static func ranges(_ days: [Day]) -> String {
+        var parts: [String] = []
+        var start: Day?
+        var previous: Day?
+        for day in days.sorted() {
+            if let p = previous, day == p.adding(days: 1) {
+                previous = day
+                continue
+            }
+            if let s = start, let p = previous { parts.append(s == p ? "\(s)" : "\(s)..\(p)") }
+            start = day
+            previous = day
+        }
+        if let s = start, let p = previous { parts.append(s == p ? "\(s)" : "\(s)..\(p)") }
+        return parts.prefix(12).joined(separator: ", ") + (parts.count > 12 ? ", …" : "")
+    }
+
+    static let moneyWords = ["cost", "amount", "usd", "price", "spend", "dollar", "cents"]
+
+    static func noMoneyInClaudeCode(_ tables: ProjectionTables) throws -> [Finding] {
+        try tables.read { db in
+            let columns = try db.columns(in: "claude_code_productivity").map(\.name)
+            let money = columns.filter { name in moneyWords.contains { name.lowercased().contains($0) } }
+            return [Finding(check: "3 no money in claude_code_productivity", status: money.isEmpty ? .ok : .fail,
+                            detail: money.isEmpty ? "\(columns.count) columns, none is money (Claude Code spend is already in claude_costs)"
+                                : "money-like columns: \(money.joined(separator: ", ")): they double count claude_costs")]
+        }
+    }
+
+    static func units(_ tables: ProjectionTables, prices: ListPrices) throws -> [Finding] {
+        var findings: [Finding] = []
+        // Every amount is a cents string and amount_usd is exactly amount_cents / 100.
+        let (rows, badRows) = try tables.read { db -> (Int, [String]) in
+            var count = 0
+            var bad: [String] = []
+            let cursor = try Row.fetchCursor(db, sql: "SELECT date, amount_cents, amount_usd FROM claude_costs")
+            while let row = try cursor.next() {
+                count += 1
+                let cents = try? ExactDecimal(parsing: row["amount_cents"] as String)
+                let usd = try? ExactDecimal(parsing: row["amount_usd"] as String)
+                if cents == nil || usd == nil || (try? cents!.dividedByPowerOfTen(2)) != usd {
+                    if bad.count < 5 { bad.append(row["date"]) }
+                }
+            }
+            return (count, bad)
+        }
+        findings.append(Finding(check: "4 units: amounts are cents", status: badRows.isEmpty ? .ok : .fail,
+                                detail: badRows.isEmpty ? "\(rows) cost rows: amount_usd = amount_cents / 100 exactly"
+                                    : "amount_usd is not amount_cents / 100 on \(badRows.joined(separator: ", "))"))
+        // Billed cost per day against the day's tokens at list price.
+        let billed = try tables.costPerDay()
+        var priced: [Day: ExactDecimal] = [:]
+        var unpriced = Set<String>()
+        let tokenColumns: [(String, String)] = [
+            ("uncached_input_tokens", "uncached_input_tokens"), ("output_tokens", "output_tokens"),
+            ("cache_read_input_tokens", "cache_read_input_tokens"),
+            ("cache_creation_5m_input_tokens", "cache_creation.ephemeral_5m_input_tokens"),
+            ("cache_creation_1h_input_tokens", "cache_creation.ephemeral_1h_input_tokens"),
+        ]
+        try tables.read { db in
+            let cursor = try Row.fetchCursor(db, sql: """
+                SELECT date, model, service_tier, \(tokenColumns.map(\.0).joined(separator: ", ")), web_search_requests
+                FROM claude_usage_keys WHERE service_tier IS NULL OR service_tier NOT LIKE 'priority%'
+                """)
+            while let row = try cursor.next() {
+                guard let day = Day(row["date"] as String) else { continue }
+                var total = priced[day] ?? .zero
+                let model: String? = row["model"]
+                let batch = (row["service_tier"] as String?) == "batch"
+                for (column, type) in tokenColumns {
+                    let tokens: Int64 = row[column] ?? 0
+                    guard tokens > 0 else { continue }
+                    guard let model, let price = prices.usdPerToken(model: model, tokenType: type, on: day) else {
+                        unpriced.insert(model ?? "(model not grouped)")
+                        continue
+                    }
+                    var cost = try price.multiplied(by: ExactDecimal(units: Int128(tokens), scale: 0))
+                    if batch { cost = try cost.multiplied(by: ExactDecimal(parsing: "0.5")) }
+                    total = try total.adding(cost)
+                }
+                let searches: Int64 = row["web_search_requests"] ?? 0
+                total = try total.adding(prices.webSearchUSD.multiplied(by: ExactDecimal(units: Int128(searches), scale: 0)))
+                priced[day] = total
+            }
+        }
+        var hundredX: [Day] = []
+        var implausible: [String] = []
+        let days = billed.keys.sorted()
+        for (index, day) in days.enumerated() {
+            let cost = billed[day]!
+            if let p = priced[day], !p.isZero {
+                // ratio ≈ cost / priced, compared without division: cost ≥ 50 × priced and ≤ 200 × priced.
+                if !(cost < (try p.multiplied(by: ExactDecimal(50)))) && !((try p.multiplied(by: ExactDecimal(200))) < cost) {
+                    hundredX.append(day)
+                    continue
+                } else if (try p.multiplied(by: ExactDecimal(3))) < cost || cost < (try p.multiplied(by: ExactDecimal(parsing: "0.33"))) {
+                    implausible.append("\(day) billed $\(cost.formatted(places: 2)) vs $\(p.formatted(places: 2)) at list price")
+                }
+            }
+            // Neighbours: a day 20x above the median of the three days either side.
+            let neighbours = (max(0, index - 3)..<min(days.count, index + 4)).filter { $0 != index }.map { billed[days[$0]]! }.sorted()
+            if neighbours.count >= 2 {
+                let median = neighbours[neighbours.count / 2]
+                if !median.isZero && (try median.multiplied(by: ExactDecimal(20))) < cost {
+                    implausible.append("\(day) is over 20x its neighbours' median ($\(cost.formatted(places: 2)) vs $\(median.formatted(places: 2)))")
+                }
+            }
+        }
+        if !hundredX.isEmpty {
+            findings.append(Finding(check: "4 units: cost vs tokens", status: .fail,
+                                    detail: "\(hundredX.count) day(s) billed about 100x their tokens at list price, the cents-read-as-dollars signature: \(ranges(hundredX))"))
+        } else if !implausible.isEmpty {
+            findings.append(Finding(check: "4 units: cost vs tokens", status: .warn, detail: implausible.prefix(5).joined(separator: "; ")))
+        } else {
+            findings.append(Finding(check: "4 units: cost vs tokens", status: .ok,
+                                    detail: "\(days.count) days: billed cost within 3x of tokens at list price, no outlier day"))
+        }
+        if !unpriced.isEmpty {
+            findings.append(Finding(check: "4 units: price table", status: .warn,
+                                    detail: "no list price for \(unpriced.sorted().joined(separator: ", ")): their tokens were left out of the check (pass --prices FILE)"))
+        }
+        return findings
+    }
+
+    static func knownGaps(_ tables: ProjectionTables) throws -> [Finding] {
+        try tables.read { db in
+            var findings: [Finding] = []
+            let priority = try Int64.fetchOne(db, sql: """
+                SELECT COALESCE(SUM(uncached_input_tokens + output_tokens + cache_read_input_tokens), 0) FROM claude_usage_keys
+                WHERE service_tier LIKE 'priority%'
+                """) ?? 0
+            if priority > 0 {
+                findings.append(Finding(check: "known gap: Priority Tier", status: .warn,
+                                        detail: "\(priority) Priority Tier tokens have no cost rows: the cost report leaves Priority Tier out (billed separately)"))
+            }
+            let console = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM claude_usage_keys WHERE api_key_id IS NULL") ?? 0
+            if console > 0 {
+                findings.append(Finding(check: "known gap: Console usage", status: .warn,
+                                        detail: "\(console) usage rows have no API key: Console and Workbench usage is reported with api_key_id null"))
+            }
+            let subscription = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM claude_code_productivity WHERE customer_type = 'subscription'") ?? 0
+            findings.append(Finding(check: "known gap: Claude Code subscriptions", status: .warn,
+                                    detail: subscription > 0 ? "\(subscription) subscription rows present; subscription users may still be missing (anthropics/claude-code#27780)"
+                                        : "no subscription (claude.ai login) users reported: the Claude Code report often leaves them out (anthropics/claude-code#27780)"))
+            findings.append(Finding(check: "known gap: cost per API key", status: .warn,
+                                    detail: "the cost report has no per-key breakdown; per-key spend from tokens x price is an estimate"))
+            return findings
+        }
+    }
+}
