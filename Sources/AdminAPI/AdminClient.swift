@@ -255,7 +255,7 @@ public final class AdminClient: Sendable {
                 throw error
             case .retry(let delay):
                 await budget.recordUnavailable(attemptStartedAt: attemptStart)
-                guard await budget.permitsRetry(after: delay) else {
+                guard await budget.permitRetry(after: delay) else {
                     logger.info("Retry budget exhausted", metadata: pageMetadata(request, attempt: attempt))
                     throw budgetError(request, lastFailure: failure, attempts: attempt)
                 }

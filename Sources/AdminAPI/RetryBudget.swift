@@ -10,6 +10,9 @@ public struct Unavailability: Sendable, Hashable {
     public let limit: Duration
     /// The start of the first failed attempt since the last sign of life, or nil when healthy.
     public private(set) var since: ContinuousClock.Instant?
+    /// Set once a retry has been refused: from then on every request gives up at once, until a
+    /// sign of life. Without it, each remaining window would still make one doomed attempt.
+    public private(set) var spent = false
 
     public init(limit: Duration) {
         self.limit = limit
@@ -17,6 +20,7 @@ public struct Unavailability: Sendable, Hashable {
 
     public mutating func recordAvailable() {
         since = nil
+        spent = false
     }
 
     public mutating func recordUnavailable(attemptStartedAt start: ContinuousClock.Instant) {
@@ -29,15 +33,19 @@ public struct Unavailability: Sendable, Hashable {
         since.map { limit - $0.duration(to: now) }
     }
 
-    /// Whether the limit has been reached.
+    /// Whether the limit has been reached or a retry has been refused.
     public func isExhausted(at now: ContinuousClock.Instant) -> Bool {
-        (remaining(at: now) ?? limit) <= .zero
+        spent || (remaining(at: now) ?? limit) <= .zero
     }
 
-    /// Whether a retry after `delay` would still start inside the limit.
-    public func permitsRetry(after delay: Duration, at now: ContinuousClock.Instant) -> Bool {
+    /// Whether a retry after `delay` would still start inside the limit. A refusal marks the
+    /// budget spent.
+    public mutating func permitRetry(after delay: Duration, at now: ContinuousClock.Instant) -> Bool {
+        guard !spent else { return false }
         guard let remaining = remaining(at: now) else { return true }
-        return delay < remaining
+        if delay < remaining { return true }
+        spent = true
+        return false
     }
 }
 
@@ -73,7 +81,8 @@ public actor RetryBudget {
         state.isExhausted(at: clock.now)
     }
 
-    public func permitsRetry(after delay: Duration) -> Bool {
-        state.permitsRetry(after: delay, at: clock.now)
+    /// Whether a retry after `delay` may be made; a refusal marks the budget spent.
+    public func permitRetry(after delay: Duration) -> Bool {
+        state.permitRetry(after: delay, at: clock.now)
     }
 }

@@ -9,13 +9,13 @@ private let secret = "sk-ant-admin01-TESTKEY-DoNotLeak_0123456789"
 
 /// Fast retries so failure paths finish in milliseconds.
 private func fastConfiguration(
-    _ baseURL: String, maxAttempts: Int = 4, requestTimeout: Duration = .seconds(5),
-    maxRequestDuration: Duration = .seconds(10)
+    _ baseURL: String, maxAttempts: Int = 4, connectTimeout: Duration = .seconds(2),
+    requestTimeout: Duration = .seconds(5), maxRequestDuration: Duration = .seconds(10)
 ) -> AdminClient.Configuration {
     AdminClient.Configuration(
         baseURL: baseURL,
         userAgent: "claude-ledger/9.9.9-test",
-        connectTimeout: .seconds(2),
+        connectTimeout: connectTimeout,
         requestTimeout: requestTimeout,
         retry: RetryPolicy(
             maxAttempts: maxAttempts, maxRequestDuration: maxRequestDuration,
@@ -348,12 +348,17 @@ struct AdminClientTests {
         // Learn a free port by running a stub and stopping it.
         var closedBase = ""
         try await withStubServer({ _, _ in .page("{}") }) { base, _ in closedBase = base }
-        try await withClient(closedBase) { client in
+        // The HTTP client keeps trying to connect until its connect timeout, so keep that short.
+        let configuration = fastConfiguration(closedBase, connectTimeout: .milliseconds(200))
+        try await withClient(closedBase, configuration: configuration) { client in
+            let started = ContinuousClock.now
             let error = await expectFails { _ = try await client.fetchChain(.workspaces) { _ in } }
             #expect(error?.classification == .transport)
             #expect(error?.code == .attemptsExhausted)
             #expect(error?.attempts == 4)
             #expect(error?.status == nil)
+            #expect(error?.detail != nil)
+            #expect(started.duration(to: .now) < .seconds(3))
         }
     }
 

@@ -158,10 +158,11 @@ struct UnavailabilityTests {
     let t0 = ContinuousClock.now
 
     @Test func healthyUntilAFailure() {
-        let budget = Unavailability(limit: .seconds(100))
+        var budget = Unavailability(limit: .seconds(100))
         #expect(budget.remaining(at: t0) == nil)
         #expect(!budget.isExhausted(at: t0 + .seconds(1000)))
-        #expect(budget.permitsRetry(after: .seconds(1000), at: t0))
+        let permitted = budget.permitRetry(after: .seconds(1000), at: t0)
+        #expect(permitted)
     }
 
     @Test func countsFromTheFirstFailedAttemptsStart() {
@@ -170,10 +171,17 @@ struct UnavailabilityTests {
         budget.recordUnavailable(attemptStartedAt: t0 + .seconds(50))
         #expect(budget.since == t0)
         #expect(budget.remaining(at: t0 + .seconds(30)) == .seconds(70))
-        #expect(budget.permitsRetry(after: .seconds(5), at: t0 + .seconds(90)))
-        #expect(!budget.permitsRetry(after: .seconds(5), at: t0 + .seconds(96)))
         #expect(!budget.isExhausted(at: t0 + .seconds(99)))
         #expect(budget.isExhausted(at: t0 + .seconds(100)))
+        let early = budget.permitRetry(after: .seconds(5), at: t0 + .seconds(90))
+        #expect(early)
+        #expect(!budget.spent)
+        let late = budget.permitRetry(after: .seconds(5), at: t0 + .seconds(96))
+        #expect(!late)
+        #expect(budget.spent)
+        #expect(budget.isExhausted(at: t0 + .seconds(96)))
+        let tiny = budget.permitRetry(after: .zero, at: t0 + .seconds(96))
+        #expect(!tiny, "a spent budget stays spent")
     }
 
     @Test func anEarlierStartMovesTheClockBack() {
@@ -186,7 +194,10 @@ struct UnavailabilityTests {
     @Test func aSignOfLifeResetsIt() {
         var budget = Unavailability(limit: .seconds(10))
         budget.recordUnavailable(attemptStartedAt: t0)
+        _ = budget.permitRetry(after: .seconds(20), at: t0)
+        #expect(budget.spent)
         budget.recordAvailable()
+        #expect(!budget.spent)
         #expect(budget.remaining(at: t0 + .seconds(60)) == nil)
         #expect(!budget.isExhausted(at: t0 + .seconds(60)))
     }
@@ -195,10 +206,10 @@ struct UnavailabilityTests {
         let budget = RetryBudget(limit: .milliseconds(50))
         #expect(await budget.remaining() == nil)
         await budget.recordUnavailable(attemptStartedAt: ContinuousClock.now)
-        #expect(await budget.permitsRetry(after: .milliseconds(1)))
+        #expect(await budget.permitRetry(after: .milliseconds(1)))
         try? await Task.sleep(for: .milliseconds(60))
         #expect(await budget.isExhausted)
-        #expect(!(await budget.permitsRetry(after: .zero)))
+        #expect(!(await budget.permitRetry(after: .zero)))
         await budget.recordAvailable()
         #expect(!(await budget.isExhausted))
     }
