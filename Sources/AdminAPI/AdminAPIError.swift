@@ -184,22 +184,29 @@ public struct AdminAPIError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// One line, e.g. `admin API cost_report page 0: HTTP 529 overloaded_error: Overloaded; gave up
+    /// after 8 attempts; request id req_… [unavailable]`.
     public var description: String {
+        var head = "admin API"
+        if let stream { head += " \(stream)" }
+        if let pageIndex { head += " page \(pageIndex)" }
         var parts: [String] = []
-        var place = "admin API"
-        if let stream { place += " \(stream)" }
-        if let pageIndex { place += " page \(pageIndex)" }
-        parts.append(place)
-        var what = "\(classification.rawValue) (\(code))"
-        if let status { what += ", HTTP \(status)" }
-        if let apiError {
-            if let errorType = apiError.errorType { what += ", \(errorType)" }
-            if let message = apiError.message { what += ": \(message)" }
-        }
-        parts.append(what)
+        var what: [String] = []
+        if let status { what.append("HTTP \(status)") }
+        if let errorType = apiError?.errorType { what.append(errorType + (apiError?.message == nil ? "" : ":")) }
+        if let message = apiError?.message { what.append(message) }
+        if !what.isEmpty { parts.append(what.joined(separator: " ")) }
         if let detail { parts.append(detail) }
-        if attempts > 0 { parts.append("\(attempts) attempt\(attempts == 1 ? "" : "s")") }
+        let plural = attempts == 1 ? "" : "s"
+        switch code {
+        case .attemptsExhausted: parts.append("gave up after \(attempts) attempt\(plural)")
+        case .requestTimeExhausted: parts.append("gave up after \(attempts) attempt\(plural) (time limit per request)")
+        case .budgetExhausted: parts.append("gave up after \(attempts) attempt\(plural) (retry budget spent)")
+        default:
+            if attempts > 0 { parts.append("\(attempts) attempt\(plural)") }
+            if parts.isEmpty { parts.append("\(code)") }
+        }
         if let requestID { parts.append("request id \(requestID)") }
-        return parts.joined(separator: "; ")
+        return head + ": " + parts.joined(separator: "; ") + " [\(classification.rawValue)]"
     }
 }

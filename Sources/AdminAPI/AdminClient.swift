@@ -177,10 +177,19 @@ public final class AdminClient: Sendable {
         }
         while true {
             try Task.checkCancellation()
+            // Each attempt gets the request timeout, cut to what is left of the request's time
+            // and of the shared budget, so neither bound is overrun by a slow attempt.
             var allowed = min(configuration.requestTimeout, policy.maxRequestDuration - start.duration(to: clock.now))
-            if let remaining = await budget.remaining() { allowed = min(allowed, remaining) }
+            var limitedByBudget = false
+            if let remaining = await budget.remaining(), remaining < allowed {
+                allowed = remaining
+                limitedByBudget = true
+            }
             guard allowed > .milliseconds(1) else {
-                if await budget.isExhausted { throw budgetError(request, lastFailure: lastFailure, attempts: attempt) }
+                if limitedByBudget {
+                    await budget.markSpent()
+                    throw budgetError(request, lastFailure: lastFailure, attempts: attempt)
+                }
                 throw giveUpError(.requestTimeExhausted, request, failure: lastFailure, attempts: attempt)
             }
 

@@ -28,6 +28,11 @@ public struct Unavailability: Sendable, Hashable {
         since = start
     }
 
+    /// Marks the budget spent: every request gives up at once until a sign of life.
+    public mutating func markSpent() {
+        spent = true
+    }
+
     /// Time left before the limit, or nil while the API is healthy. Zero or negative once spent.
     public func remaining(at now: ContinuousClock.Instant) -> Duration? {
         since.map { limit - $0.duration(to: now) }
@@ -71,6 +76,10 @@ public actor RetryBudget {
 
     public func recordUnavailable(attemptStartedAt start: ContinuousClock.Instant) {
         state.recordUnavailable(attemptStartedAt: start)
+    }
+
+    public func markSpent() {
+        state.markSpent()
     }
 
     public func remaining() -> Duration? {

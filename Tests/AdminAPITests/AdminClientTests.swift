@@ -418,3 +418,43 @@ struct AdminClientTests {
         #expect(error?.code == .invalidBaseURL)
     }
 }
+
+/// A stand-in for the sync orchestrator: an actor that appends each page to its state from the
+/// callback, which must compile under strict concurrency and see pages in order.
+private actor RecordingSync {
+    var appended: [String] = []
+
+    func run(_ source: some PageSource, _ chain: ChainRequest) async throws -> ChainSummary {
+        try await source.fetchChain(chain, isolation: #isolation) { page in
+            appended.append("\(page.stream)#\(page.index):\(page.query)")
+        }
+    }
+
+    func runClient(_ client: AdminClient, _ chain: ChainRequest) async throws -> ChainSummary {
+        try await client.fetchChain(chain) { page in appended.append("\(page.index)") }
+    }
+}
+
+@Suite("PageSource from an actor")
+struct PageSourceTests {
+    @Test func actorCallerAppendsPagesInOrder() async throws {
+        try await withStubServer({ request, _ in
+            request.values("page").isEmpty
+                ? .page(#"{"data":[],"has_more":true,"next_page":"p2"}"#)
+                : .page(#"{"data":[],"has_more":false,"next_page":null}"#)
+        }) { base, _ in
+            try await withClient(base) { client in
+                let sync = RecordingSync()
+                let chain = ChainRequest.claudeCode(day: Day("2025-02-03")!)
+                let summary = try await sync.run(client, chain)
+                #expect(summary.pages == 2)
+                #expect(await sync.appended == [
+                    "claude_code#0:limit=1000&starting_at=2025-02-03",
+                    "claude_code#1:limit=1000&page=p2&starting_at=2025-02-03",
+                ])
+                _ = try await sync.runClient(client, chain)
+                #expect(await sync.appended.suffix(2) == ["0", "1"])
+            }
+        }
+    }
+}
