@@ -331,7 +331,8 @@ struct AdminClientTests {
                 #expect(first?.classification == .unavailable)
                 #expect(first?.abortsSync == true)
                 #expect(first?.isRetriesExhausted == true)
-                #expect(first?.status == 503)
+                // The last attempt may have been cut short by the budget itself (a timeout).
+                #expect(first?.status == 503 || first?.status == nil)
                 let sent = await recorder.count
                 #expect(sent > 1)
 
