@@ -5,6 +5,13 @@ import CoreValues
 /// The factories carry exactly the parameters `docs/SPEC.md` ("What sync asks for") fixes. Every
 /// page of the chain repeats all of them and adds only the cursor (`page=` or `after_id=`), as the
 /// official pagination example does (reference §6).
+///
+/// API documentation relied on:
+/// - cost report: https://platform.claude.com/docs/en/api/admin/cost_report
+/// - messages usage report: https://platform.claude.com/docs/en/api/admin/usage_report/retrieve_messages
+/// - Claude Code usage report: https://platform.claude.com/docs/en/api/admin/usage_report/retrieve_claude_code
+/// - API keys and workspaces lists: https://platform.claude.com/docs/en/api/organization/api_keys/list.md,
+///   https://platform.claude.com/docs/en/api/admin/workspaces/list
 public struct ChainRequest: Hashable, Sendable, CustomStringConvertible {
     /// How a chain continues from one page to the next.
     public enum CursorStyle: String, Hashable, Sendable {

@@ -94,6 +94,10 @@ public struct RetryHints: Sendable, Hashable {
 /// exponentially, `min(initialBackoff · 2ⁿ, maxBackoff)` shortened by up to a quarter at random.
 /// Added here: a 2xx whose body is not a page (truncated or not JSON) is retried, since the
 /// ledger must only ever hold complete pages; and attempts and time per request are bounded.
+/// Across requests, `RetryBudget` bounds how long a sync keeps trying against an API that stays down.
+///
+/// Error statuses: https://docs.claude.com/en/api/errors (529 is `overloaded_error`); 429 and
+/// `retry-after`: https://platform.claude.com/docs/en/api/rate-limits.
 public struct RetryPolicy: Sendable, Hashable {
     /// Attempts per request, the first included.
     public var maxAttempts: Int

@@ -459,3 +459,37 @@ struct PageSourceTests {
         }
     }
 }
+
+@Suite("Client configuration and cancellation")
+struct AdminClientMiscTests {
+    @Test func defaults() {
+        let configuration = AdminClient.Configuration()
+        #expect(configuration.baseURL == "https://api.anthropic.com")
+        #expect(configuration.userAgent == "claude-ledger/\(AdminClient.toolVersion)")
+        #expect(configuration.retry == .default)
+        #expect(configuration.retry.maxAttempts == 8)
+        #expect(AdminClient.anthropicVersion == "2023-06-01")
+        #expect(RetryBudget.defaultLimit <= .seconds(120))
+        let http = AdminClient.httpClientConfiguration(configuration)
+        #expect(http.timeout.connect == .seconds(10))
+        #expect(http.timeout.read == .seconds(60))
+    }
+
+    @Test func cancellationDuringABackoffWaitEndsPromptly() async throws {
+        try await withStubServer({ _, _ in
+            .error(503, type: "api_error", message: "down", headers: [("retry-after-ms", "5000")])
+        }) { base, recorder in
+            try await withClient(base) { client in
+                let started = ContinuousClock.now
+                let task = Task {
+                    try await client.fetchChain(.cost(days: Day("2025-01-01")!..<Day("2025-01-02")!)) { _ in }
+                }
+                while await recorder.count == 0 { try await Task.sleep(for: .milliseconds(5)) }
+                task.cancel()
+                await #expect(throws: CancellationError.self) { _ = try await task.value }
+                #expect(started.duration(to: .now) < .seconds(3))
+                #expect(await recorder.count == 1)
+            }
+        }
+    }
+}
