@@ -117,8 +117,10 @@ public struct AdminAPIError: Error, Sendable, CustomStringConvertible {
     public let stream: ReportStream?
     /// The 0-based page of the chain that failed, when known.
     public let pageIndex: Int?
-    /// The request path (no query, no host).
+    /// The request path (no host).
     public let path: String?
+    /// The failing request's canonical query string (parameters and cursor; never credentials).
+    public let query: String?
     /// The last HTTP status seen, if any response arrived.
     public let status: Int?
     /// The `request-id` response header, or the body's `request_id`.
@@ -132,7 +134,7 @@ public struct AdminAPIError: Error, Sendable, CustomStringConvertible {
 
     init(
         code: Code, classification: Classification, stream: ReportStream? = nil, pageIndex: Int? = nil,
-        path: String? = nil, status: Int? = nil, requestID: String? = nil, apiError: ErrorBody? = nil,
+        path: String? = nil, query: String? = nil, status: Int? = nil, requestID: String? = nil, apiError: ErrorBody? = nil,
         attempts: Int = 0, detail: String? = nil
     ) {
         self.code = code
@@ -140,6 +142,7 @@ public struct AdminAPIError: Error, Sendable, CustomStringConvertible {
         self.stream = stream
         self.pageIndex = pageIndex
         self.path = path
+        self.query = query
         self.status = status
         self.requestID = requestID ?? apiError?.requestID
         self.apiError = apiError

@@ -154,7 +154,7 @@ public final class AdminClient: Sendable {
                 logger.info("Chain incomplete", metadata: metadata)
                 throw AdminAPIError(
                     code: code, classification: .malformedResponse, stream: chain.stream, pageIndex: request.index,
-                    path: chain.path, status: page.status, requestID: page.requestID, attempts: page.attempts,
+                    path: chain.path, query: request.query, status: page.status, requestID: page.requestID, attempts: page.attempts,
                     detail: "pagination broken: \(failure)"
                 )
             }
@@ -199,30 +199,26 @@ public final class AdminClient: Sendable {
             let result = try await perform(request, timeout: allowed)
 
             let outcome: AttemptOutcome
-            var envelope: PageEnvelope?
             let failure: Failure
             switch result {
             case .response(let status, let headers, let body):
                 let is2xx = (200..<300).contains(status)
-                if is2xx { envelope = PageEnvelope.parse(body) }
+                let envelope = is2xx ? PageEnvelope.parse(body) : nil
                 outcome = .response(status: status, hints: RetryHints(headers: headers), validPage: envelope != nil)
                 let requestID = headers.first(name: "request-id")
-                if is2xx, let envelope {
-                    let decision = policy.decide(outcome, attempt: attempt, elapsed: start.duration(to: clock.now),
-                                                 jitter: configuration.jitter.sample(), now: Date())
-                    if decision == .accept {
-                        await budget.recordAvailable()
-                        var metadata = pageMetadata(request, attempt: attempt)
-                        metadata["http.status"] = "\(status)"
-                        metadata["page.bytes"] = "\(body.count)"
-                        metadata["page.has_more"] = "\(envelope.hasMore)"
-                        logger.debug("Received page", metadata: metadata)
-                        return Page(
-                            chain: chain, request: request, status: status, requestID: requestID, body: body,
-                            hasMore: envelope.hasMore, nextCursor: envelope.cursor(for: chain.cursorStyle),
-                            attempts: attempt, receivedAt: Date()
-                        )
-                    }
+                if let envelope {
+                    // A 2xx page is always accepted (`RetryPolicy.decide` returns `.accept`).
+                    await budget.recordAvailable()
+                    var metadata = pageMetadata(request, attempt: attempt)
+                    metadata["http.status"] = "\(status)"
+                    metadata["page.bytes"] = "\(body.count)"
+                    metadata["page.has_more"] = "\(envelope.hasMore)"
+                    logger.debug("Received page", metadata: metadata)
+                    return Page(
+                        chain: chain, request: request, status: status, requestID: requestID, body: body,
+                        hasMore: envelope.hasMore, nextCursor: envelope.cursor(for: chain.cursorStyle),
+                        attempts: attempt, receivedAt: Date()
+                    )
                 }
                 failure = Failure(
                     outcome: outcome, status: status, requestID: requestID,
@@ -248,7 +244,7 @@ public final class AdminClient: Sendable {
                                          jitter: configuration.jitter.sample(), now: Date())
             switch decision {
             case .accept:
-                preconditionFailure("accept without a page")
+                preconditionFailure("RetryPolicy accepted a response that is not a page")
             case .giveUp(let reason):
                 if failure.signalsUnavailable {
                     await budget.recordUnavailable(attemptStartedAt: attemptStart)
@@ -330,7 +326,8 @@ public final class AdminClient: Sendable {
         }
         return AdminAPIError(
             code: code, classification: failure?.classification ?? .unavailable, stream: request.stream,
-            pageIndex: request.index, path: request.path, status: failure?.status, requestID: failure?.requestID,
+            pageIndex: request.index, path: request.path, query: request.query, status: failure?.status,
+            requestID: failure?.requestID,
             apiError: failure?.apiError, attempts: attempts, detail: failure?.detail
         )
     }
@@ -340,7 +337,7 @@ public final class AdminClient: Sendable {
         if let last = lastFailure?.detail { detail += " (last: \(last))" }
         return AdminAPIError(
             code: .budgetExhausted, classification: .unavailable, stream: request.stream, pageIndex: request.index,
-            path: request.path, status: lastFailure?.status, requestID: lastFailure?.requestID,
+            path: request.path, query: request.query, status: lastFailure?.status, requestID: lastFailure?.requestID,
             apiError: lastFailure?.apiError, attempts: attempts, detail: detail
         )
     }

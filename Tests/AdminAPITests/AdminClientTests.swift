@@ -243,6 +243,8 @@ struct AdminClientTests {
                 #expect(error?.status == 400)
                 #expect(error?.stream == .cost)
                 #expect(error?.pageIndex == 0)
+                #expect(error?.path == "/v1/organizations/cost_report")
+                #expect(error?.query == ChainRequest.cost(days: window).firstPage.query)
                 #expect(error?.attempts == 1)
                 #expect(error?.abortsSync == false)
                 #expect(error?.requestID == "req_err_400")
