@@ -63,9 +63,11 @@ public final class AdminClient: Sendable {
     private let logger: Logger
     private let origin: String
 
-    /// A client on an `HTTPClient` the caller owns and shuts down. Give it one made with
-    /// `httpClientConfiguration(_:)` so redirects are refused and the timeouts apply.
-    public init(
+    /// A client on an `HTTPClient` the caller owns and shuts down, made with
+    /// `httpClientConfiguration(_:)`. Not public on purpose: AsyncHTTPClient keeps custom headers
+    /// such as `x-api-key` across a cross-origin redirect, so a client that follows redirects
+    /// (`HTTPClient.shared` does) could send the key to another host. `withClient` builds a safe one.
+    init(
         key: AdminKey, configuration: Configuration = Configuration(), httpClient: HTTPClient,
         budget: RetryBudget = RetryBudget(), logger: Logger
     ) throws(AdminAPIError) {
@@ -87,7 +89,8 @@ public final class AdminClient: Sendable {
         )
     }
 
-    /// Runs `body` with a client on its own `HTTPClient`, shut down afterwards.
+    /// Runs `body` with a client on its own `HTTPClient` (no redirects, the configured timeouts),
+    /// shut down afterwards. Share one `budget` across every fetch of a sync.
     public static func withClient<Result>(
         key: AdminKey, configuration: Configuration = Configuration(), budget: RetryBudget = RetryBudget(),
         logger: Logger, isolation: isolated (any Actor)? = #isolation,

@@ -495,3 +495,22 @@ struct AdminClientMiscTests {
         }
     }
 }
+
+@Suite("Redirects")
+struct RedirectTests {
+    @Test func redirectsAreNeverFollowedSoTheKeyStaysHome() async throws {
+        try await withStubServer({ _, _ in .page(#"{"data":[],"has_more":false}"#) }) { elsewhere, elsewhereRecorder in
+            try await withStubServer({ request, _ in
+                .body(status: 302, "", headers: [("location", elsewhere + request.path)])
+            }) { base, recorder in
+                try await withClient(base) { client in
+                    let error = await expectFails { _ = try await client.fetchChain(.workspaces) { _ in } }
+                    #expect(error?.status == 302)
+                    #expect(error?.classification == .invalidRequest)
+                    #expect(await recorder.count == 1)
+                    #expect(await elsewhereRecorder.count == 0)
+                }
+            }
+        }
+    }
+}
