@@ -154,7 +154,11 @@ let package = Package(
         ),
         .testTarget(
             name: "AdminAPITests",
-            dependencies: ["AdminAPI", "AdminSimulator", "CoreValues", "TestSupport"],
+            dependencies: [
+                "AdminAPI", "AdminSimulator", "CoreValues", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/AdminAPITests"
         ),
         .testTarget(

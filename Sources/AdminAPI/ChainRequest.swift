@@ -1,0 +1,173 @@
+import CoreValues
+
+/// Everything needed to fetch one pagination chain: one stream, one window, fixed parameters.
+///
+/// The factories carry exactly the parameters `docs/SPEC.md` ("What sync asks for") fixes. Every
+/// page of the chain repeats all of them and adds only the cursor (`page=` or `after_id=`), as the
+/// official pagination example does (reference §6).
+///
+/// API documentation relied on:
+/// - cost report: https://platform.claude.com/docs/en/api/admin/cost_report
+/// - messages usage report: https://platform.claude.com/docs/en/api/admin/usage_report/retrieve_messages
+/// - Claude Code usage report: https://platform.claude.com/docs/en/api/admin/usage_report/retrieve_claude_code
+/// - API keys and workspaces lists: https://platform.claude.com/docs/en/api/organization/api_keys/list.md,
+///   https://platform.claude.com/docs/en/api/admin/workspaces/list
+public struct ChainRequest: Hashable, Sendable, CustomStringConvertible {
+    /// How a chain continues from one page to the next.
+    public enum CursorStyle: String, Hashable, Sendable {
+        /// Report endpoints: the response's `next_page` goes back as `page=`.
+        case page
+        /// List endpoints (api_keys, workspaces): the response's `last_id` goes back as `after_id=`.
+        case afterID
+    }
+
+    public let stream: ReportStream
+    public let method: String
+    public let path: String
+    /// The parameters every page repeats (no cursor).
+    public let parameters: [QueryItem]
+    public let cursorStyle: CursorStyle
+    /// The UTC days the chain covers, `nil` for the name lists.
+    public let window: Range<Day>?
+
+    public init(stream: ReportStream, parameters: [QueryItem], cursorStyle: CursorStyle, window: Range<Day>?) {
+        self.stream = stream
+        self.method = "GET"
+        self.path = stream.path
+        self.parameters = parameters
+        self.cursorStyle = cursorStyle
+        self.window = window
+    }
+
+    /// The page-size parameter for cost and usage: 31 daily buckets, the documented maximum.
+    public static let reportBucketLimit = 31
+    /// The page-size parameter for Claude Code records and the name lists: the documented maximum.
+    public static let recordLimit = 1000
+
+    /// The dimensions the usage report is grouped by.
+    public static let usageGroupBy = ["api_key_id", "workspace_id", "model", "service_tier", "context_window", "inference_geo"]
+    /// The dimensions the cost report is grouped by.
+    public static let costGroupBy = ["workspace_id", "description"]
+
+    /// `cost_report` for the days `[days.lowerBound, days.upperBound)`: daily buckets grouped by
+    /// workspace and description, `starting_at`/`ending_at` at UTC midnight.
+    public static func cost(days: Range<Day>) -> ChainRequest {
+        precondition(!days.isEmpty, "a cost window needs at least one day")
+        var items = [
+            QueryItem("starting_at", days.lowerBound.midnightRFC3339),
+            QueryItem("ending_at", days.upperBound.midnightRFC3339),
+            QueryItem("bucket_width", "1d"),
+            QueryItem("limit", String(reportBucketLimit)),
+        ]
+        items += costGroupBy.map { QueryItem("group_by[]", $0) }
+        return ChainRequest(stream: .cost, parameters: items, cursorStyle: .page, window: days)
+    }
+
+    /// `usage_report/messages` for the days `[days.lowerBound, days.upperBound)`: daily buckets
+    /// grouped by key, workspace, model, tier, context window and inference geo.
+    public static func usage(days: Range<Day>) -> ChainRequest {
+        precondition(!days.isEmpty, "a usage window needs at least one day")
+        var items = [
+            QueryItem("starting_at", days.lowerBound.midnightRFC3339),
+            QueryItem("ending_at", days.upperBound.midnightRFC3339),
+            QueryItem("bucket_width", "1d"),
+            QueryItem("limit", String(reportBucketLimit)),
+        ]
+        items += usageGroupBy.map { QueryItem("group_by[]", $0) }
+        return ChainRequest(stream: .usage, parameters: items, cursorStyle: .page, window: days)
+    }
+
+    /// `usage_report/claude_code` for one UTC day. The endpoint takes a bare `YYYY-MM-DD` and
+    /// covers exactly that day (reference §4.1), so a longer window is one chain per day.
+    public static func claudeCode(day: Day) -> ChainRequest {
+        ChainRequest(
+            stream: .claudeCode,
+            parameters: [QueryItem("starting_at", day.description), QueryItem("limit", String(recordLimit))],
+            cursorStyle: .page,
+            window: day..<day.adding(days: 1)
+        )
+    }
+
+    /// One Claude Code chain per day of the window, oldest first.
+    public static func claudeCode(days: Range<Day>) -> [ChainRequest] {
+        Day.range(from: days.lowerBound, to: days.upperBound).map { claudeCode(day: $0) }
+    }
+
+    /// The API key list (for names), paged by `after_id`.
+    public static let apiKeys = ChainRequest(
+        stream: .apiKeys, parameters: [QueryItem("limit", String(recordLimit))], cursorStyle: .afterID, window: nil)
+
+    /// The workspace list (for names), paged by `after_id`.
+    public static let workspaces = ChainRequest(
+        stream: .workspaces, parameters: [QueryItem("limit", String(recordLimit))], cursorStyle: .afterID, window: nil)
+
+    /// The chains that cover a window of one stream: one for cost and usage, one per day for
+    /// Claude Code, the whole list for the name streams (which ignore the window).
+    public static func chains(for stream: ReportStream, days: Range<Day>) -> [ChainRequest] {
+        switch stream {
+        case .cost: return days.isEmpty ? [] : [cost(days: days)]
+        case .usage: return days.isEmpty ? [] : [usage(days: days)]
+        case .claudeCode: return claudeCode(days: days)
+        case .apiKeys: return [apiKeys]
+        case .workspaces: return [workspaces]
+        }
+    }
+
+    /// The name of the cursor parameter this chain sends from its second page on.
+    public var cursorParameter: String {
+        switch cursorStyle {
+        case .page: return "page"
+        case .afterID: return "after_id"
+        }
+    }
+
+    /// The request for page `index` (0-based), with `cursor` from the previous page, or none for the first.
+    public func page(_ index: Int, cursor: String?) -> PageRequest {
+        var items = parameters
+        if let cursor { items.append(QueryItem(cursorParameter, cursor)) }
+        return PageRequest(stream: stream, index: index, method: method, path: path, items: items, cursor: cursor)
+    }
+
+    /// The first page's request.
+    public var firstPage: PageRequest { page(0, cursor: nil) }
+
+    public var description: String {
+        if let window {
+            return "\(stream) \(window.lowerBound)..<\(window.upperBound)"
+        }
+        return stream.description
+    }
+}
+
+/// One concrete page request: the chain's parameters plus this page's cursor.
+public struct PageRequest: Hashable, Sendable, CustomStringConvertible {
+    public let stream: ReportStream
+    /// 0-based position in the chain.
+    public let index: Int
+    public let method: String
+    public let path: String
+    public let items: [QueryItem]
+    /// The cursor sent with this page (`page=` or `after_id=` value), nil on the first page.
+    public let cursor: String?
+
+    public init(stream: ReportStream, index: Int, method: String, path: String, items: [QueryItem], cursor: String?) {
+        self.stream = stream
+        self.index = index
+        self.method = method
+        self.path = path
+        self.items = items
+        self.cursor = cursor
+    }
+
+    /// The canonical sorted, percent-encoded query string (see `QueryItem.canonicalQuery`): what
+    /// is sent and what the ledger records.
+    public var query: String { QueryItem.canonicalQuery(items) }
+
+    /// `path?query`, the request target.
+    public var target: String {
+        let q = query
+        return q.isEmpty ? path : path + "?" + q
+    }
+
+    public var description: String { "\(method) \(target)" }
+}
