@@ -182,11 +182,15 @@ public enum Audit {
         for (index, day) in days.enumerated() {
             let cost = billed[day]!
             if let p = priced[day], !p.isZero {
-                // ratio ≈ cost / priced, compared without division: cost ≥ 50 × priced and ≤ 200 × priced.
-                if !(cost < (try p.multiplied(by: ExactDecimal(50)))) && !((try p.multiplied(by: ExactDecimal(200))) < cost) {
+                // ratio = cost / priced, compared without division.
+                let fifty = try p.multiplied(by: ExactDecimal(50))
+                let twoHundred = try p.multiplied(by: ExactDecimal(200))
+                let three = try p.multiplied(by: ExactDecimal(3))
+                let third = try p.multiplied(by: ExactDecimal(parsing: "0.33"))
+                if !(cost < fifty) && !(twoHundred < cost) {
                     hundredX.append(day)
                     continue
-                } else if (try p.multiplied(by: ExactDecimal(3))) < cost || cost < (try p.multiplied(by: ExactDecimal(parsing: "0.33"))) {
+                } else if three < cost || cost < third {
                     implausible.append("\(day) billed $\(cost.formatted(places: 2)) vs $\(p.formatted(places: 2)) at list price")
                 }
             }
@@ -194,7 +198,8 @@ public enum Audit {
             let neighbours = (max(0, index - 3)..<min(days.count, index + 4)).filter { $0 != index }.map { billed[days[$0]]! }.sorted()
             if neighbours.count >= 2 {
                 let median = neighbours[neighbours.count / 2]
-                if !median.isZero && (try median.multiplied(by: ExactDecimal(20))) < cost {
+                let limit = try median.multiplied(by: ExactDecimal(20))
+                if !median.isZero && limit < cost {
                     implausible.append("\(day) is over 20x its neighbours' median ($\(cost.formatted(places: 2)) vs $\(median.formatted(places: 2)))")
                 }
             }

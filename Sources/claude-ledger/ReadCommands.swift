@@ -5,7 +5,7 @@ import Ledger
 import Projections
 import Reporting
 
-extension Day: @retroactive ExpressibleByArgument {
+extension Day: ExpressibleByArgument {
     public init?(argument: String) { self.init(argument) }
 }
 
