@@ -221,7 +221,7 @@ extension SimulatedOrganization {
         var rng = SplitMix64(seed: seed, label: "usage", day.daysSinceEpoch)
         for key in apiKeys where key.isActive(on: day) {
             guard rng.chance(weekend ? 45 : 85) else { continue }
-            let count = rng.int(1...(key.volume + 1))
+            let count = rng.int(key.volume...(key.volume * 4))
             for _ in 0..<count { atoms.append(makeAtom(day: day, key: key, rng: &rng)) }
         }
         // Console (Workbench) usage: no API key, in any live workspace.
