@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import HTTPTypes
 import NIOCore
+import ServiceLifecycle
 
 /// A local Admin API: the report and name-list endpoints of admin-api.md served over HTTP on
 /// loopback from a seeded synthetic organization, with injected faults and late revisions, and
@@ -23,6 +24,7 @@ public final class AdminSimulator: Sendable {
     /// The bound port (useful with `port: 0`).
     public let port: Int
     private let state: SimulatorState
+    private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
     /// `http://127.0.0.1:PORT`, without a trailing slash.
@@ -58,8 +60,9 @@ public final class AdminSimulator: Sendable {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in portBox.resolve(.success(channel.localAddress?.port ?? -1)) },
             logger: configuration.logger)
+        let group = ServiceGroup(configuration: .init(services: [app], logger: configuration.logger))
         let task = Task {
-            do { try await app.run() } catch {
+            do { try await group.run() } catch {
                 portBox.resolve(.failure(error))
                 throw error
             }
@@ -70,7 +73,7 @@ public final class AdminSimulator: Sendable {
             task.cancel()
             throw error
         }
-        return AdminSimulator(configuration: configuration, port: port, state: state, task: task)
+        return AdminSimulator(configuration: configuration, port: port, state: state, group: group, task: task)
     }
 
     /// Runs `body` with a started simulator and stops it afterwards, also when `body` throws.
@@ -88,10 +91,17 @@ public final class AdminSimulator: Sendable {
         }
     }
 
-    /// Stops the server and waits until it has shut down.
+    /// Stops the server gracefully and waits until it has shut down; connections a client keeps
+    /// open are cut after two seconds.
     public func stop() async {
-        task.cancel()
+        await group.triggerGracefulShutdown()
+        let running = task
+        let watchdog = Task {
+            try? await Task.sleep(for: .seconds(2))
+            running.cancel()
+        }
         _ = await task.result
+        watchdog.cancel()
     }
 
     /// Serves until the task is cancelled or, when `handleSignals`, SIGINT/SIGTERM arrives.
@@ -110,10 +120,12 @@ public final class AdminSimulator: Sendable {
         try await app.runService()
     }
 
-    private init(configuration: SimulatorConfiguration, port: Int, state: SimulatorState, task: Task<Void, any Error>) {
+    private init(configuration: SimulatorConfiguration, port: Int, state: SimulatorState, group: ServiceGroup,
+                 task: Task<Void, any Error>) {
         self.configuration = configuration
         self.port = port
         self.state = state
+        self.group = group
         self.task = task
     }
 }
