@@ -1,0 +1,230 @@
+import AdminSimulator
+import CoreValues
+import Foundation
+import Testing
+
+@Suite struct FaultTests {
+    static let costPath = "/v1/organizations/cost_report"
+    static let usagePath = "/v1/organizations/usage_report/messages"
+
+    var costQuery: [(String, String)] {
+        [("starting_at", Fixture.today.adding(days: -6).midnightRFC3339), ("ending_at", Fixture.today.midnightRFC3339),
+         ("group_by[]", "workspace_id"), ("group_by[]", "description"), ("limit", "2")]
+    }
+
+    @Test func scriptedFaultsProduceEachKind() async throws {
+        var config = Fixture.config()
+        config.faults.slowMilliseconds = 300
+        try await AdminSimulator.withRunning(config) { sim in
+            let client = TestClient(sim)
+            let clean = try await client.get(Self.costPath, costQuery)
+            #expect(clean.status == 200)
+
+            sim.injectFaults([.rateLimited, .serverError, .overloaded])
+            let limited = try await client.get(Self.costPath, costQuery)
+            #expect(limited.status == 429 && limited.errorType == "rate_limit_error")
+            #expect(limited.headers["retry-after"] == "1")
+            let internalError = try await client.get(Self.costPath, costQuery)
+            #expect(internalError.status == 500 && internalError.errorType == "api_error")
+            let overloaded = try await client.get(Self.costPath, costQuery)
+            #expect(overloaded.status == 529 && overloaded.errorType == "overloaded_error")
+            #expect(overloaded.headers["request-id"] != nil)
+
+            sim.injectFaults([.slow])
+            let started = ContinuousClock.now
+            let slow = try await client.get(Self.costPath, costQuery)
+            #expect(slow.status == 200 && slow.body == clean.body)
+            #expect(ContinuousClock.now - started >= .milliseconds(300))
+
+            sim.injectFaults([.truncatedBody])
+            let cut = try await client.get(Self.costPath, costQuery)
+            #expect(cut.status == 200)
+            #expect(cut.json == nil, "a truncated body does not parse")
+            #expect(cut.body.count < clean.body.count && clean.body.starts(with: cut.body))
+
+            sim.injectFaults([.dropConnection])
+            await #expect(throws: (any Error).self) { _ = try await client.get(Self.costPath, costQuery) }
+
+            let after = try await client.get(Self.costPath, costQuery)
+            #expect(after.status == 200 && after.body == clean.body)
+            let counters = sim.counters
+            for kind in FaultKind.allCases { #expect(counters.faults[kind] == 1, "\(kind)") }
+            #expect(counters.responsesByStatus[429] == 1 && counters.responsesByStatus[529] == 1)
+        }
+    }
+
+    @Test func someRateLimitsCarryRetryAfterMilliseconds() async throws {
+        try await AdminSimulator.withRunning(Fixture.config()) { sim in
+            let client = TestClient(sim)
+            sim.injectFaults(Array(repeating: .rateLimited, count: 12))
+            var withMs = 0
+            for _ in 0..<12 {
+                let r = try await client.get(Self.costPath, costQuery)
+                #expect(r.status == 429 && r.headers["retry-after"] != nil)
+                if let ms = r.headers["retry-after-ms"].flatMap(Int.init) {
+                    #expect((1...1_000).contains(ms))
+                    withMs += 1
+                }
+            }
+            #expect(withMs > 0 && withMs < 12)
+        }
+    }
+
+    @Test func retryingClientGetsTheSameTotalsUnderRandomFaults() async throws {
+        var config = Fixture.config(seed: 23)
+        config.faults = FaultConfiguration(rate: 0.45)
+        config.faults.slowMilliseconds = 30
+        try await AdminSimulator.withRunning(config) { sim in
+            let client = TestClient(sim)
+            let (buckets, _) = try await client.fetchAll(Self.costPath, costQuery, retrying: true)
+            for (i, bucket) in buckets.enumerated() {
+                let day = Fixture.today.adding(days: -6 + i)
+                let sum = try ExactDecimal.sum((bucket["results"] as! [[String: Any]]).map { try ExactDecimal(parsing: str($0, "amount")!) })
+                #expect(sum == sim.truth.totalCostCents(on: day))
+            }
+            let (usage, _) = try await client.fetchAll(Self.usagePath, [
+                ("starting_at", Fixture.today.adding(days: -6).midnightRFC3339), ("ending_at", Fixture.today.midnightRFC3339),
+                ("group_by[]", "api_key_id"), ("limit", "1")], retrying: true)
+            for (i, bucket) in usage.enumerated() {
+                var got: [String?: TokenCounts] = [:]
+                for row in bucket["results"] as! [[String: Any]] { got[str(row, "api_key_id"), default: TokenCounts()].add(row.tokenCounts) }
+                #expect(got == sim.truth.day(Fixture.today.adding(days: -6 + i)).tokensByAPIKey)
+            }
+            let counters = sim.counters
+            #expect(counters.totalFaults > 3)
+            #expect(counters.apiRequests > 10)
+        }
+    }
+
+    @Test func faultScheduleIsDeterministicFromTheSeed() async throws {
+        func statuses(_ seed: UInt64) async throws -> [Int] {
+            var config = Fixture.config(seed: seed)
+            config.faults = FaultConfiguration(rate: 0.5, kinds: [.rateLimited, .serverError, .overloaded])
+            return try await AdminSimulator.withRunning(config) { sim in
+                var out: [Int] = []
+                for _ in 0..<20 { out.append(try await TestClient(sim).get(Self.costPath, costQuery).status) }
+                return out
+            }
+        }
+        let a = try await statuses(3), b = try await statuses(3), c = try await statuses(4)
+        #expect(a == b)
+        #expect(a != c)
+        #expect(a.contains(200) && a.contains { $0 != 200 })
+        // Never more than two faults in a row (the default maxConsecutive).
+        for i in 2..<a.count { #expect(a[i] == 200 || a[i - 1] == 200 || a[i - 2] == 200) }
+    }
+
+    @Test func addedLatency() async throws {
+        var config = Fixture.config()
+        config.latencyMilliseconds = 150
+        try await AdminSimulator.withRunning(config) { sim in
+            let started = ContinuousClock.now
+            let reply = try await TestClient(sim).get(Self.costPath, costQuery)
+            #expect(reply.status == 200)
+            #expect(ContinuousClock.now - started >= .milliseconds(150))
+        }
+    }
+}
+
+@Suite struct RevisionTests {
+    static let costPath = "/v1/organizations/cost_report"
+    static let codePath = "/v1/organizations/usage_report/claude_code"
+
+    func dailyCost(_ client: TestClient, from: Day, to: Day) async throws -> [ExactDecimal] {
+        let (buckets, _) = try await client.fetchAll(Self.costPath, [
+            ("starting_at", from.midnightRFC3339), ("ending_at", to.midnightRFC3339), ("group_by[]", "description")])
+        return try buckets.map { b in
+            try ExactDecimal.sum((b["results"] as! [[String: Any]]).map { try ExactDecimal(parsing: str($0, "amount")!) })
+        }
+    }
+
+    @Test func revisionChangesTruthAndPagesTogether() async throws {
+        try await AdminSimulator.withRunning(Fixture.config()) { sim in
+            let client = TestClient(sim)
+            let from = Fixture.today.adding(days: -3)
+            let before = try await dailyCost(client, from: from, to: Fixture.today)
+            let truthBefore = (0..<3).map { sim.truth.totalCostCents(on: from.adding(days: $0)) }
+            #expect(before == truthBefore)
+
+            sim.revise(day: Fixture.today.adding(days: -1))
+            let after = try await dailyCost(client, from: from, to: Fixture.today)
+                let truthAfter = (0..<3).map { sim.truth.totalCostCents(on: from.adding(days: $0)) }
+            #expect(after == truthAfter)
+            #expect(after[0] == before[0] && after[1] == before[1])
+            #expect(after[2] != before[2])
+            #expect(sim.truth.day(Fixture.today.adding(days: -1)).revision == 1)
+        }
+    }
+
+    @Test func revisionOverHTTPControlRoutes() async throws {
+        try await AdminSimulator.withRunning(Fixture.config()) { sim in
+            let client = TestClient(sim)
+            let revised = try await client.get("/_simulator/revise", [("last", "2")], method: "POST")
+            #expect(revised.status == 200)
+            #expect(sim.organization.revision(of: Fixture.today.adding(days: -2)) == 1)
+            #expect(sim.organization.revision(of: Fixture.today.adding(days: -3)) == 0)
+            let one = try await client.get("/_simulator/revise", [("day", Fixture.today.adding(days: -5).description)], method: "POST")
+            #expect(one.status == 200)
+
+            let day = Fixture.today.adding(days: -2)
+            let truth = try await client.get("/_simulator/truth", [("day", day.description)])
+            #expect(truth.status == 200)
+            #expect(str(truth.json!, "total_cost_cents") == sim.truth.totalCostCents(on: day).description)
+            #expect(int(truth.json!, "revision") == 1)
+            #expect((truth.json!["cost_rows"] as! [Any]).count == sim.truth.costRows(on: day).count)
+            #expect((truth.json!["claude_code_records"] as! [Any]).count == sim.truth.claudeCodeRecords(on: day).count)
+
+            let range = try await client.get("/_simulator/truth", [("from", day.description), ("to", Fixture.today.description)])
+            #expect(str(range.json!, "total_cost_cents") == sim.truth.totalCostCents(from: day, to: Fixture.today).description)
+            let csv = try await client.get("/_simulator/dashboard.csv", [("from", day.description), ("to", Fixture.today.description)])
+            #expect(String(decoding: csv.body, as: UTF8.self) == sim.truth.dashboardCSV(from: day, to: Fixture.today))
+            let faults = try await client.get("/_simulator/faults", [("kind", "overloaded")], method: "POST")
+            #expect(faults.status == 200)
+            #expect(try await client.get(Self.costPath, [("starting_at", day.midnightRFC3339)]).status == 529)
+            let counters = try await client.get("/_simulator/counters")
+            #expect(int(counters.json!, "revisions") == 3)
+            #expect(int(counters.json!["faults"] as! [String: Any], "overloaded") == 1)
+        }
+    }
+
+    @Test func claudeCodeChainKeepsItsBoundaryAcrossARevision() async throws {
+        try await AdminSimulator.withRunning(Fixture.config()) { sim in
+            let client = TestClient(sim)
+            let day = Fixture.today.adding(days: -1)
+            let original = sim.truth.claudeCodeRecords(on: day)
+            #expect(original.count >= 2)
+            let first = try await client.get(Self.codePath, [("starting_at", day.description), ("limit", "1")])
+            var records = first.json!["data"] as! [[String: Any]]
+            var page = first.json!["next_page"] as? String
+            sim.revise(day: day)
+            while let token = page {
+                let r = try await client.get(Self.codePath, [("starting_at", day.description), ("limit", "1"), ("page", token)])
+                records += r.json!["data"] as! [[String: Any]]
+                page = r.json!["next_page"] as? String
+            }
+            let sessions = records.map { int($0["core_metrics"] as! [String: Any], "num_sessions") }
+            #expect(sessions == original.map(\.numSessions), "the chain serves the revision it started with")
+            let fresh = try await client.fetchAll(Self.codePath, [("starting_at", day.description), ("limit", "1")]).data
+            let revised = sim.truth.claudeCodeRecords(on: day)
+            #expect(fresh.map { int($0["core_metrics"] as! [String: Any], "num_sessions") } == revised.map(\.numSessions))
+            let revisedSessions: Int = revised.map(\.numSessions).reduce(0, +)
+            let originalSessions: Int = original.map(\.numSessions).reduce(0, +)
+            #expect(revisedSessions == originalSessions + 1)
+        }
+    }
+
+    @Test func automaticRevisions() async throws {
+        var config = Fixture.config()
+        config.autoRevision = .init(everyRequests: 3, recentDays: 2)
+        try await AdminSimulator.withRunning(config) { sim in
+            let client = TestClient(sim)
+            for _ in 0..<7 {
+                _ = try await client.get(Self.costPath, [("starting_at", Fixture.today.adding(days: -3).midnightRFC3339)])
+            }
+            #expect(sim.organization.revision(of: Fixture.today.adding(days: -1)) == 2)
+            #expect(sim.organization.revision(of: Fixture.today.adding(days: -2)) == 2)
+            #expect(sim.organization.revision(of: Fixture.today.adding(days: -3)) == 0)
+            #expect(sim.counters.revisions == 4)
+        }
+    }
+}
