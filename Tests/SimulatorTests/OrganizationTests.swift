@@ -93,10 +93,25 @@ import Testing
         let before = GroundTruth(organization: org)
         org.revise(day)
         let after = GroundTruth(organization: org)
-        #expect(after.totalCostCents(on: day) > before.totalCostCents(on: day))
+        #expect(after.totalCostCents(on: day) != before.totalCostCents(on: day))
         #expect(after.totalCostCents(on: other) == before.totalCostCents(on: other))
         #expect(after.claudeCodeRecords(on: day) != before.claudeCodeRecords(on: day))
         #expect(after.day(day).revision == 1)
+    }
+
+    @Test func revisionsSometimesLowerADay() {
+        var org = SimulatedOrganization(seed: 5, today: today, historyDays: 20)
+        var lowered = 0, raised = 0
+        for day in org.dataDays {
+            for _ in 0..<3 {
+                let before = GroundTruth(organization: org).totalCostCents(on: day)
+                org.revise(day)
+                let after = GroundTruth(organization: org).totalCostCents(on: day)
+                #expect(after != before, "a revision always changes the day's cost")
+                if after < before { lowered += 1 } else { raised += 1 }
+            }
+        }
+        #expect(lowered > 0 && raised > 0)
     }
 
     @Test func dashboardCSVHasExactDollars() {

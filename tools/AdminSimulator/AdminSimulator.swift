@@ -266,13 +266,17 @@ struct RequestHandler: Sendable {
 
         func header(_ name: String) -> String? { request.headers[HTTPField.Name(name)!] }
         func finish(_ status: Int, _ body: String, contentType: String = "application/json",
-                    extra: [(String, String)] = []) -> Response {
+                    extra: [(String, String)] = [], truncated: Bool = false) -> Response {
             var headers = HTTPFields()
             headers[.contentType] = contentType
             headers[HTTPField.Name("request-id")!] = requestID
             for (k, v) in extra { headers[HTTPField.Name(k)!] = v }
             state.countStatus(status)
-            return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+            var buffer = ByteBuffer(string: body)
+            // A truncated body keeps valid HTTP framing (Content-Length of what is sent); only the
+            // JSON is cut, so the client sees a 200 it cannot decode.
+            if truncated { buffer = buffer.getSlice(at: 0, length: max(1, buffer.readableBytes / 2))! }
+            return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: buffer))
         }
         func fail(_ e: APIError, extra: [(String, String)] = []) -> Response {
             finish(e.status, e.body(requestID: requestID).serialized(), extra: extra)
@@ -345,11 +349,7 @@ struct RequestHandler: Sendable {
         } catch {
             return fail(error)
         }
-        var body = result.serialized()
-        if fault == .truncatedBody {
-            body = String(body.utf8.prefix(max(1, body.utf8.count / 2)))!
-        }
-        return finish(200, body)
+        return finish(200, result.serialized(), truncated: fault == .truncatedBody)
     }
 
     /// `/_simulator/...`: revisions, ground truth, counters and scripted faults for tests and for

@@ -35,7 +35,7 @@ enum Reports {
     }
 
     /// Resolves the bucket window and the page of buckets this request covers.
-    static func bucketPage(_ query: QueryParameters, width: Int, limit: Int, isCost: Bool, now: Int) throws(APIError) -> BucketPage {
+    static func bucketPage(_ query: QueryParameters, endpoint: String, width: Int, limit: Int, isCost: Bool, now: Int) throws(APIError) -> BucketPage {
         guard let startText = try query.single("starting_at") else { throw .invalidRequest("starting_at: Field required") }
         guard let startRaw = Timestamp.parse(startText) else {
             throw .invalidRequest("starting_at: Input should be a valid RFC 3339 datetime")
@@ -60,7 +60,7 @@ enum Reports {
         var first = start
         if let token = try query.single("page") {
             let fields = try Cursor.read(token, fieldCount: 2)
-            guard fields[1] == query.fingerprint() else {
+            guard fields[1] == query.fingerprint(endpoint) else {
                 throw .invalidRequest("page: page token does not match the other request parameters")
             }
             guard let next = Timestamp.parse(fields[0]), next > start, next < end, (next - start) % width == 0 else {
@@ -116,7 +116,7 @@ enum Reports {
         let keyFilter = idFilter("api_key_ids[]"), wsFilter = idFilter("workspace_ids[]"), modelFilter = idFilter("models[]")
         let accountFilter = idFilter("account_ids[]"), serviceAccountFilter = idFilter("service_account_ids[]")
 
-        let page = try bucketPage(query, width: limits.seconds, limit: limit, isCost: false, now: now)
+        let page = try bucketPage(query, endpoint: "usage", width: limits.seconds, limit: limit, isCost: false, now: now)
         var perBucket: [Int: [UsageAtom]] = [:]
         if let firstStart = page.starts.first, let lastStart = page.starts.last {
             let pageEnd = lastStart + page.width
@@ -141,7 +141,7 @@ enum Reports {
         let data = page.starts.map { start in
             bucket(start, page.width, usageResults(perBucket[start] ?? [], groups: groups, fastBeta: fastBeta))
         }
-        return envelope(data, next: page.nextStart.map { Cursor.make([Timestamp.format($0), query.fingerprint()]) })
+        return envelope(data, next: page.nextStart.map { Cursor.make([Timestamp.format($0), query.fingerprint("usage")]) })
     }
 
     static func dimension(_ name: String, of atom: UsageAtom) -> String? {
@@ -195,7 +195,7 @@ enum Reports {
             default: throw .invalidRequest("group_by[]: unknown value '\(g)'")
             }
         }
-        let page = try bucketPage(query, width: 86_400, limit: limit, isCost: true, now: now)
+        let page = try bucketPage(query, endpoint: "cost", width: 86_400, limit: limit, isCost: true, now: now)
         let data = page.starts.map { start in
             let rows = org.costRows(on: Day(daysSinceEpoch: start / 86_400))
             var sums: [[String?]: ExactDecimal] = [:]
@@ -218,7 +218,7 @@ enum Reports {
             }
             return bucket(start, 86_400, results)
         }
-        return envelope(data, next: page.nextStart.map { Cursor.make([Timestamp.format($0), query.fingerprint()]) })
+        return envelope(data, next: page.nextStart.map { Cursor.make([Timestamp.format($0), query.fingerprint("cost")]) })
     }
 
     // MARK: usage_report/claude_code
@@ -234,7 +234,7 @@ enum Reports {
         var revision = org.revision(of: day)
         if let token = try query.single("page") {
             let f = try Cursor.read(token, fieldCount: 3)
-            guard f[2] == query.fingerprint() else {
+            guard f[2] == query.fingerprint("claude_code") else {
                 throw .invalidRequest("page: page token does not match the other request parameters")
             }
             guard let o = Int(f[0]), let r = Int(f[1]), o > 0, r >= 0, r <= revision else {
@@ -246,7 +246,7 @@ enum Reports {
         let records = org.claudeCodeRecords(on: day, revision: revision)
         guard offset <= records.count else { throw .invalidRequest("page: invalid page token") }
         let end = min(records.count, offset + limit)
-        let next = end < records.count ? Cursor.make([String(end), String(revision), query.fingerprint()]) : nil
+        let next = end < records.count ? Cursor.make([String(end), String(revision), query.fingerprint("claude_code")]) : nil
         return envelope(records[offset..<end].map(\.json), next: next)
     }
 

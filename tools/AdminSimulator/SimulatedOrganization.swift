@@ -144,7 +144,8 @@ public struct SimulatedOrganization: Sendable {
     public func revision(of day: Day) -> Int { revisions[day] ?? 0 }
 
     /// Records a late arrival for `day`: its usage, cost and Claude Code records change
-    /// deterministically (late requests are added; one Claude Code record grows).
+    /// deterministically (usage lines are added or, sometimes, one is dropped; one Claude Code
+    /// record grows). The day's cost always changes.
     public mutating func revise(_ day: Day) { revisions[day, default: 0] += 1 }
 
     /// Revises the `count` days before `today`.
@@ -228,24 +229,32 @@ extension SimulatedOrganization {
         for _ in 0..<rng.int(0...2) {
             atoms.append(makeAtom(day: day, key: nil, rng: &rng))
         }
+        // Revisions: late-arriving requests, and sometimes a reconciliation that drops a line, so
+        // a revised day can go down as well as up (a client keeping the maximum is caught).
         for r in stride(from: 1, through: revision(of: day), by: 1) {
             var late = SplitMix64(seed: seed, label: "late", day.daysSinceEpoch, r)
+            let billed = atoms.indices.filter { atoms[$0].serviceTier != "priority" }
+            if late.chance(35), billed.count > 1 {
+                atoms.remove(at: late.pick(billed))
+                continue
+            }
             let active = apiKeys.filter { $0.isActive(on: day) }
             for _ in 0..<late.int(1...3) {
                 let key: APIKey? = active.isEmpty || late.chance(15) ? nil : late.pick(active)
-                atoms.append(makeAtom(day: day, key: key, rng: &late))
+                atoms.append(makeAtom(day: day, key: key, rng: &late, billed: true))
             }
         }
         return atoms
     }
 
-    private func makeAtom(day: Day, key: APIKey?, rng: inout SplitMix64) -> UsageAtom {
+    /// One usage line; `billed` rules out priority tier so the line always reaches the cost report.
+    private func makeAtom(day: Day, key: APIKey?, rng: inout SplitMix64, billed: Bool = false) -> UsageAtom {
         let live = [defaultWorkspace] + workspaces.filter { $0.archivedOn.map { day < $0 } ?? true }
         let workspace = key.map { self.workspace(id: $0.workspaceID) } ?? rng.pick(live)
         let model = key.map { rng.pick($0.models) } ?? rng.pick([SimulatedModel.sonnet45, .opus46, .haiku45])
         var tier = "standard"
         if let key {
-            if rng.chance(key.batchPercent) { tier = "batch" } else if rng.chance(key.priorityPercent) { tier = "priority" }
+            if rng.chance(key.batchPercent) { tier = "batch" } else if rng.chance(key.priorityPercent) && !billed { tier = "priority" }
         }
         let longContext = model.supportsLongContext && rng.chance(12)
         let geo = model.supportsInferenceGeo ? (rng.chance(20) ? "global" : workspace.defaultInferenceGeo) : "not_available"

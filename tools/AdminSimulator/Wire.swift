@@ -57,9 +57,11 @@ public struct QueryParameters: Sendable {
         }
     }
 
-    /// A canonical digest of every parameter except `page`, binding a cursor to its chain.
-    func fingerprint() -> String {
+    /// A canonical digest of the endpoint and every parameter except `page`, binding a cursor to
+    /// its chain.
+    func fingerprint(_ endpoint: String) -> String {
         var h = StableHash(0x5EED)
+        h.mix(endpoint)
         for p in pairs.filter({ $0.name != "page" }).sorted(by: { ($0.name, $0.value) < ($1.name, $1.value) }) {
             h.mix(p.name)
             h.mix(p.value)
