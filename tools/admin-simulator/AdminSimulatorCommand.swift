@@ -20,10 +20,11 @@ struct AdminSimulatorCommand: AsyncParsableCommand {
         GET /_simulator/truth?day=YYYY-MM-DD or ?from=&to=, GET /_simulator/dashboard.csv?from=&to=, \
         GET /_simulator/counters, POST /_simulator/faults?kind=rate_limited&kind=drop_connection.
 
-        Example:
-          admin-simulator --port 0 --seed 7 --today 2025-06-01 --days 30 --fault-rate 0.1
-          curl -H 'x-api-key: \(AdminSimulator.defaultAdminKey)' -H 'anthropic-version: 2023-06-01' \\
-            'http://127.0.0.1:PORT/v1/organizations/cost_report?starting_at=2025-05-01T00:00:00Z&group_by[]=description'
+        Example (URL is the address printed on start):
+          admin-simulator --port 0 --today 2025-06-01 --days 30 --fault-rate 0.1
+          curl -H 'x-api-key: \(AdminSimulator.defaultAdminKey)' \\
+            -H 'anthropic-version: 2023-06-01' \\
+            "$URL/v1/organizations/cost_report?starting_at=2025-05-01T00:00:00Z"
         """)
 
     @Option(help: "TCP port on 127.0.0.1; 0 picks a free one (printed on stdout).")
