@@ -128,6 +128,11 @@ extension SimulatedOrganization {
     /// The day's finest cost lines, derived from usage: tokens × list price per token type,
     /// 1 cent per web search, code execution time; priority-tier usage is not billed here.
     public func costRows(on day: Day) -> [CostRow] {
+        guard hasData(on: day) else { return [] }
+        return cache.costs(day, revision(of: day)) { generateCostRows(on: day) }
+    }
+
+    private func generateCostRows(on day: Day) -> [CostRow] {
         struct Key: Hashable {
             let workspaceID: String?, model: String, tokenType: TokenType, tier: String, window: String, geo: String
         }

@@ -1,4 +1,5 @@
 import CoreValues
+import Foundation
 
 /// A synthetic Anthropic organization: workspaces, API keys, Claude Code users and every day's
 /// usage, all derived from a seed. Pure values, no I/O, so the server and the ground truth read
@@ -20,6 +21,8 @@ public struct SimulatedOrganization: Sendable {
     public let claudeCodeActors: [ClaudeCodeActor]
     /// Revision counter per day (absent = 0).
     public private(set) var revisions: [Day: Int] = [:]
+    /// Generated days, shared by copies: a day's data is a pure function of (day, revision).
+    let cache = DayCache()
 
     public struct Workspace: Sendable, Hashable {
         public let id: String
@@ -216,6 +219,10 @@ extension SimulatedOrganization {
     /// Every usage line of `day`, in generation order (base lines, then late arrivals per revision).
     public func usageAtoms(on day: Day) -> [UsageAtom] {
         guard hasData(on: day) else { return [] }
+        return cache.atoms(day, revision(of: day)) { generateUsageAtoms(on: day) }
+    }
+
+    private func generateUsageAtoms(on day: Day) -> [UsageAtom] {
         var atoms: [UsageAtom] = []
         let weekday = (day.daysSinceEpoch + 4) % 7  // 0 = Sunday
         let weekend = weekday == 0 || weekday == 6
@@ -280,5 +287,30 @@ extension SimulatedOrganization {
         guard rng.chance(40) else { return [] }
         let research = workspaces[1]
         return [(research.id, rng.int(1...60))]
+    }
+}
+
+/// Memoizes generated days by (day, revision). Thread-safe; shared between copies of an
+/// organization, which is sound because generation is deterministic.
+final class DayCache: @unchecked Sendable {
+    private struct Key: Hashable { let day: Day, revision: Int }
+    private let lock = NSLock()
+    private var atoms: [Key: [UsageAtom]] = [:]
+    private var costs: [Key: [CostRow]] = [:]
+
+    func atoms(_ day: Day, _ revision: Int, _ make: () -> [UsageAtom]) -> [UsageAtom] {
+        let key = Key(day: day, revision: revision)
+        if let hit = (lock.withLock { atoms[key] }) { return hit }
+        let value = make()
+        lock.withLock { atoms[key] = value }
+        return value
+    }
+
+    func costs(_ day: Day, _ revision: Int, _ make: () -> [CostRow]) -> [CostRow] {
+        let key = Key(day: day, revision: revision)
+        if let hit = (lock.withLock { costs[key] }) { return hit }
+        let value = make()
+        lock.withLock { costs[key] = value }
+        return value
     }
 }
