@@ -213,6 +213,28 @@ import Testing
         }
     }
 
+    @Test func advancingTheClockAddsDays() async throws {
+        try await AdminSimulator.withRunning(Fixture.config()) { sim in
+            let client = TestClient(sim)
+            let q = [("starting_at", Fixture.today.adding(days: -1).midnightRFC3339)]
+            let first = try await client.get(Self.costPath, q)
+            #expect((first.json!["data"] as! [Any]).count == 1)
+            let before = sim.truth.totalCostCents(on: Fixture.today.adding(days: -1))
+            sim.advance(days: 1)
+            #expect(sim.today == Fixture.today.adding(days: 1))
+            #expect(sim.truth.totalCostCents(on: Fixture.today.adding(days: -1)) == before, "history is unchanged")
+            #expect(sim.organization.firstDay == Fixture.today.adding(days: -12))
+            let second = try await client.get(Self.costPath, q)
+            let buckets = second.json!["data"] as! [[String: Any]]
+            #expect(buckets.count == 2)
+            let newDay = try ExactDecimal.sum((buckets[1]["results"] as! [[String: Any]]).map { try ExactDecimal(parsing: str($0, "amount")!) })
+            #expect(newDay == sim.truth.totalCostCents(on: Fixture.today))
+            let viaHTTP = try await client.get("/_simulator/advance", [("today", Fixture.today.adding(days: 3).description)], method: "POST")
+            #expect(str(viaHTTP.json!, "today") == Fixture.today.adding(days: 3).description)
+            #expect(try await client.get("/_simulator/advance", [("today", Fixture.today.description)], method: "POST").status == 400)
+        }
+    }
+
     @Test func automaticRevisions() async throws {
         var config = Fixture.config()
         config.autoRevision = .init(everyRequests: 3, recentDays: 2)

@@ -41,8 +41,18 @@ public final class AdminSimulator: Sendable {
 
     /// Revises each of the `days` days before `today`.
     public func reviseRecent(days: Int) {
-        state.revise((1...max(1, days)).map { configuration.today.adding(days: -$0) })
+        let today = state.organization.today
+        state.revise((1...max(1, days)).map { today.adding(days: -$0) })
     }
+
+    /// The simulated current day (starts at `configuration.today`, moved by `advance`).
+    public var today: Day { state.organization.today }
+
+    /// Moves the simulated clock forward to `day` (same time of day): the days in between get data.
+    public func advance(to day: Day) { state.advance(to: day) }
+
+    /// Moves the simulated clock forward by `days` days.
+    public func advance(days: Int) { state.advance(to: state.organization.today.adding(days: max(0, days))) }
 
     /// Queues faults for the next API requests, one each, ahead of the random schedule.
     public func injectFaults(_ kinds: [FaultKind]) { state.enqueue(kinds) }
@@ -205,6 +215,8 @@ final class SimulatorState: @unchecked Sendable {
 
     func enqueue(_ kinds: [FaultKind]) { locked { scripted += kinds } }
 
+    func advance(to day: Day) { locked { if day > _organization.today { _organization.advance(to: day) } } }
+
     /// Counts a request; returns its API sequence number for API paths.
     func countRequest(path: String, isAPI: Bool) -> Int {
         locked {
@@ -214,7 +226,7 @@ final class SimulatorState: @unchecked Sendable {
             _counters.apiRequests += 1
             let n = _counters.apiRequests
             if let auto = configuration.autoRevision, n % auto.everyRequests == 0 {
-                for offset in 1...auto.recentDays { _organization.revise(configuration.today.adding(days: -offset)) }
+                for offset in 1...auto.recentDays { _organization.revise(_organization.today.adding(days: -offset)) }
                 _counters.revisions += auto.recentDays
             }
             return n
@@ -329,7 +341,7 @@ struct RequestHandler: Sendable {
         }
 
         let org = state.organization
-        let now = config.today.daysSinceEpoch * 86_400 + config.secondsIntoToday
+        let now = org.today.daysSinceEpoch * 86_400 + config.secondsIntoToday
         let result: JSONValue
         do {
             switch path {
@@ -364,7 +376,8 @@ struct RequestHandler: Sendable {
             var days: [Day] = []
             if let last = try query.single("last") {
                 guard let n = Int(last), n >= 1 else { throw APIError.invalidRequest("last: expected a positive integer") }
-                days = (1...n).map { state.configuration.today.adding(days: -$0) }
+                let today = state.organization.today
+                days = (1...n).map { today.adding(days: -$0) }
             } else {
                 days = try query.all("day").map { text throws -> Day in
                     guard let d = Day(text) else { throw APIError.invalidRequest("day: expected YYYY-MM-DD") }
@@ -377,6 +390,16 @@ struct RequestHandler: Sendable {
             return (JSONValue.object([("revised", .array(days.map { .object([("date", .string($0.description)),
                                                                             ("revision", .int(org.revision(of: $0)))]) }))])
                 .serialized(), "application/json")
+        case (.post, "/_simulator/advance"):
+            if let n = try query.single("days") {
+                guard let days = Int(n), days >= 0 else { throw APIError.invalidRequest("days: expected a non-negative integer") }
+                state.advance(to: state.organization.today.adding(days: days))
+            } else {
+                let target = try day("today")
+                guard target >= state.organization.today else { throw APIError.invalidRequest("today: the clock only moves forward") }
+                state.advance(to: target)
+            }
+            return (JSONValue.object([("today", .string(state.organization.today.description))]).serialized(), "application/json")
         case (.get, "/_simulator/truth"):
             let truth = GroundTruth(organization: state.organization)
             if try query.single("day") != nil {

@@ -10,8 +10,8 @@ import Foundation
 /// usage), which bumps its revision counter.
 public struct SimulatedOrganization: Sendable {
     public let seed: UInt64
-    public let today: Day
-    public let historyDays: Int
+    public private(set) var today: Day
+    public private(set) var historyDays: Int
     public let organizationID: String
     /// Named workspaces, including one archived workspace. The default workspace is separate.
     public let workspaces: [Workspace]
@@ -150,6 +150,14 @@ public struct SimulatedOrganization: Sendable {
     /// deterministically (usage lines are added or, sometimes, one is dropped; one Claude Code
     /// record grows). The day's cost always changes.
     public mutating func revise(_ day: Day) { revisions[day, default: 0] += 1 }
+
+    /// Moves the simulated current day forward: the days in between become history (their data
+    /// appears), and the first day of history stays where it was.
+    public mutating func advance(to newToday: Day) {
+        precondition(newToday >= today, "the simulated clock only moves forward")
+        historyDays += newToday - today
+        today = newToday
+    }
 
     /// Revises the `count` days before `today`.
     public mutating func reviseRecent(days count: Int) {

@@ -17,6 +17,7 @@ struct AdminSimulatorCommand: AsyncParsableCommand {
         and an `anthropic-version` header.
 
         Control routes (same x-api-key): POST /_simulator/revise?day=YYYY-MM-DD or ?last=N, \
+        POST /_simulator/advance?days=N or ?today=YYYY-MM-DD, \
         GET /_simulator/truth?day=YYYY-MM-DD or ?from=&to=, GET /_simulator/dashboard.csv?from=&to=, \
         GET /_simulator/counters, POST /_simulator/faults?kind=rate_limited&kind=drop_connection.
 
