@@ -140,6 +140,13 @@ public final class AdminSimulator: Sendable {
     }
 }
 
+/// Runs `body` with a started simulator and stops it afterwards (`AdminSimulator.withRunning`).
+public func withAdminSimulator<T: Sendable>(
+    _ configuration: SimulatorConfiguration, _ body: (AdminSimulator) async throws -> T
+) async throws -> T {
+    try await AdminSimulator.withRunning(configuration, body)
+}
+
 /// Hands the bound port from `onServerRunning` to `start`, exactly once.
 private final class PortHandoff: @unchecked Sendable {
     private let lock = NSLock()
@@ -318,6 +325,10 @@ struct RequestHandler: Sendable {
             .contains { $0.trimmingCharacters(in: .whitespaces) == "fast-mode-2026-02-01" }
 
         let fault = state.fault(for: n)
+        if let fault {
+            config.logger.debug("injected fault", metadata: ["simulator.fault": "\(fault.rawValue)",
+                                                           "simulator.request": "\(n)", "simulator.path": "\(path)"])
+        }
         switch fault {
         case .rateLimited?:
             var extra = [("retry-after", String(config.faults.retryAfterSeconds))]

@@ -61,6 +61,9 @@ struct AdminSimulatorCommand: AsyncParsableCommand {
     @Option(help: "File holding the admin key to accept (overrides $SIMULATOR_ADMIN_KEY).")
     var adminKeyFile: String?
 
+    @Flag(help: "Log every request's injected fault on stderr.")
+    var verbose = false
+
     func validate() throws {
         if let today, Day(today) == nil { throw ValidationError("--today must be YYYY-MM-DD") }
         guard (0...1).contains(faultRate) else { throw ValidationError("--fault-rate must be between 0 and 1") }
@@ -71,7 +74,11 @@ struct AdminSimulatorCommand: AsyncParsableCommand {
 
     func run() async throws {
         let day = today.flatMap { Day($0) } ?? Day(containing: Date())
+        // stdout carries only the "listening on" line; logs go to stderr.
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var config = SimulatorConfiguration(seed: seed, today: day, historyDays: days)
+        config.logger = Logger(label: "admin-simulator")
+        config.logger.logLevel = verbose ? .debug : .warning
         config.port = port
         config.latencyMilliseconds = latencyMs
         config.faults.rate = faultRate
