@@ -68,6 +68,15 @@ import Testing
                                                 ("ending_at", Fixture.today.adding(days: -2).description + "T15:00:00Z"),
                                                 ("bucket_width", "1h")])
             let hours = snapped.json!["data"] as! [[String: Any]]
+            // Only buckets that end by ending_at: a day bucket ending after it is not served.
+            let partial = try await client.get("/v1/organizations/usage_report/messages",
+                                               [("starting_at", Fixture.today.adding(days: -3).midnightRFC3339),
+                                                ("ending_at", Fixture.today.adding(days: -2).description + "T12:00:00Z")])
+            #expect((partial.json!["data"] as! [Any]).count == 1)
+            let none = try await client.get("/v1/organizations/usage_report/messages",
+                                            [("starting_at", Fixture.today.adding(days: -3).midnightRFC3339),
+                                             ("ending_at", Fixture.today.adding(days: -3).description + "T12:00:00Z")])
+            #expect(none.status == 400 && none.errorType == "invalid_request_error")
             #expect(hours.map { str($0, "starting_at")! } == ["13", "14"].map { Fixture.today.adding(days: -2).description + "T\($0):00:00Z" })
         }
     }

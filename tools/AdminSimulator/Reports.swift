@@ -51,9 +51,13 @@ enum Reports {
         if isCost {
             // Only complete days: a bucket is served once its day has ended (admin-api.md §1.3, pitfall 7).
             end = Timestamp.floor(min(endRaw ?? now, now), width)
+        } else if let endRaw {
+            // "Time buckets that end before this RFC 3339 timestamp will be returned" (admin-api.md §2.1).
+            end = Timestamp.floor(endRaw, width)
         } else {
-            // A bucket is served when it starts before `ending_at` (or before now, by default).
-            end = Timestamp.ceil(endRaw ?? now, width)
+            // Without `ending_at`, up to and including the bucket that contains now (undocumented;
+            // the simulator's choice, so today shows up as an empty bucket).
+            end = Timestamp.ceil(now, width)
         }
         guard end > start else { throw APIError.invalidDateRange }
 
