@@ -11,11 +11,26 @@ import ServiceLifecycle
 /// the ground truth the pages must add up to.
 ///
 /// ```swift
-/// let sim = try await AdminSimulator.start(.init(seed: 7, today: Day("2025-06-01")!))
-/// defer { Task { await sim.stop() } }
-/// // GET \(sim.baseURL)/v1/organizations/cost_report?starting_at=... with x-api-key: sim.adminKey
-/// let cents = sim.truth.totalCostCents(on: Day("2025-05-30")!)
+/// var config = SimulatorConfiguration(seed: 7, today: Day("2025-06-01")!, historyDays: 30)
+/// config.faults = FaultConfiguration(rate: 0.2)          // optional
+/// try await withAdminSimulator(config) { sim in
+///     // GET \(sim.baseURL)/v1/organizations/cost_report?starting_at=...
+///     //   x-api-key: \(sim.adminKey), anthropic-version: 2023-06-01
+///     let cents = sim.truth.totalCostCents(on: Day("2025-05-30")!)
+///     sim.revise(day: Day("2025-05-30")!)                 // late data: pages and truth change
+/// }
 /// ```
+///
+/// Endpoints (GET, `x-api-key` and `anthropic-version` required): `/v1/organizations/cost_report`,
+/// `/v1/organizations/usage_report/messages`, `/v1/organizations/usage_report/claude_code`,
+/// `/v1/organizations/api_keys`, `/v1/organizations/workspaces`. Undocumented query parameters
+/// are rejected with 400 so a misspelt filter fails loudly.
+///
+/// Control routes (`x-api-key` required, no version header): `POST /_simulator/revise?day=D`
+/// (repeatable) or `?last=N`; `POST /_simulator/advance?days=N` or `?today=D`;
+/// `POST /_simulator/faults?kind=K` (repeatable, `FaultKind` raw values); `GET /_simulator/truth?day=D`
+/// (cost rows, usage rows, Claude Code records) or `?from=D&to=D` (daily totals, `to` exclusive);
+/// `GET /_simulator/dashboard.csv?from=D&to=D`; `GET /_simulator/counters`.
 public final class AdminSimulator: Sendable {
     /// The admin key a simulator accepts unless configured otherwise. Not a real credential.
     public static let defaultAdminKey = "sk-ant-admin01-simulator-key"
