@@ -67,7 +67,7 @@ public final class AdminSimulator: Sendable {
     public func advance(to day: Day) { state.advance(to: day) }
 
     /// Moves the simulated clock forward by `days` days.
-    public func advance(days: Int) { state.advance(to: state.organization.today.adding(days: max(0, days))) }
+    public func advance(days: Int) { state.advance(to: state.organization.today.adding(days: min(max(0, days), 36_500))) }
 
     /// Queues faults for the next API requests, one each, ahead of the random schedule.
     public func injectFaults(_ kinds: [FaultKind]) { state.enqueue(kinds) }
@@ -267,7 +267,8 @@ final class SimulatorState: @unchecked Sendable {
             } else if consecutiveFaults < configuration.faults.maxConsecutive, configuration.faults.rate > 0,
                       !configuration.faults.kinds.isEmpty {
                 var rng = SplitMix64(seed: configuration.seed, label: "fault", n)
-                let threshold = UInt64(min(1, max(0, configuration.faults.rate)) * 1_000_000)
+                let rate = configuration.faults.rate.isNaN ? 0 : min(1, max(0, configuration.faults.rate))
+                let threshold = UInt64(rate * 1_000_000)
                 if rng.next() % 1_000_000 < threshold {
                     kind = configuration.faults.kinds[Int(rng.next() % UInt64(configuration.faults.kinds.count))]
                 }
@@ -401,7 +402,7 @@ struct RequestHandler: Sendable {
         case (.post, "/_simulator/revise"):
             var days: [Day] = []
             if let last = try query.single("last") {
-                guard let n = Int(last), n >= 1 else { throw APIError.invalidRequest("last: expected a positive integer") }
+                guard let n = Int(last), (1...36_500).contains(n) else { throw APIError.invalidRequest("last: expected 1...36500") }
                 let today = state.organization.today
                 days = (1...n).map { today.adding(days: -$0) }
             } else {
@@ -418,7 +419,7 @@ struct RequestHandler: Sendable {
                 .serialized(), "application/json")
         case (.post, "/_simulator/advance"):
             if let n = try query.single("days") {
-                guard let days = Int(n), days >= 0 else { throw APIError.invalidRequest("days: expected a non-negative integer") }
+                guard let days = Int(n), (0...36_500).contains(days) else { throw APIError.invalidRequest("days: expected 0...36500") }
                 state.advance(to: state.organization.today.adding(days: days))
             } else {
                 let target = try day("today")
