@@ -15,6 +15,7 @@ import Testing
     @Test func scriptedFaultsProduceEachKind() async throws {
         var config = Fixture.config()
         config.faults.slowMilliseconds = 300
+        config.faults.enforceRetryAfter = false
         try await AdminSimulator.withRunning(config) { sim in
             let client = TestClient(sim)
             let clean = try await client.get(Self.costPath, costQuery)
@@ -54,7 +55,9 @@ import Testing
     }
 
     @Test func someRateLimitsCarryRetryAfterMilliseconds() async throws {
-        try await AdminSimulator.withRunning(Fixture.config()) { sim in
+        var config = Fixture.config()
+        config.faults.enforceRetryAfter = false
+        try await AdminSimulator.withRunning(config) { sim in
             let client = TestClient(sim)
             sim.injectFaults(Array(repeating: .rateLimited, count: 12))
             var withMs = 0
@@ -67,6 +70,24 @@ import Testing
                 }
             }
             #expect(withMs > 0 && withMs < 12)
+        }
+    }
+
+    @Test func retryingTooEarlyAfterA429IsLimitedAgain() async throws {
+        try await AdminSimulator.withRunning(Fixture.config()) { sim in
+            let client = TestClient(sim)
+            sim.injectFaults([.rateLimited])
+            let first = try await client.get(Self.costPath, costQuery)
+            #expect(first.status == 429)
+            let wait = first.headers["retry-after-ms"].flatMap(Int.init) ?? 1_000 * Int(first.headers["retry-after"]!)!
+            let early = try await client.get(Self.costPath, costQuery)
+            #expect(early.status == 429 && early.errorType == "rate_limit_error")
+            let left = try #require(early.headers["retry-after-ms"].flatMap(Int.init))
+            #expect(left > 0 && left <= wait)
+            try await Task.sleep(for: .milliseconds(left + 20))
+            #expect(try await client.get(Self.costPath, costQuery).status == 200)
+            #expect(sim.counters.earlyRetries == 1)
+            #expect(sim.counters.faults[.rateLimited] == 1)
         }
     }
 
@@ -100,6 +121,7 @@ import Testing
         func statuses(_ seed: UInt64) async throws -> [Int] {
             var config = Fixture.config(seed: seed)
             config.faults = FaultConfiguration(rate: 0.5, kinds: [.rateLimited, .serverError, .overloaded])
+            config.faults.enforceRetryAfter = false  // this test does not wait, on purpose
             return try await AdminSimulator.withRunning(config) { sim in
                 var out: [Int] = []
                 for _ in 0..<20 { out.append(try await TestClient(sim).get(Self.costPath, costQuery).status) }

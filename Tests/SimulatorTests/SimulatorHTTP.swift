@@ -63,8 +63,10 @@ struct TestClient {
                 if r.status == 200, let json = r.json { return json }
                 last = "status \(r.status)"
                 if r.status == 429 || r.status >= 500 || r.status == 200 {
-                    let ms = r.headers["retry-after-ms"].flatMap(Int.init) ?? 10
-                    try await Task.sleep(for: .milliseconds(min(ms, 50)))
+                    // retry-after-ms first, then retry-after (seconds), as the official SDK does.
+                    let ms = r.headers["retry-after-ms"].flatMap(Int.init)
+                        ?? r.headers["retry-after"].flatMap(Int.init).map { $0 * 1_000 } ?? 10
+                    try await Task.sleep(for: .milliseconds(ms))
                     continue
                 }
                 throw GaveUp(last: "status \(r.status): \(String(decoding: r.body, as: UTF8.self))")

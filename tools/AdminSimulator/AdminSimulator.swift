@@ -257,6 +257,29 @@ final class SimulatorState: @unchecked Sendable {
 
     func countStatus(_ status: Int) { locked { _counters.responsesByStatus[status, default: 0] += 1 } }
 
+    private var rateLimitedUntil: ContinuousClock.Instant?
+
+    /// After a 429 the organization stays limited for the wait it announced.
+    func holdRateLimit(milliseconds: Int) {
+        guard configuration.faults.enforceRetryAfter else { return }
+        locked { rateLimitedUntil = .now + .milliseconds(milliseconds) }
+    }
+
+    /// Milliseconds still to wait when a request arrives inside a rate-limit hold.
+    func earlyRetry() -> Int? {
+        locked {
+            guard let until = rateLimitedUntil else { return nil }
+            let left = until - .now
+            guard left > .zero else {
+                rateLimitedUntil = nil
+                return nil
+            }
+            _counters.earlyRetries += 1
+            let (seconds, attoseconds) = left.components
+            return Int(seconds) * 1_000 + Int(attoseconds / 1_000_000_000_000_000) + 1
+        }
+    }
+
     /// The fault for API request `n`, if any: scripted ones first, then the seeded draw, never
     /// more than `maxConsecutive` random faults in a row.
     func fault(for n: Int) -> FaultKind? {
@@ -289,6 +312,9 @@ struct RequestHandler: Sendable {
     let state: SimulatorState
 
     struct DroppedConnection: Error {}
+
+    let rateLimitError = APIError(status: 429, type: "rate_limit_error",
+                                  message: "This request would exceed the rate limit for your organization. Please retry later.")
 
     func respond(_ request: Request, channel: any Channel) async throws -> Response {
         let config = state.configuration
@@ -340,6 +366,11 @@ struct RequestHandler: Sendable {
         let fastBeta = (header("anthropic-beta") ?? "").split(separator: ",")
             .contains { $0.trimmingCharacters(in: .whitespaces) == "fast-mode-2026-02-01" }
 
+        if let remaining = state.earlyRetry() {
+            // The client came back before the wait it was given: still limited.
+            return fail(rateLimitError, extra: [("retry-after", String((remaining + 999) / 1_000)),
+                                                ("retry-after-ms", String(remaining))])
+        }
         let fault = state.fault(for: n)
         if let fault {
             config.logger.debug("injected fault", metadata: ["simulator.fault": "\(fault.rawValue)",
@@ -349,10 +380,13 @@ struct RequestHandler: Sendable {
         case .rateLimited?:
             var extra = [("retry-after", String(config.faults.retryAfterSeconds))]
             var rng = SplitMix64(seed: config.seed, label: "retry-after-ms", n)
-            if rng.chance(50) { extra.append(("retry-after-ms", String(rng.int(20...200)))) }
-            return fail(APIError(status: 429, type: "rate_limit_error",
-                                 message: "This request would exceed the rate limit for your organization. Please retry later."),
-                        extra: extra)
+            var waitMilliseconds = config.faults.retryAfterSeconds * 1_000
+            if rng.chance(50) {
+                waitMilliseconds = rng.int(20...200)
+                extra.append(("retry-after-ms", String(waitMilliseconds)))
+            }
+            state.holdRateLimit(milliseconds: waitMilliseconds)
+            return fail(rateLimitError, extra: extra)
         case .serverError?:
             return fail(APIError(status: 500, type: "api_error", message: "Internal server error"))
         case .overloaded?:

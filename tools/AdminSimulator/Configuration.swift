@@ -74,6 +74,10 @@ public struct FaultConfiguration: Sendable {
     /// After this many faults in a row the next request is served normally, so a client with
     /// at least this many retries always gets through.
     public var maxConsecutive: Int = 2
+    /// After a 429, API requests that arrive before the announced wait (`retry-after-ms` when
+    /// sent, else `retry-after`) get another 429 and count as `earlyRetries`: a client that
+    /// ignores the headers keeps failing, as it would against a real rate limit.
+    public var enforceRetryAfter: Bool = true
 
     public init(rate: Double = 0, kinds: [FaultKind] = FaultKind.allCases) {
         self.rate = rate
@@ -91,6 +95,8 @@ public struct SimulatorCounters: Sendable, Equatable {
     public var faults: [FaultKind: Int] = [:]
     public var responsesByStatus: [Int: Int] = [:]
     public var revisions = 0
+    /// Requests that came back inside a rate-limit hold (see `FaultConfiguration.enforceRetryAfter`).
+    public var earlyRetries = 0
 
     public var totalFaults: Int { faults.values.reduce(0, +) }
 }

@@ -61,6 +61,9 @@ struct AdminSimulatorCommand: AsyncParsableCommand {
     @Option(help: "File holding the admin key to accept (overrides $SIMULATOR_ADMIN_KEY).")
     var adminKeyFile: String?
 
+    @Flag(help: "Do not answer 429 again to requests that come back before the announced retry-after.")
+    var lenientRetryAfter = false
+
     @Flag(help: "Log every request's injected fault on stderr.")
     var verbose = false
 
@@ -83,6 +86,7 @@ struct AdminSimulatorCommand: AsyncParsableCommand {
         config.latencyMilliseconds = latencyMs
         config.faults.rate = faultRate
         config.faults.slowMilliseconds = slowMs
+        config.faults.enforceRetryAfter = !lenientRetryAfter
         if let faultKinds {
             config.faults.kinds = try faultKinds.split(separator: ",").map { name in
                 guard let k = FaultKind(rawValue: String(name)) else { throw ValidationError("unknown fault kind \(name)") }
