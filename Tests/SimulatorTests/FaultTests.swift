@@ -50,6 +50,11 @@ import Testing
             #expect(after.status == 200 && after.body == clean.body)
             let counters = sim.counters
             for kind in FaultKind.allCases { #expect(counters.faults[kind] == 1, "\(kind)") }
+            let log = sim.requestLog
+            #expect(log.map(\.status) == [200, 429, 500, 529, 200, 200, 0, 200])
+            #expect(log.map(\.fault) == [nil, .rateLimited, .serverError, .overloaded, .slow, .truncatedBody, .dropConnection, nil])
+            #expect(log.allSatisfy { $0.path == Self.costPath && $0.method == "GET" })
+            #expect(log[0].parameters.map(\.name) == costQuery.map(\.0))
             #expect(counters.responsesByStatus[429] == 1 && counters.responsesByStatus[529] == 1)
         }
     }

@@ -51,6 +51,11 @@ public final class AdminSimulator: Sendable {
     public var organization: SimulatedOrganization { state.organization }
     public var counters: SimulatorCounters { state.counters }
 
+    /// The most recent requests in arrival order (at most `requestLogCapacity`; older ones are
+    /// dropped in halves), for tests that assert what a client asked for.
+    public var requestLog: [LoggedRequest] { state.requestLog }
+    public static let requestLogCapacity = 20_000
+
     /// Revises `day`: later responses and `truth` for that day change (late-arriving usage).
     public func revise(day: Day) { state.revise([day]) }
 
@@ -155,6 +160,23 @@ public final class AdminSimulator: Sendable {
     }
 }
 
+/// One request as the simulator saw it.
+public struct LoggedRequest: Sendable, Equatable {
+    /// The API request's sequence number (1-based), or -1 for control routes.
+    public let sequence: Int
+    public let method: String
+    public let path: String
+    /// The raw (percent-encoded) query string.
+    public let query: String
+    /// The HTTP status sent; 0 when the connection was dropped without a response.
+    public let status: Int
+    public let fault: FaultKind?
+    public let requestID: String
+
+    /// The decoded query parameters, in order, with repeats.
+    public var parameters: [(name: String, value: String)] { QueryParameters(rawQuery: query).pairs }
+}
+
 /// Runs `body` with a started simulator and stops it afterwards (`AdminSimulator.withRunning`).
 public func withAdminSimulator<T: Sendable>(
     _ configuration: SimulatorConfiguration, _ body: (AdminSimulator) async throws -> T
@@ -255,7 +277,18 @@ final class SimulatorState: @unchecked Sendable {
         }
     }
 
-    func countStatus(_ status: Int) { locked { _counters.responsesByStatus[status, default: 0] += 1 } }
+    private var _log: [LoggedRequest] = []
+
+    /// Counts the response and keeps the request in the (bounded) log.
+    func record(_ entry: LoggedRequest) {
+        locked {
+            _counters.responsesByStatus[entry.status, default: 0] += 1
+            if _log.count == AdminSimulator.requestLogCapacity { _log.removeFirst(_log.count / 2) }
+            _log.append(entry)
+        }
+    }
+
+    var requestLog: [LoggedRequest] { locked { _log } }
 
     private var rateLimitedUntil: ContinuousClock.Instant?
 
@@ -325,14 +358,19 @@ struct RequestHandler: Sendable {
         let requestID = Base62.id("req_", &idRng)
         let query = QueryParameters(rawQuery: request.uri.query)
 
+        var fault: FaultKind?
         func header(_ name: String) -> String? { request.headers[HTTPField.Name(name)!] }
+        func log(_ status: Int) {
+            state.record(LoggedRequest(sequence: n, method: request.method.rawValue, path: path, query: request.uri.query ?? "",
+                                       status: status, fault: fault, requestID: requestID))
+        }
         func finish(_ status: Int, _ body: String, contentType: String = "application/json",
                     extra: [(String, String)] = [], truncated: Bool = false) -> Response {
             var headers = HTTPFields()
             headers[.contentType] = contentType
             headers[HTTPField.Name("request-id")!] = requestID
             for (k, v) in extra { headers[HTTPField.Name(k)!] = v }
-            state.countStatus(status)
+            log(status)
             var buffer = ByteBuffer(string: body)
             // A truncated body keeps valid HTTP framing (Content-Length of what is sent); only the
             // JSON is cut, so the client sees a 200 it cannot decode.
@@ -371,7 +409,7 @@ struct RequestHandler: Sendable {
             return fail(rateLimitError, extra: [("retry-after", String((remaining + 999) / 1_000)),
                                                 ("retry-after-ms", String(remaining))])
         }
-        let fault = state.fault(for: n)
+        fault = state.fault(for: n)
         if let fault {
             config.logger.debug("injected fault", metadata: ["simulator.fault": "\(fault.rawValue)",
                                                            "simulator.request": "\(n)", "simulator.path": "\(path)"])
@@ -392,7 +430,7 @@ struct RequestHandler: Sendable {
         case .overloaded?:
             return fail(APIError(status: 529, type: "overloaded_error", message: "Overloaded"))
         case .dropConnection?:
-            state.countStatus(0)
+            log(0)
             try? await channel.close()
             throw DroppedConnection()
         case .slow?:
