@@ -80,16 +80,8 @@ public final class AdminSimulator: Sendable {
     /// Starts a server on `configuration.host`/`port` and returns once it is listening.
     public static func start(_ configuration: SimulatorConfiguration) async throws -> AdminSimulator {
         let state = SimulatorState(configuration: configuration)
-        let handler = RequestHandler(state: state)
-        let responder = CallbackResponder<SimulatorContext> { request, context in
-            try await handler.respond(request, channel: context.channel)
-        }
         let portBox = PortHandoff()
-        let app = Application(
-            responder: responder,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-            onServerRunning: { channel in portBox.resolve(.success(channel.localAddress?.port ?? -1)) },
-            logger: configuration.logger)
+        let app = application(state) { port in portBox.resolve(.success(port)) }
         let group = ServiceGroup(configuration: .init(services: [app], logger: configuration.logger))
         let task = Task {
             do { try await group.run() } catch {
@@ -134,20 +126,24 @@ public final class AdminSimulator: Sendable {
         watchdog.cancel()
     }
 
-    /// Serves until the task is cancelled or, when `handleSignals`, SIGINT/SIGTERM arrives.
-    /// For the executable: `onListening` is called once with the bound port.
+    /// Serves until SIGINT or SIGTERM (graceful shutdown) or until the task is cancelled; for the
+    /// executable. `onListening` is called once with the bound port.
     public static func run(_ configuration: SimulatorConfiguration, onListening: @escaping @Sendable (Int) -> Void) async throws {
-        let state = SimulatorState(configuration: configuration)
+        try await application(SimulatorState(configuration: configuration), onListening: onListening).runService()
+    }
+
+    private static func application(
+        _ state: SimulatorState, onListening: @escaping @Sendable (Int) -> Void
+    ) -> Application<CallbackResponder<SimulatorContext>> {
         let handler = RequestHandler(state: state)
-        let responder = CallbackResponder<SimulatorContext> { request, context in
-            try await handler.respond(request, channel: context.channel)
-        }
-        let app = Application(
-            responder: responder,
+        let configuration = state.configuration
+        return Application(
+            responder: CallbackResponder<SimulatorContext> { request, context in
+                try await handler.respond(request, channel: context.channel)
+            },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? -1) },
             logger: configuration.logger)
-        try await app.runService()
     }
 
     private init(configuration: SimulatorConfiguration, port: Int, state: SimulatorState, group: ServiceGroup,
