@@ -90,6 +90,24 @@ import Testing
         }
     }
 
+    @Test func fullyGroupedUsageRowsAreTheTruthRowsInOrder() async throws {
+        try await AdminSimulator.withRunning(Fixture.config()) { sim in
+            let day = Fixture.today.adding(days: -5)
+            let (buckets, _) = try await TestClient(sim).fetchAll(Self.usagePath, [
+                ("starting_at", day.midnightRFC3339), ("ending_at", day.adding(days: 1).midnightRFC3339), ("limit", "31")]
+                + ["api_key_id", "workspace_id", "model", "service_tier", "context_window", "inference_geo"].map { ("group_by[]", $0) })
+            let rows = buckets[0]["results"] as! [[String: Any]]
+            let truth = sim.truth.usageRows(on: day)
+            #expect(rows.count == truth.count)
+            for (row, t) in zip(rows, truth) {
+                #expect(str(row, "api_key_id") == t.apiKeyID && str(row, "workspace_id") == t.workspaceID)
+                #expect(str(row, "model") == t.model && str(row, "service_tier") == t.serviceTier)
+                #expect(str(row, "context_window") == t.contextWindow && str(row, "inference_geo") == t.inferenceGeo)
+                #expect(row.tokenCounts == t.tokens)
+            }
+        }
+    }
+
     @Test func hourlyAndMinuteBucketsAddUpToTheDay() async throws {
         try await AdminSimulator.withRunning(Fixture.config()) { sim in
             let client = TestClient(sim)
