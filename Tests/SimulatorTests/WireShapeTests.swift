@@ -51,6 +51,17 @@ import Testing
         }
     }
 
+    @Test(arguments: ["2025-05-28T02:00:00+02:00", "2025-05-28T00:00:00.000Z", "2025-05-27T20:00:00-04:00", "2025-05-28t00:00:00z"])
+    func timestampFormsAreRFC3339(startingAt: String) async throws {
+        try await AdminSimulator.withRunning(Fixture.config()) { sim in
+            let r = try await TestClient(sim).get("/v1/organizations/cost_report",
+                                                  [("starting_at", startingAt), ("ending_at", "2025-05-29T00:00:00Z")])
+            #expect(r.status == 200)
+            let buckets = r.json?["data"] as? [[String: Any]] ?? []
+            #expect(buckets.map { str($0, "starting_at") } == ["2025-05-28T00:00:00Z"])
+        }
+    }
+
     @Test func usageWithoutEndingAtRunsThroughTheCurrentBucket() async throws {
         try await AdminSimulator.withRunning(Fixture.config()) { sim in
             let client = TestClient(sim)
