@@ -1,0 +1,102 @@
+import CoreValues
+import Logging
+
+/// How a simulator behaves: which organization, which clock, which key, which faults.
+public struct SimulatorConfiguration: Sendable {
+    /// Seed of the organization, the fault schedule and the request ids.
+    public var seed: UInt64 = 1
+    /// The simulated current UTC day: data exists for `historyDays` days before it; it and later
+    /// days are empty buckets.
+    public var today: Day
+    public var historyDays: Int = 45
+    /// The simulated clock, as seconds after `today`'s midnight. Cost buckets are served for
+    /// complete days only, and a request without `ending_at` runs up to this instant.
+    public var secondsIntoToday: Int = 2 * 3_600
+    /// The only `x-api-key` accepted, on the API and on the `/_simulator` control routes.
+    public var adminKey: String = AdminSimulator.defaultAdminKey
+    public var host: String = "127.0.0.1"
+    /// 0 picks a free port; read it back from `AdminSimulator.port`.
+    public var port: Int = 0
+    public var faults: FaultConfiguration = .init()
+    /// Added to every API request before it is answered (benchmarks).
+    public var latencyMilliseconds: Int = 0
+    /// Late-arriving data without a test asking for it: every `everyRequests` API requests,
+    /// revise the `recentDays` days before `today`.
+    public var autoRevision: AutoRevision?
+    public var logger: Logger = {
+        var l = Logger(label: "admin-simulator")
+        l.logLevel = .error
+        return l
+    }()
+
+    public init(seed: UInt64 = 1, today: Day, historyDays: Int = 45) {
+        self.seed = seed
+        self.today = today
+        self.historyDays = historyDays
+    }
+
+    public struct AutoRevision: Sendable {
+        public var everyRequests: Int
+        public var recentDays: Int
+        public init(everyRequests: Int, recentDays: Int) {
+            self.everyRequests = max(1, everyRequests)
+            self.recentDays = max(1, recentDays)
+        }
+    }
+}
+
+/// One kind of injected failure.
+public enum FaultKind: String, Sendable, CaseIterable, Hashable, Codable {
+    /// 429 `rate_limit_error` with `retry-after` (seconds) and on some requests `retry-after-ms`.
+    case rateLimited = "rate_limited"
+    /// 500 `api_error`.
+    case serverError = "server_error"
+    /// 529 `overloaded_error`.
+    case overloaded = "overloaded"
+    /// A correct response after `FaultConfiguration.slowMilliseconds`.
+    case slow = "slow"
+    /// The connection is closed without any response.
+    case dropConnection = "drop_connection"
+    /// A 200 whose JSON body is cut in half (the HTTP framing itself is valid).
+    case truncatedBody = "truncated_body"
+}
+
+/// Random faults, decided per request from the seed and the request's sequence number, so a run
+/// is reproducible and a retried request is a new draw.
+public struct FaultConfiguration: Sendable {
+    /// Probability that an API request fails, 0...1. Applies after authentication.
+    public var rate: Double = 0
+    public var kinds: [FaultKind] = FaultKind.allCases
+    /// How long a `slow` response waits.
+    public var slowMilliseconds: Int = 1_500
+    /// The `retry-after` value sent with 429s.
+    public var retryAfterSeconds: Int = 1
+    /// After this many faults in a row the next request is served normally, so a client with
+    /// at least this many retries always gets through.
+    public var maxConsecutive: Int = 2
+    /// After a 429, API requests that arrive before the announced wait (`retry-after-ms` when
+    /// sent, else `retry-after`) get another 429 and count as `earlyRetries`: a client that
+    /// ignores the headers keeps failing, as it would against a real rate limit.
+    public var enforceRetryAfter: Bool = true
+
+    public init(rate: Double = 0, kinds: [FaultKind] = FaultKind.allCases) {
+        self.rate = rate
+        self.kinds = kinds
+    }
+}
+
+/// What the simulator has seen, for tests.
+public struct SimulatorCounters: Sendable, Equatable {
+    /// Every request, control routes included.
+    public var requests = 0
+    /// Requests to `/v1/...`.
+    public var apiRequests = 0
+    public var requestsByPath: [String: Int] = [:]
+    public var faults: [FaultKind: Int] = [:]
+    public var responsesByStatus: [Int: Int] = [:]
+    public var revisions = 0
+    /// Requests that came back inside a rate-limit hold (see `FaultConfiguration.enforceRetryAfter`).
+    public var earlyRetries = 0
+
+    public var totalFaults: Int { faults.values.reduce(0, +) }
+}

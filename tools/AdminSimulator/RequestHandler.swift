@@ -1,0 +1,231 @@
+import CoreValues
+import Foundation
+import Hummingbird
+import HTTPTypes
+import NIOCore
+
+/// Turns one HTTP request into a response: auth, headers, faults, routing.
+struct RequestHandler: Sendable {
+    let state: SimulatorState
+
+    struct DroppedConnection: Error {}
+
+    let rateLimitError = APIError(status: 429, type: "rate_limit_error",
+                                  message: "This request would exceed the rate limit for your organization. Please retry later.")
+
+    func respond(_ request: Request, channel: any Channel) async throws -> Response {
+        let config = state.configuration
+        let path = request.uri.path
+        let isAPI = path.hasPrefix("/v1/")
+        let n = state.countRequest(path: path, isAPI: isAPI)
+        var idRng = SplitMix64(seed: config.seed, label: "request-id", n < 0 ? -state.counters.requests : n)
+        let requestID = Base62.id("req_", &idRng)
+        let query = QueryParameters(rawQuery: request.uri.query)
+
+        var fault: FaultKind?
+        func header(_ name: String) -> String? { request.headers[HTTPField.Name(name)!] }
+        func log(_ status: Int) {
+            state.record(LoggedRequest(sequence: n, method: request.method.rawValue, path: path, query: request.uri.query ?? "",
+                                       status: status, fault: fault, requestID: requestID))
+        }
+        func finish(_ status: Int, _ body: String, contentType: String = "application/json",
+                    extra: [(String, String)] = [], truncated: Bool = false) -> Response {
+            var headers = HTTPFields()
+            headers[.contentType] = contentType
+            headers[HTTPField.Name("request-id")!] = requestID
+            for (k, v) in extra { headers[HTTPField.Name(k)!] = v }
+            log(status)
+            var buffer = ByteBuffer(string: body)
+            // A truncated body keeps valid HTTP framing (Content-Length of what is sent); only the
+            // JSON is cut, so the client sees a 200 it cannot decode.
+            if truncated { buffer = buffer.getSlice(at: 0, length: max(1, buffer.readableBytes / 2))! }
+            return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: buffer))
+        }
+        func fail(_ e: APIError, extra: [(String, String)] = []) -> Response {
+            finish(e.status, e.body(requestID: requestID).serialized(), extra: extra)
+        }
+
+        if isAPI && config.latencyMilliseconds > 0 {
+            try await Task.sleep(for: .milliseconds(config.latencyMilliseconds))
+        }
+        guard header("x-api-key") == config.adminKey else { return fail(.authentication) }
+
+        if path.hasPrefix("/_simulator/") {
+            do {
+                let (body, type) = try control(path: path, method: request.method, query: query)
+                return finish(200, body, contentType: type)
+            } catch let e as APIError {
+                return fail(e)
+            }
+        }
+        guard isAPI, request.method == .get else { return fail(.notFound(path)) }
+        guard let version = header("anthropic-version") else {
+            return fail(.invalidRequest("anthropic-version: header is required"))
+        }
+        guard version == "2023-06-01" || version == "2023-01-01" else {
+            return fail(.invalidRequest("anthropic-version: \(version) is not a valid version"))
+        }
+        let fastBeta = (header("anthropic-beta") ?? "").split(separator: ",")
+            .contains { $0.trimmingCharacters(in: .whitespaces) == "fast-mode-2026-02-01" }
+
+        if let remaining = state.earlyRetry() {
+            // The client came back before the wait it was given: still limited.
+            return fail(rateLimitError, extra: [("retry-after", String((remaining + 999) / 1_000)),
+                                                ("retry-after-ms", String(remaining))])
+        }
+        fault = state.fault(for: n)
+        if let fault {
+            config.logger.debug("injected fault", metadata: ["simulator.fault": "\(fault.rawValue)",
+                                                           "simulator.request": "\(n)", "simulator.path": "\(path)"])
+        }
+        switch fault {
+        case .rateLimited?:
+            var extra = [("retry-after", String(config.faults.retryAfterSeconds))]
+            var rng = SplitMix64(seed: config.seed, label: "retry-after-ms", n)
+            var waitMilliseconds = config.faults.retryAfterSeconds * 1_000
+            if rng.chance(50) {
+                waitMilliseconds = rng.int(20...200)
+                extra.append(("retry-after-ms", String(waitMilliseconds)))
+            }
+            state.holdRateLimit(milliseconds: waitMilliseconds)
+            return fail(rateLimitError, extra: extra)
+        case .serverError?:
+            return fail(APIError(status: 500, type: "api_error", message: "Internal server error"))
+        case .overloaded?:
+            return fail(APIError(status: 529, type: "overloaded_error", message: "Overloaded"))
+        case .dropConnection?:
+            log(0)
+            try? await channel.close()
+            throw DroppedConnection()
+        case .slow?:
+            try await Task.sleep(for: .milliseconds(config.faults.slowMilliseconds))
+        case .truncatedBody?, nil:
+            break
+        }
+
+        let org = state.organization
+        let now = org.today.daysSinceEpoch * 86_400 + config.secondsIntoToday
+        let result: JSONValue
+        do {
+            switch path {
+            case "/v1/organizations/cost_report":
+                result = try Reports.cost(org, query: query, now: now, fastBeta: fastBeta)
+            case "/v1/organizations/usage_report/messages":
+                result = try Reports.usage(org, query: query, now: now, fastBeta: fastBeta)
+            case "/v1/organizations/usage_report/claude_code":
+                result = try Reports.claudeCode(org, query: query)
+            case "/v1/organizations/api_keys":
+                result = try Reports.apiKeys(org, query: query)
+            case "/v1/organizations/workspaces":
+                result = try Reports.workspaces(org, query: query)
+            default:
+                return fail(.notFound(path))
+            }
+        } catch {
+            return fail(error)
+        }
+        return finish(200, result.serialized(), truncated: fault == .truncatedBody)
+    }
+
+    /// `/_simulator/...`: revisions, ground truth, counters and scripted faults for tests and for
+    /// driving the out-of-process executable.
+    func control(path: String, method: HTTPRequest.Method, query: QueryParameters) throws -> (String, String) {
+        func day(_ name: String) throws -> Day {
+            guard let text = try query.single(name), let d = Day(text) else { throw APIError.invalidRequest("\(name): expected YYYY-MM-DD") }
+            return d
+        }
+        switch (method, path) {
+        case (.post, "/_simulator/revise"):
+            var days: [Day] = []
+            if let last = try query.single("last") {
+                guard let n = Int(last), (1...36_500).contains(n) else { throw APIError.invalidRequest("last: expected 1...36500") }
+                let today = state.organization.today
+                days = (1...n).map { today.adding(days: -$0) }
+            } else {
+                days = try query.all("day").map { text throws -> Day in
+                    guard let d = Day(text) else { throw APIError.invalidRequest("day: expected YYYY-MM-DD") }
+                    return d
+                }
+            }
+            guard !days.isEmpty else { throw APIError.invalidRequest("give day=YYYY-MM-DD (repeatable) or last=N") }
+            state.revise(days)
+            let org = state.organization
+            return (JSONValue.object([("revised", .array(days.map { .object([("date", .string($0.description)),
+                                                                            ("revision", .int(org.revision(of: $0)))]) }))])
+                .serialized(), "application/json")
+        case (.post, "/_simulator/advance"):
+            if let n = try query.single("days") {
+                guard let days = Int(n), (0...36_500).contains(days) else { throw APIError.invalidRequest("days: expected 0...36500") }
+                state.advance(to: state.organization.today.adding(days: days))
+            } else {
+                let target = try day("today")
+                guard target >= state.organization.today else { throw APIError.invalidRequest("today: the clock only moves forward") }
+                state.advance(to: target)
+            }
+            return (JSONValue.object([("today", .string(state.organization.today.description))]).serialized(), "application/json")
+        case (.get, "/_simulator/truth"):
+            let truth = GroundTruth(organization: state.organization)
+            if try query.single("day") != nil {
+                return (truth.day(try day("day")).json.serialized(), "application/json")
+            }
+            let from = try day("from"), to = try day("to")
+            let days = Day.range(from: from, to: to).map { d -> JSONValue in
+                let t = truth.day(d)
+                return .object([("date", .string(d.description)), ("revision", .int(t.revision)),
+                                ("total_cost_cents", .string(t.totalCostCents.description)),
+                                ("total_cost_usd", .string(t.totalCostUSD.description))])
+            }
+            return (JSONValue.object([("days", .array(days)),
+                                      ("total_cost_cents", .string(truth.totalCostCents(from: from, to: to).description))])
+                .serialized(), "application/json")
+        case (.get, "/_simulator/dashboard.csv"):
+            return (GroundTruth(organization: state.organization).dashboardCSV(from: try day("from"), to: try day("to")), "text/csv")
+        case (.get, "/_simulator/counters"):
+            let c = state.counters
+            return (JSONValue.object([
+                ("requests", .int(c.requests)), ("api_requests", .int(c.apiRequests)), ("revisions", .int(c.revisions)),
+                ("faults", .object(FaultKind.allCases.map { ($0.rawValue, .int(c.faults[$0] ?? 0)) })),
+                ("responses_by_status", .object(c.responsesByStatus.keys.sorted().map { (String($0), .int(c.responsesByStatus[$0]!)) })),
+            ]).serialized(), "application/json")
+        case (.post, "/_simulator/faults"):
+            let kinds = try query.all("kind").map { text throws -> FaultKind in
+                guard let k = FaultKind(rawValue: text) else { throw APIError.invalidRequest("kind: unknown fault '\(text)'") }
+                return k
+            }
+            state.enqueue(kinds)
+            return (JSONValue.object([("queued", .int(kinds.count))]).serialized(), "application/json")
+        default:
+            throw APIError.notFound(path)
+        }
+    }
+}
+
+extension DayTruth {
+    /// The truth of a day as JSON (`GET /_simulator/truth?day=`); field names follow the reports.
+    public var json: JSONValue {
+        .object([
+            ("date", .string(day.description)),
+            ("revision", .int(revision)),
+            ("total_cost_cents", .string(totalCostCents.description)),
+            ("total_cost_usd", .string(totalCostUSD.description)),
+            ("cost_rows", .array(costRows.map { r in
+                .object([("amount", .string(r.amountCents.description)), ("currency", .string("USD")),
+                         ("workspace_id", .optional(r.workspaceID)), ("description", .string(r.description)),
+                         ("cost_type", .string(r.costType)), ("model", .optional(r.model)), ("token_type", .optional(r.tokenType)),
+                         ("service_tier", .optional(r.serviceTier)), ("context_window", .optional(r.contextWindow)),
+                         ("inference_geo", .optional(r.inferenceGeo))])
+            })),
+            ("usage_rows", .array(usageRows.map { r in
+                .object([("api_key_id", .optional(r.apiKeyID)), ("workspace_id", .optional(r.workspaceID)),
+                         ("model", .string(r.model)), ("service_tier", .string(r.serviceTier)),
+                         ("context_window", .string(r.contextWindow)), ("inference_geo", .string(r.inferenceGeo)),
+                         ("uncached_input_tokens", .int(r.tokens.uncachedInput)),
+                         ("cache_creation", .object([("ephemeral_1h_input_tokens", .int(r.tokens.cacheWrite1h)),
+                                                     ("ephemeral_5m_input_tokens", .int(r.tokens.cacheWrite5m))])),
+                         ("cache_read_input_tokens", .int(r.tokens.cacheRead)), ("output_tokens", .int(r.tokens.output)),
+                         ("server_tool_use", .object([("web_search_requests", .int(r.tokens.webSearchRequests))]))])
+            })),
+            ("claude_code_records", .array(claudeCodeRecords.map(\.json))),
+        ])
+    }
+}
