@@ -130,7 +130,7 @@ public struct SyncEngine: Sendable {
             return Job(chain: chain, label: w.description, stream: w.stream, start: w.start, end: w.end)
         }
         if options.includeNames {
-            jobs.insert(Job(chain: .workspaces, label: "workspaces", stream: .workspaces), at: 0)
+            jobs.insert(Job(chain: .workspaces(includeArchived: true), label: "workspaces", stream: .workspaces), at: 0)
             jobs.insert(Job(chain: .apiKeys, label: "api_keys", stream: .apiKeys), at: 0)
         }
         var summary = SyncSummary()

@@ -47,9 +47,13 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(help: "Chains fetched at once (1-4).")
     var concurrency: Int = 2
 
+    @Option(help: "Seconds the API may stay unavailable before sync gives up with exit 3 (default 100).")
+    var giveUpAfter: Int = 100
+
     func validate() throws {
         guard (0...60).contains(revisitDays) else { throw ValidationError("--revisit-days must be between 0 and 60") }
         guard (1...4).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 4") }
+        guard (1...3600).contains(giveUpAfter) else { throw ValidationError("--give-up-after must be between 1 and 3600 seconds") }
     }
 
     func run() async throws {
@@ -94,7 +98,8 @@ struct SyncCommand: AsyncParsableCommand {
         let progress = Progress(label: "sync")
         let summary: SyncSummary
         do {
-            summary = try await AdminClient.withClient(key: key, configuration: configuration, logger: logger) { client in
+            summary = try await AdminClient.withClient(key: key, configuration: configuration,
+                                                       budget: RetryBudget(limit: .seconds(giveUpAfter)), logger: logger) { client in
                 let engine = SyncEngine(ledger: ledger, source: client, logger: logger,
                                         toolName: "claude-ledger \(ClaudeLedger.version)")
                 do {
