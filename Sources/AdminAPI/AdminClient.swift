@@ -11,6 +11,23 @@ import NIOHTTP1
 /// naming the tool, follows each chain to its end, retries what the policy says to retry, and
 /// hands every 2xx page to the caller before asking for the next one, so the caller can append
 /// it to the ledger first. Redirects are never followed (they would carry the key elsewhere).
+///
+/// ```swift
+/// let budget = RetryBudget()                      // one per sync
+/// try await AdminClient.withClient(key: key, configuration: .init(baseURL: baseURL),
+///                                  budget: budget, logger: logger) { client in
+///     for chain in ChainRequest.chains(for: .cost, days: since..<until) {
+///         do {
+///             let summary = try await client.fetchChain(chain) { page in
+///                 try ledger.append(page)         // before the next request is made
+///             }
+///             // complete: summary.pages pages, the last said has_more false
+///         } catch let error as AdminAPIError where !error.abortsSync {
+///             // record chain.window as failed; pages already appended stay
+///         }
+///     }
+/// }
+/// ```
 public final class AdminClient: Sendable {
     public static let defaultBaseURL = "https://api.anthropic.com"
     /// The `anthropic-version` header every request carries.
