@@ -115,6 +115,8 @@ public struct AdminAPIError: Error, Sendable, CustomStringConvertible {
     public let classification: Classification
     /// The stream being fetched, when known.
     public let stream: ReportStream?
+    /// The days the failing chain covers (nil for the name lists): the window a sync records as failed.
+    public let window: Range<Day>?
     /// The 0-based page of the chain that failed, when known.
     public let pageIndex: Int?
     /// The request path (no host).
@@ -133,13 +135,15 @@ public struct AdminAPIError: Error, Sendable, CustomStringConvertible {
     public let detail: String?
 
     init(
-        code: Code, classification: Classification, stream: ReportStream? = nil, pageIndex: Int? = nil,
+        code: Code, classification: Classification, stream: ReportStream? = nil, window: Range<Day>? = nil,
+        pageIndex: Int? = nil,
         path: String? = nil, query: String? = nil, status: Int? = nil, requestID: String? = nil, apiError: ErrorBody? = nil,
         attempts: Int = 0, detail: String? = nil
     ) {
         self.code = code
         self.classification = classification
         self.stream = stream
+        self.window = window
         self.pageIndex = pageIndex
         self.path = path
         self.query = query
@@ -192,6 +196,7 @@ public struct AdminAPIError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         var head = "admin API"
         if let stream { head += " \(stream)" }
+        if let window { head += " \(window.lowerBound)..<\(window.upperBound)" }
         if let pageIndex { head += " page \(pageIndex)" }
         var parts: [String] = []
         var what: [String] = []

@@ -11,6 +11,23 @@ import NIOHTTP1
 /// naming the tool, follows each chain to its end, retries what the policy says to retry, and
 /// hands every 2xx page to the caller before asking for the next one, so the caller can append
 /// it to the ledger first. Redirects are never followed (they would carry the key elsewhere).
+///
+/// ```swift
+/// let budget = RetryBudget()                      // one per sync
+/// try await AdminClient.withClient(key: key, configuration: .init(baseURL: baseURL),
+///                                  budget: budget, logger: logger) { client in
+///     for chain in ChainRequest.chains(for: .cost, days: since..<until) {
+///         do {
+///             let summary = try await client.fetchChain(chain) { page in
+///                 try ledger.append(page)         // before the next request is made
+///             }
+///             // complete: summary.pages pages, the last said has_more false
+///         } catch let error as AdminAPIError where !error.abortsSync {
+///             // record chain.window as failed; pages already appended stay
+///         }
+///     }
+/// }
+/// ```
 public final class AdminClient: Sendable {
     public static let defaultBaseURL = "https://api.anthropic.com"
     /// The `anthropic-version` header every request carries.
@@ -156,9 +173,11 @@ public final class AdminClient: Sendable {
                 metadata["error.code"] = "\(code)"
                 logger.info("Chain incomplete", metadata: metadata)
                 throw AdminAPIError(
-                    code: code, classification: .malformedResponse, stream: chain.stream, pageIndex: request.index,
-                    path: chain.path, query: request.query, status: page.status, requestID: page.requestID, attempts: page.attempts,
-                    detail: "pagination broken: \(failure)"
+                    code: code, classification: .malformedResponse,
+                    stream: chain.stream, window: chain.window, pageIndex: request.index,
+                    path: chain.path, query: request.query,
+                    status: page.status, requestID: page.requestID,
+                    attempts: page.attempts, detail: "pagination broken: \(failure)"
                 )
             }
         }
@@ -176,7 +195,7 @@ public final class AdminClient: Sendable {
         var lastFailure: Failure?
 
         if await budget.isExhausted {
-            throw budgetError(request, lastFailure: nil, attempts: 0)
+            throw budgetError(request, chain, lastFailure: nil, attempts: 0)
         }
         while true {
             try Task.checkCancellation()
@@ -191,9 +210,9 @@ public final class AdminClient: Sendable {
             guard allowed > .milliseconds(1) else {
                 if limitedByBudget {
                     await budget.markSpent()
-                    throw budgetError(request, lastFailure: lastFailure, attempts: attempt)
+                    throw budgetError(request, chain, lastFailure: lastFailure, attempts: attempt)
                 }
-                throw giveUpError(.requestTimeExhausted, request, failure: lastFailure, attempts: attempt)
+                throw giveUpError(.requestTimeExhausted, request, chain, failure: lastFailure, attempts: attempt)
             }
 
             attempt += 1
@@ -254,7 +273,7 @@ public final class AdminClient: Sendable {
                 } else if failure.status != nil {
                     await budget.recordAvailable()
                 }
-                let error = giveUpError(reason, request, failure: failure, attempts: attempt)
+                let error = giveUpError(reason, request, chain, failure: failure, attempts: attempt)
                 var metadata = pageMetadata(request, attempt: attempt)
                 metadata["error.code"] = "\(error.code)"
                 metadata["error.classification"] = "\(error.classification.rawValue)"
@@ -265,7 +284,7 @@ public final class AdminClient: Sendable {
                 await budget.recordUnavailable(attemptStartedAt: attemptStart)
                 guard await budget.permitRetry(after: delay) else {
                     logger.info("Retry budget exhausted", metadata: pageMetadata(request, attempt: attempt))
-                    throw budgetError(request, lastFailure: failure, attempts: attempt)
+                    throw budgetError(request, chain, lastFailure: failure, attempts: attempt)
                 }
                 var metadata = pageMetadata(request, attempt: attempt)
                 metadata["retry.delay_ms"] = "\(Int(delay / .milliseconds(1)))"
@@ -312,7 +331,7 @@ public final class AdminClient: Sendable {
     }
 
     private func giveUpError(
-        _ reason: GiveUpReason, _ request: PageRequest, failure: Failure?, attempts: Int
+        _ reason: GiveUpReason, _ request: PageRequest, _ chain: ChainRequest, failure: Failure?, attempts: Int
     ) -> AdminAPIError {
         let code: AdminAPIError.Code
         switch reason {
@@ -328,20 +347,25 @@ public final class AdminClient: Sendable {
             }
         }
         return AdminAPIError(
-            code: code, classification: failure?.classification ?? .unavailable, stream: request.stream,
-            pageIndex: request.index, path: request.path, query: request.query, status: failure?.status,
-            requestID: failure?.requestID,
-            apiError: failure?.apiError, attempts: attempts, detail: failure?.detail
+            code: code, classification: failure?.classification ?? .unavailable,
+            stream: request.stream, window: chain.window, pageIndex: request.index,
+            path: request.path, query: request.query,
+            status: failure?.status, requestID: failure?.requestID, apiError: failure?.apiError,
+            attempts: attempts, detail: failure?.detail
         )
     }
 
-    private func budgetError(_ request: PageRequest, lastFailure: Failure?, attempts: Int) -> AdminAPIError {
+    private func budgetError(
+        _ request: PageRequest, _ chain: ChainRequest, lastFailure: Failure?, attempts: Int
+    ) -> AdminAPIError {
         var detail = "the Admin API has been unavailable for the whole retry budget"
         if let last = lastFailure?.detail { detail += " (last: \(last))" }
         return AdminAPIError(
-            code: .budgetExhausted, classification: .unavailable, stream: request.stream, pageIndex: request.index,
-            path: request.path, query: request.query, status: lastFailure?.status, requestID: lastFailure?.requestID,
-            apiError: lastFailure?.apiError, attempts: attempts, detail: detail
+            code: .budgetExhausted, classification: .unavailable,
+            stream: request.stream, window: chain.window, pageIndex: request.index,
+            path: request.path, query: request.query,
+            status: lastFailure?.status, requestID: lastFailure?.requestID, apiError: lastFailure?.apiError,
+            attempts: attempts, detail: detail
         )
     }
 

@@ -26,7 +26,8 @@ public struct AdminKey: Sendable, Hashable, CustomStringConvertible, CustomDebug
 
     /// The first line of a key file's contents, as `--admin-key-file` reads it.
     public init?(firstLineOf contents: String) {
-        let firstLine = contents.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        // `isNewline` also matches "\r\n", which Swift treats as one Character.
+        let firstLine = contents.split(maxSplits: 1, omittingEmptySubsequences: false, whereSeparator: \.isNewline).first ?? ""
         self.init(firstLine)
     }
 

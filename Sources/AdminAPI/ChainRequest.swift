@@ -98,8 +98,15 @@ public struct ChainRequest: Hashable, Sendable, CustomStringConvertible {
         stream: .apiKeys, parameters: [QueryItem("limit", String(recordLimit))], cursorStyle: .afterID, window: nil)
 
     /// The workspace list (for names), paged by `after_id`.
-    public static let workspaces = ChainRequest(
-        stream: .workspaces, parameters: [QueryItem("limit", String(recordLimit))], cursorStyle: .afterID, window: nil)
+    public static let workspaces = workspaces(includeArchived: false)
+
+    /// The workspace list with `include_archived=true` when asked: the API leaves archived
+    /// workspaces out by default (reference §5.2), yet old cost and usage rows still name them.
+    public static func workspaces(includeArchived: Bool) -> ChainRequest {
+        var items = [QueryItem("limit", String(recordLimit))]
+        if includeArchived { items.append(QueryItem("include_archived", "true")) }
+        return ChainRequest(stream: .workspaces, parameters: items, cursorStyle: .afterID, window: nil)
+    }
 
     /// The chains that cover a window of one stream: one for cost and usage, one per day for
     /// Claude Code, the whole list for the name streams (which ignore the window).

@@ -243,6 +243,8 @@ struct AdminClientTests {
                 #expect(error?.status == 400)
                 #expect(error?.stream == .cost)
                 #expect(error?.pageIndex == 0)
+                #expect(error?.window == window)
+                #expect(error?.description.hasPrefix("admin API cost_report 2025-01-01..<2025-01-04 page 0: HTTP 400") == true)
                 #expect(error?.path == "/v1/organizations/cost_report")
                 #expect(error?.query == ChainRequest.cost(days: window).firstPage.query)
                 #expect(error?.attempts == 1)

@@ -35,6 +35,7 @@ struct AdminKeyTests {
     @Test func firstLineOfAKeyFile() throws {
         #expect(try #require(AdminKey(firstLineOf: "\(Self.secret)\nsecond line\n")).secret == Self.secret)
         #expect(try #require(AdminKey(firstLineOf: Self.secret)).secret == Self.secret)
+        #expect(try #require(AdminKey(firstLineOf: "\(Self.secret)\r\nsecond line\r\n")).secret == Self.secret)
         #expect(AdminKey(firstLineOf: "\nkey on line two") == nil)
     }
 

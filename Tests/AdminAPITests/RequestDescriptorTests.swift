@@ -73,6 +73,12 @@ struct RequestDescriptorTests {
         }
     }
 
+    @Test func archivedWorkspacesOnRequest() {
+        #expect(ChainRequest.workspaces(includeArchived: false) == .workspaces)
+        #expect(ChainRequest.workspaces(includeArchived: true).page(1, cursor: "wrkspc_1").query
+            == "after_id=wrkspc_1&include_archived=true&limit=1000")
+    }
+
     @Test func chainsForAStream() {
         #expect(ChainRequest.chains(for: .cost, days: jan1..<jan3) == [.cost(days: jan1..<jan3)])
         #expect(ChainRequest.chains(for: .claudeCode, days: jan1..<jan3).count == 2)
