@@ -68,7 +68,7 @@ struct DecodedPage: @unchecked Sendable {
                     Canonical.append(cells[row * n + c], page: page, arena: arena, to: &scratch)
                 }
                 scratch.withUnsafeBytes { raw in
-                    digests.append(contentsOf: SHA256.hash(bufferPointer: raw))
+                    digests.append(contentsOf: SHA256.hash(data: raw))
                 }
             }
         }

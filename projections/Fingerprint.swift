@@ -107,7 +107,7 @@ enum Fingerprint {
             }
             scratch.removeAll(keepingCapacity: true)
             for c in 0..<n { stmt.appendCanonical(c, to: &scratch) }
-            scratch.withUnsafeBytes { digests.append(contentsOf: SHA256.hash(bufferPointer: $0)) }
+            scratch.withUnsafeBytes { digests.append(contentsOf: SHA256.hash(data: $0)) }
         }
         stmt.reset()
         if let currentDate { try body(currentDate, digests) }

@@ -55,7 +55,8 @@ enum ProjectionStore {
         guard meta["format"] == formatTag else {
             throw ProjectionError(.notAProjectionsFile, "\(file.path) is not a claude-ledger projections file")
         }
-        for table in ProjectionTable.allCases where try !file.tableExists(table.rawValue) {
+        for table in ProjectionTable.allCases {
+            if try file.tableExists(table.rawValue) { continue }
             throw ProjectionError(.notAProjectionsFile, "\(file.path) lacks the \(table.rawValue) table")
         }
         return meta
@@ -88,10 +89,10 @@ enum ProjectionStore {
     }
 
     /// Fsyncs a file or directory by path (rename durability).
-    static func fsync(path: String) {
+    static func syncToDisk(path: String) {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return }
-        _ = Foundation.fsync(fd)
+        _ = fsync(fd)
         close(fd)
     }
 }

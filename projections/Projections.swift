@@ -101,13 +101,13 @@ public enum Projections {
                                  bytesDecoded: run.bytesDecoded, rowsWritten: run.rowsInserted.values.reduce(0, +))
         }
         // The connection is closed here (end of scope); make the bytes durable, then swap.
-        ProjectionStore.fsync(path: tmpPath)
+        ProjectionStore.syncToDisk(path: tmpPath)
         for suffix in ["-journal", "-wal", "-shm"] { unlink(url.path + suffix) }
         guard rename(tmpPath, url.path) == 0 else {
             throw ProjectionError(.filesystem, "cannot move the new projections into place at \(url.path): \(String(cString: strerror(errno)))")
         }
         chmod(url.path, 0o600)
-        ProjectionStore.fsync(path: dir.path)
+        ProjectionStore.syncToDisk(path: dir.path)
         logger.info("projections rebuild finished", metadata: ["projections.fingerprint": "\(result.fingerprint)",
                                                                "projections.rows": "\(result.rowsWritten)"])
         return result
@@ -128,14 +128,14 @@ public enum Projections {
         }
         let head = try ledgerHead(ledger)
         let file = try SQLiteFile(path: url.path, create: false)
-        let meta = try ProjectionStore.readMeta(file)
-        guard meta["projection_version"] == String(version),
-              let builtSeq = meta["ledger_head_seq"].flatMap(Int64.init), builtSeq <= head.seq,
-              try builtFromThisLedger(ledger, seq: builtSeq, chainHash: meta["ledger_head_chain_hash"]) else {
+        let stored = try ProjectionStore.readMeta(file)
+        guard stored["projection_version"] == String(version),
+              let builtSeq = stored["ledger_head_seq"].flatMap(Int64.init), builtSeq <= head.seq,
+              try builtFromThisLedger(ledger, seq: builtSeq, chainHash: stored["ledger_head_chain_hash"]) else {
             logger.info("projections rebuilt: version or ledger changed")
             return try rebuild(ledger: ledger, into: url, decoder: decoder, logger: logger)
         }
-        if builtSeq == head.seq, let fingerprint = meta["fingerprint"] {
+        if builtSeq == head.seq, let fingerprint = stored["fingerprint"] {
             let entries = try ProjectionStore.readDayEntries(file)
             return BuildResult(mode: .upToDate, fingerprint: fingerprint, projectionVersion: version,
                                rows: rowCounts(entries), ledgerHeadSeq: head.seq, ledgerHeadChainHash: head.chainHash,

@@ -81,9 +81,8 @@ final class SQLiteFile {
             sqlite3_finalize(stmt)
         }
 
-        /// SQLITE_STATIC: the caller keeps bound buffers alive until the next `reset`.
-        static let staticDestructor: sqlite3_destructor_type? = nil
-        static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        /// SQLITE_TRANSIENT: SQLite copies the bytes before the call returns.
+        nonisolated(unsafe) static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
         @inline(__always)
         func bindNull(_ i: Int) { sqlite3_bind_null(stmt, Int32(i)) }

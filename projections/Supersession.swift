@@ -15,9 +15,38 @@ public enum Supersession {
         public var lastSeq: Int64
     }
 
+    /// What the rule needs to know about one fetch (pagination chain).
+    public struct Fetch: Sendable, Hashable {
+        public var fetchID: String
+        public var windowStart: Day?
+        public var windowEnd: Day?
+        /// The sequence number of the fetch's newest page.
+        public var lastSeq: Int64
+        public var isComplete: Bool
+
+        public init(fetchID: String, windowStart: Day?, windowEnd: Day?, lastSeq: Int64, isComplete: Bool) {
+            self.fetchID = fetchID
+            self.windowStart = windowStart
+            self.windowEnd = windowEnd
+            self.lastSeq = lastSeq
+            self.isComplete = isComplete
+        }
+
+        public init(_ summary: Ledger.FetchSummary) {
+            self.init(fetchID: summary.fetchID, windowStart: summary.windowStart, windowEnd: summary.windowEnd,
+                      lastSeq: summary.lastSeq, isComplete: summary.isComplete)
+        }
+    }
+
+    /// The authoritative fetch of every covered day, from the ledger's fetch summaries.
+    public static func authoritative(_ summaries: [Ledger.FetchSummary], headSeq: Int64 = .max) -> [Day: Authority] {
+        authoritative(summaries.map(Fetch.init), headSeq: headSeq)
+    }
+
     /// The authoritative fetch of every covered day, considering only fetches whose pages all
     /// entered the ledger at or before `headSeq` (a fetch with a page after it was not complete then).
-    public static func authoritative(_ fetches: [Ledger.FetchSummary], headSeq: Int64 = .max) -> [Day: Authority] {
+    /// A fetch without a window covers no day.
+    public static func authoritative(_ fetches: [Fetch], headSeq: Int64 = .max) -> [Day: Authority] {
         var result: [Day: Authority] = [:]
         for fetch in fetches where fetch.isComplete && fetch.lastSeq <= headSeq {
             guard let start = fetch.windowStart, let end = fetch.windowEnd, start < end else { continue }

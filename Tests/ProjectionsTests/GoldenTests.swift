@@ -18,8 +18,10 @@ import Testing
         let list = try #require(try Fixtures.json("fetches.json") as? [[String: Any]])
         return try list.map { entry in
             let window = try #require(entry["window"] as? [String])
-            return FetchSpec(stream: try #require(ReportStream(rawValue: try #require(entry["stream"] as? String))),
-                             start: window[0], end: window[1], pages: try #require(entry["pages"] as? [String]))
+            let name = try #require(entry["stream"] as? String)
+            let stream = try #require(ReportStream(rawValue: name))
+            let pages = try #require(entry["pages"] as? [String])
+            return FetchSpec(stream: stream, start: window[0], end: window[1], pages: pages)
         }
     }
 
@@ -47,7 +49,14 @@ import Testing
             expected.append(try names.map { name -> String? in
                 let value = entry[name]
                 if value is NSNull { return nil }
-                if name == "event_id" { return try #require(eventIDs[try #require(value as? String)]) }
+                if name == "event_id" {
+                    let file = try #require(value as? String)
+                    guard let id = eventIDs[file] else {
+                        Issue.record("no page \(file) in fetches.json")
+                        return nil
+                    }
+                    return id
+                }
                 if let text = value as? String { return text }
                 if let number = value as? NSNumber { return number.stringValue }
                 Issue.record("unexpected value for \(name)")

@@ -64,6 +64,7 @@ final class TestLedger {
         return events
     }
 
+    @discardableResult
     func appendFetch(_ stream: ReportStream, from start: String, to end: String, page: String,
                      complete: Bool = true) throws -> [Ledger.Event] {
         try appendFetch(stream, from: start, to: end, pages: [Data(page.utf8)], complete: complete)

@@ -5,9 +5,8 @@ import Testing
 @testable import Projections
 
 @Suite struct SupersessionTests {
-    func summary(_ id: String, _ start: String, _ end: String, lastSeq: Int64, complete: Bool = true) -> Ledger.FetchSummary {
-        Ledger.FetchSummary(fetchID: id, streamName: "cost_report", windowStart: Day(start), windowEnd: Day(end),
-                            pageCount: 1, firstSeq: lastSeq, lastSeq: lastSeq, isComplete: complete)
+    func summary(_ id: String, _ start: String, _ end: String, lastSeq: Int64, complete: Bool = true) -> Supersession.Fetch {
+        Supersession.Fetch(fetchID: id, windowStart: Day(start), windowEnd: Day(end), lastSeq: lastSeq, isComplete: complete)
     }
 
     @Test func newestCompleteFetchCoveringEachDayWins() {
