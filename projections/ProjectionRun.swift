@@ -1,0 +1,247 @@
+import CoreValues
+import Dispatch
+import Foundation
+import GRDBSQLite
+import Ledger
+
+/// Projects a list of (table, authoritative fetch, days) items into an open projections file.
+///
+/// Both `rebuild` (every day) and `update` (the days whose authority changed) run through here,
+/// so an incremental update computes rows and day digests with exactly the code a rebuild uses.
+///
+/// Pages are read and decoded in parallel batches on the other core(s) while this thread inserts
+/// the previous batch; memory holds at most two batches of pages plus the row digests of the days
+/// still open, whatever the size of the ledger.
+final class ProjectionRun {
+    struct Item {
+        var table: ProjectionTable
+        var fetchID: String
+        /// The days (days since epoch) this fetch is to give rows for.
+        var days: Set<Int32>
+    }
+
+    let ledger: Ledger
+    let file: SQLiteFile
+    let decoder: PageDecoder
+    private var inserts: [ProjectionTable: SQLiteFile.Statement] = [:]
+    private let digestUpsert: SQLiteFile.Statement
+
+    private(set) var rowsInserted: [ProjectionTable: Int] = [:]
+    private(set) var pagesDecoded = 0
+    private(set) var bytesDecoded: Int64 = 0
+
+    /// Row digests of days still receiving rows, for the current item.
+    private var openDays: [Int32: [UInt8]] = [:]
+    private var openTable: ProjectionTable?
+    /// Days already closed in this run: rows arriving for one again mark it dirty.
+    private var closed = Set<Int64>()
+    private var dirty = Set<Int64>()
+
+    /// Pages per batch and the raw bytes a batch aims at.
+    static let batchPages = 64
+    static let batchBytes = 24 << 20
+
+    init(ledger: Ledger, file: SQLiteFile, decoder: PageDecoder) throws {
+        self.ledger = ledger
+        self.file = file
+        self.decoder = decoder
+        for table in ProjectionTable.allCases {
+            let cols = table.schema.columnNames
+            let params = (1...cols.count).map { "?\($0)" }.joined(separator: ", ")
+            inserts[table] = try file.prepare("INSERT INTO \(table.rawValue) (\(cols.joined(separator: ", "))) VALUES (\(params))")
+        }
+        digestUpsert = try file.prepare("""
+            INSERT OR REPLACE INTO projection_day_digests (table_name, date, row_count, digest) VALUES (?1, ?2, ?3, ?4)
+            """)
+    }
+
+    private struct Task {
+        var item: Int
+        var event: Ledger.Event
+    }
+
+    /// Yields batches of page tasks, loading one fetch's event headers at a time.
+    private struct Batcher {
+        let ledger: Ledger
+        let items: [Item]
+        var itemIndex = -1
+        var events: [Ledger.Event] = []
+        var eventIndex = 0
+
+        mutating func next() throws -> [Task]? {
+            var batch: [Task] = []
+            var bytes = 0
+            while batch.count < ProjectionRun.batchPages && bytes < ProjectionRun.batchBytes {
+                if eventIndex >= events.count {
+                    itemIndex += 1
+                    guard itemIndex < items.count else { break }
+                    events = try ledger.events(fetchID: items[itemIndex].fetchID)
+                    eventIndex = 0
+                    continue
+                }
+                let event = events[eventIndex]
+                eventIndex += 1
+                batch.append(Task(item: itemIndex, event: event))
+                bytes += event.rawLength
+            }
+            return batch.isEmpty ? nil : batch
+        }
+    }
+
+    private final class Results: @unchecked Sendable {
+        let lock = NSLock()
+        var pages: [Result<DecodedPage, any Error>?]
+        init(count: Int) { pages = Array(repeating: nil, count: count) }
+    }
+
+    private final class Pending: @unchecked Sendable {
+        let group = DispatchGroup()
+        let results: Results
+        let tasks: [Task]
+        init(tasks: [Task]) {
+            self.tasks = tasks
+            self.results = Results(count: tasks.count)
+        }
+    }
+
+    private func startDecoding(_ tasks: [Task], items: [Item]) -> Pending {
+        let pending = Pending(tasks: tasks)
+        let ledger = self.ledger
+        let decoder = self.decoder
+        let work = tasks.map { (items[$0.item].table, items[$0.item].days, $0.event) }
+        pending.group.enter()
+        DispatchQueue.global().async {
+            DispatchQueue.concurrentPerform(iterations: work.count) { i in
+                let (table, days, event) = work[i]
+                let result: Result<DecodedPage, any Error> = Result {
+                    let body = try ledger.body(of: event)
+                    return try decoder.decode(table: table, eventID: event.eventID, seq: event.seq, body: body) {
+                        days.contains(Int32($0.daysSinceEpoch))
+                    }
+                }
+                pending.results.lock.lock()
+                pending.results.pages[i] = result
+                pending.results.lock.unlock()
+            }
+            pending.group.leave()
+        }
+        return pending
+    }
+
+    /// Runs every item; rows go into the tables and closed days into `projection_day_digests`.
+    func run(_ items: [Item]) throws {
+        var batcher = Batcher(ledger: ledger, items: items)
+        var pending = try batcher.next().map { startDecoding($0, items: items) }
+        var currentItem = -1
+        while let current = pending {
+            current.group.wait()
+            let following = try batcher.next()
+            pending = following.map { startDecoding($0, items: items) }
+            for (i, task) in current.tasks.enumerated() {
+                guard let result = current.results.pages[i] else { continue }
+                let page: DecodedPage
+                do {
+                    page = try result.get()
+                } catch {
+                    // Let the batch already decoding finish before unwinding.
+                    pending?.group.wait()
+                    throw error
+                }
+                if task.item != currentItem {
+                    try closeAllOpenDays()
+                    currentItem = task.item
+                    openTable = items[task.item].table
+                }
+                try insert(page)
+            }
+        }
+        try closeAllOpenDays()
+        try recomputeDirtyDays()
+    }
+
+    private func key(_ table: ProjectionTable, _ day: Int32) -> Int64 {
+        Int64(ProjectionTable.allCases.firstIndex(of: table)!) << 32 | Int64(UInt32(bitPattern: day))
+    }
+
+    private func insert(_ page: DecodedPage) throws {
+        pagesDecoded += 1
+        bytesDecoded += Int64(page.body.count)
+        guard page.rowCount > 0 else { return }
+        let stmt = inserts[page.table]!
+        let n = page.columnCount
+        let handle = stmt.stmt
+        try page.withBuffers { body, arena in
+            let bodyBase = body.baseAddress
+            let arenaBase = arena.baseAddress
+            var cellIndex = 0
+            for _ in 0..<page.rowCount {
+                for c in 0..<n {
+                    let column = Int32(c + 1)
+                    switch page.cells[cellIndex] {
+                    case .null:
+                        sqlite3_bind_null(handle, column)
+                    case .int(let v):
+                        sqlite3_bind_int64(handle, column, v)
+                    case .body(let s, let l):
+                        sqlite3_bind_text(handle, column, (bodyBase! + Int(s)).assumingMemoryBound(to: CChar.self), l, nil)
+                    case .arena(let s, let l):
+                        sqlite3_bind_text(handle, column, (arenaBase! + Int(s)).assumingMemoryBound(to: CChar.self), l, nil)
+                    }
+                    cellIndex += 1
+                }
+                let rc = sqlite3_step(handle)
+                sqlite3_reset(handle)
+                guard rc == SQLITE_DONE else { throw file.error(rc, "cannot insert into \(page.table.rawValue)") }
+            }
+        }
+        rowsInserted[page.table, default: 0] += page.rowCount
+        var minDay = Int32.max
+        page.digests.withUnsafeBufferPointer { digests in
+            for row in 0..<page.rowCount {
+                let day = page.days[row]
+                minDay = min(minDay, day)
+                if closed.contains(key(page.table, day)) { dirty.insert(key(page.table, day)) }
+                openDays[day, default: []].append(contentsOf: digests[(row * 32)..<(row * 32 + 32)])
+            }
+        }
+        // Buckets come oldest first: once a page starts after a day, that day is usually done.
+        // A day that reappears later is marked dirty and re-hashed from the table at the end.
+        for day in openDays.keys where day < minDay {
+            try close(day)
+        }
+    }
+
+    private func close(_ day: Int32) throws {
+        guard let table = openTable, let digests = openDays.removeValue(forKey: day) else { return }
+        let k = key(table, day)
+        closed.insert(k)
+        let date = Day(daysSinceEpoch: Int(day)).description
+        let hex = Fingerprint.dayDigest(table: table, date: date, rowDigests: digests)
+        try writeDigest(table: table, date: date, rowCount: digests.count / 32, hex: hex)
+    }
+
+    private func writeDigest(table: ProjectionTable, date: String, rowCount: Int, hex: String) throws {
+        digestUpsert.bind(1, table.rawValue)
+        digestUpsert.bind(2, date)
+        digestUpsert.bind(3, Int64(rowCount))
+        digestUpsert.bind(4, hex)
+        _ = try digestUpsert.step()
+        digestUpsert.reset()
+    }
+
+    private func closeAllOpenDays() throws {
+        for day in openDays.keys.sorted() { try close(day) }
+    }
+
+    /// Days that received rows after being closed: their digest is recomputed from the table.
+    private func recomputeDirtyDays() throws {
+        for k in dirty.sorted() {
+            let table = ProjectionTable.allCases[Int(k >> 32)]
+            let date = Day(daysSinceEpoch: Int(Int32(bitPattern: UInt32(k & 0xffff_ffff)))).description
+            try Fingerprint.scanDays(file, table: table, onlyDate: date) { date, digests in
+                try writeDigest(table: table, date: date, rowCount: digests.count / 32,
+                                hex: Fingerprint.dayDigest(table: table, date: date, rowDigests: digests))
+            }
+        }
+    }
+}
