@@ -1,10 +1,11 @@
 import ArgumentParser
 import CoreValues
+import Projections
 import Reporting
 
 extension ClaudeLedger {
     static let commands: [any ParsableCommand.Type] = [
-        Verify.self, Events.self, Show.self, SyncCommand.self, ReportCommand.self, AuditCommand.self, Reconcile.self,
+        Verify.self, Events.self, Show.self, SyncCommand.self, Rebuild.self, Diff.self, ReportCommand.self, AuditCommand.self, Reconcile.self,
     ]
 
     static var commandNames: Set<String> {
@@ -21,6 +22,11 @@ extension CLIFailure {
         case let error as ReportingError:
             switch error.classification {
             case .badInput: return CLIFailure(.badInput, error.message)
+            case .corruption: return CLIFailure(.checkFailed, error.message)
+            }
+        case let error as ProjectionError:
+            switch error.classification {
+            case .badInput, .busy, .io: return CLIFailure(.badInput, error.message)
             case .corruption: return CLIFailure(.checkFailed, error.message)
             }
         case let error as ExactDecimal.Error:

@@ -120,6 +120,7 @@ struct SyncCommand: AsyncParsableCommand {
         for failed in summary.failed.prefix(20) {
             print("  failed: \(failed.window): \(failed.error)")
         }
+        try updateProjections(ledger: ledger)
         if let aborted = summary.abortedBy {
             throw CLIFailure(.remoteFailed, "sync stopped: \(aborted); \(aborted.suggestion)")
         }
