@@ -124,8 +124,9 @@ let package = Package(
         .executableTarget(
             name: "ledger-bench",
             dependencies: [
-                "Ledger", "Projections", "CoreValues",
+                "Ledger", "Projections", "CoreValues", "AdminAPI", "AdminSimulator", "Sync",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "tools/ledger-bench"
         ),

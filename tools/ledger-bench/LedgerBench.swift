@@ -15,8 +15,15 @@ struct LedgerBench: AsyncParsableCommand {
               ledger-bench append --dir /tmp/bench --megabytes 1024
               ledger-bench verify --dir /tmp/bench --runs 5
               ledger-bench soak-append --dir /tmp/soak --seed 7
+              ledger-bench make-usage-ledger --dir /tmp/usage-s --rows 1000000
+              ledger-bench export-pages --dir /tmp/usage-s --out /tmp/pages-s
+              ledger-bench rebuild --dir /tmp/usage-s --runs 3
+              ledger-bench client --rounds 5
+              ledger-bench backfill --dir /tmp/backfill --latency-milliseconds 200
+            tools/bench/run.sh runs them all and prints medians.
             """,
-        subcommands: [Append.self, VerifyRuns.self, SoakAppend.self])
+        subcommands: [Append.self, VerifyRuns.self, SoakAppend.self, MakeUsageLedger.self, ExportPages.self,
+                      RebuildRuns.self, ReadPages.self, ClientRuns.self, Backfill.self])
 }
 
 /// Deterministic, realistic usage-report pages: 31 daily buckets of grouped rows, like the
