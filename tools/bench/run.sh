@@ -123,9 +123,22 @@ if has rebuild; then
 fi
 
 if has client; then
-    log "client: loopback, no added latency"
-    "$BIN" client --rounds "$RUNS" --concurrency 1
-    "$BIN" client --rounds "$RUNS" --concurrency 2
+    log "client: in-process simulator, loopback, no added latency (CPU includes the simulator)"
+    for w in 31 1; do
+        for c in 1 2; do
+            "$BIN" client --rounds "$RUNS" --window-days $w --concurrency $c | tail -2
+        done
+    done
+    log "client: simulator in its own process, so this process's CPU is the client's alone"
+    (cd "$ROOT" && swift build -c release --product admin-simulator > /dev/null)
+    "$ROOT/.build/release/admin-simulator" --today 2025-10-16 --days 365 --port 0 > "$WORK/sim.out" 2>&1 &
+    sim_pid=$!
+    sleep 2
+    url=$(grep -o 'http://[0-9.:]*' "$WORK/sim.out" | head -1)
+    for w in 31 1; do
+        "$BIN" client --rounds "$RUNS" --window-days $w --concurrency 1 --base-url "$url" | tail -2
+    done
+    kill "$sim_pid"
     log "client: one-year backfill (sync --since 365 days back), 200 ms added latency per request"
     for ((i = 1; i <= BACKFILL_RUNS; i++)); do
         rm -rf "$WORK/backfill"

@@ -29,8 +29,12 @@ struct ClientRuns: AsyncParsableCommand {
     @Option var historyDays = 365
     @Option var rounds = 5
     @Option var concurrency = 1
+    @Option(help: "Days per chain: 31 gives few large pages, 1 gives many small ones (per-request cost).")
+    var windowDays = 31
     @Option var latencyMilliseconds = 0
     @Option var seed: UInt64 = 1
+    @Option(help: "Use a simulator already running at this URL (e.g. `admin-simulator --today 2025-10-16 --history-days 365` in another process) instead of the in-process one, so this process's CPU is the client's alone.")
+    var baseURL: String?
 
     func run() async throws {
         var config = SimulatorConfiguration(seed: seed, today: benchToday, historyDays: historyDays)
@@ -38,10 +42,12 @@ struct ClientRuns: AsyncParsableCommand {
         let sim = try await AdminSimulator.start(config)
         var logger = Logger(label: "ledger-bench.client")
         logger.logLevel = .error
+        var configuration = clientConfiguration(sim)
+        if let baseURL { configuration.baseURL = baseURL }
         var chains: [ChainRequest] = []
         var start = benchToday.adding(days: -historyDays)
         while start < benchToday {
-            let end = min(benchToday, start.adding(days: 31))
+            let end = min(benchToday, start.adding(days: max(1, min(31, windowDays))))
             chains.append(.usage(days: start..<end))
             chains.append(.cost(days: start..<end))
             start = end
@@ -49,7 +55,7 @@ struct ClientRuns: AsyncParsableCommand {
         let work = chains
         let width = max(1, concurrency)
         do {
-            try await AdminClient.withClient(key: AdminKey(sim.adminKey)!, configuration: clientConfiguration(sim), logger: logger) { client in
+            try await AdminClient.withClient(key: AdminKey(sim.adminKey)!, configuration: configuration, logger: logger) { client in
                 var rates: [Double] = []
                 for round in 0...rounds {
                     let t = ContinuousClock.now
@@ -79,12 +85,13 @@ struct ClientRuns: AsyncParsableCommand {
                     // Round 0 warms the connection pool and the simulator's caches; it is not counted.
                     if round == 0 { continue }
                     rates.append(Double(pages) / wall)
-                    print(String(format: "round %d: %d chains, %d pages, %.2f MB in %.3f s wall = %.0f pages/s, %.1f MB/s; CPU %.3f s = %.2f ms/page (client + simulator)",
+                    print(String(format: "round %d: %d chains, %d pages, %.2f MB in %.3f s wall = %.0f pages/s, %.1f MB/s; CPU %.3f s = %.2f ms/page (%@)",
                                  round, work.count, pages, Double(bytes) / 1e6, wall, Double(pages) / wall,
-                                 Double(bytes) / 1e6 / wall, cpu, cpu * 1000 / Double(pages)))
+                                 Double(bytes) / 1e6 / wall, cpu, cpu * 1000 / Double(pages),
+                                 baseURL == nil ? "client + in-process simulator" : "client only"))
                 }
-                print(String(format: "median: %.0f pages/s (concurrency %d, latency %d ms)",
-                             rates.sorted()[rates.count / 2], width, latencyMilliseconds))
+                print(String(format: "median: %.0f pages/s (%d-day chains, concurrency %d, latency %d ms)",
+                             rates.sorted()[rates.count / 2], windowDays, width, latencyMilliseconds))
             }
         } catch {
             await sim.stop()

@@ -8,7 +8,7 @@ import Projections
 /// User + system CPU seconds of this process so far.
 func processCPUSeconds() -> Double {
     var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
+    getrusage(__rusage_who_t(0), &usage)  // RUSAGE_SELF
     return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
         + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
 }
@@ -16,7 +16,7 @@ func processCPUSeconds() -> Double {
 /// Peak resident set size of this process so far, in MB (Linux reports `ru_maxrss` in KiB).
 func peakRSSMegabytes() -> Double {
     var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
+    getrusage(__rusage_who_t(0), &usage)  // RUSAGE_SELF
     return Double(usage.ru_maxrss) / 1024
 }
 

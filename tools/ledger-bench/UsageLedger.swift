@@ -40,8 +40,9 @@ struct UsageDataSet {
 
     init(totalRows: Int, days: Int, endingBefore end: Day, seed: UInt64) {
         var rng = SplitMix64(state: seed)
+        let startDay = end.adding(days: -days)
         self.days = days
-        self.start = end.adding(days: -days)
+        self.start = startDay
         func ident(_ prefix: String) -> String {
             var s = prefix + "01"
             for _ in 0..<22 { s.unicodeScalars.append(Unicode.Scalar(Self.base62[Int(rng.next() % 62)])) }
@@ -74,7 +75,7 @@ struct UsageDataSet {
         self.universe = universe
         // Rows per day: growing 3x over the span, weekends 0.6x, summing exactly to totalRows.
         let raw = (0..<days).map { d -> Double in
-            let weekday = (start.daysSinceEpoch + d + 3) % 7  // 0 = Monday (1970-01-01 was a Thursday)
+            let weekday = (startDay.daysSinceEpoch + d + 3) % 7  // 0 = Monday (1970-01-01 was a Thursday)
             return (1 + 2 * Double(d) / Double(days)) * (weekday >= 5 ? 0.6 : 1.0)
         }
         let scale = Double(totalRows) / raw.reduce(0, +)
@@ -141,7 +142,7 @@ struct UsageDataSet {
             b.reserveCapacity(perDay[d] * 440 + 128)
             bucket(d, into: &b)
             if !current.isEmpty && currentBytes + b.count > maxPageBytes {
-                pages.append(contentsOf: [current.joinedPage(hasMore: true, cursor: cursor())])
+                pages.append(current.joinedPage(hasMore: true, cursor: cursor()))
                 current = []
                 currentBytes = 0
             }
@@ -161,7 +162,7 @@ struct UsageDataSet {
 
 extension [[UInt8]] {
     func joinedPage(hasMore: Bool, cursor: String?) -> [UInt8] {
-        var out: [UInt8] = Array("{\"data\":[".utf8)
+        var out = [UInt8]("{\"data\":[".utf8)
         out.reserveCapacity(reduce(0) { $0 + $1.count + 1 } + 100)
         for (i, b) in enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
@@ -260,7 +261,10 @@ struct ExportPages: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         var n = 0
         var bytes: Int64 = 0
-        try ledger.forEachEvent(stream: .usage) { event in
+        // Headers first: a body cannot be read from inside the event cursor's read.
+        var events: [Ledger.Event] = []
+        try ledger.forEachEvent(stream: .usage) { events.append($0) }
+        for event in events {
             n += 1
             let body = try ledger.body(of: event)
             bytes += Int64(body.count)
