@@ -22,8 +22,8 @@ struct ClientRuns: AsyncParsableCommand {
         abstract: "Fetch usage and cost chains from the in-process simulator on loopback; report pages/s and CPU per page.",
         discussion: """
             Every 31-day window of --history-days is fetched as one chain (usage and cost), --rounds times, \
-            --concurrency chains at once. CPU is the whole process's user + system time, so it includes the \
-            simulator answering on the same machine: it is an upper bound for the client's own cost.
+            --concurrency chains at once. CPU is the whole process's user + system time: with the in-process \
+            simulator it includes the simulator building pages; with --base-url it is the client's alone.
             """)
 
     @Option var historyDays = 365
@@ -39,11 +39,12 @@ struct ClientRuns: AsyncParsableCommand {
     func run() async throws {
         var config = SimulatorConfiguration(seed: seed, today: benchToday, historyDays: historyDays)
         config.latencyMilliseconds = latencyMilliseconds
-        let sim = try await AdminSimulator.start(config)
+        // With --base-url the simulator runs in another process and none is started here.
+        let sim = baseURL == nil ? try await AdminSimulator.start(config) : nil
         var logger = Logger(label: "ledger-bench.client")
         logger.logLevel = .error
-        var configuration = clientConfiguration(sim)
-        if let baseURL { configuration.baseURL = baseURL }
+        var configuration = AdminClient.Configuration()
+        configuration.baseURL = baseURL ?? sim!.baseURL.absoluteString
         var chains: [ChainRequest] = []
         var start = benchToday.adding(days: -historyDays)
         while start < benchToday {
@@ -55,7 +56,8 @@ struct ClientRuns: AsyncParsableCommand {
         let work = chains
         let width = max(1, concurrency)
         do {
-            try await AdminClient.withClient(key: AdminKey(sim.adminKey)!, configuration: configuration, logger: logger) { client in
+            try await AdminClient.withClient(key: AdminKey(sim?.adminKey ?? AdminSimulator.defaultAdminKey)!,
+                                             configuration: configuration, logger: logger) { client in
                 var rates: [Double] = []
                 for round in 0...rounds {
                     let t = ContinuousClock.now
@@ -94,10 +96,10 @@ struct ClientRuns: AsyncParsableCommand {
                              rates.sorted()[rates.count / 2], windowDays, width, latencyMilliseconds))
             }
         } catch {
-            await sim.stop()
+            await sim?.stop()
             throw error
         }
-        await sim.stop()
+        await sim?.stop()
     }
 }
 
