@@ -5,7 +5,7 @@ import Reporting
 
 extension ClaudeLedger {
     static let commands: [any ParsableCommand.Type] = [
-        Verify.self, Events.self, Show.self, SyncCommand.self, Rebuild.self, Diff.self, ReportCommand.self, AuditCommand.self, Reconcile.self,
+        Verify.self, Events.self, Show.self, SyncCommand.self, Rebuild.self, Diff.self, ReportCommand.self, ExplainCommand.self, AuditCommand.self, Reconcile.self,
     ]
 
     static var commandNames: Set<String> {
