@@ -102,20 +102,25 @@ struct BigQueryEmulatorTests {
             SELECT (SELECT COUNT(*) FROM \(ds).claude_costs), (SELECT COUNT(*) FROM \(ds).claude_usage_keys),
                    (SELECT COUNT(*) FROM \(ds).claude_code_productivity)
             """, options)
-        #expect(counts.first == [String(fixture.costs.count), String(fixture.usage.count), String(fixture.code.count)])
+        let expectedCounts: [String?] = [String(fixture.costs.count), String(fixture.usage.count), String(fixture.code.count)]
+        #expect(counts.first == expectedCounts)
 
         let usage = try await Emulator.query(
             "SELECT SUM(uncached_input_tokens), SUM(output_tokens) FROM \(ds).claude_usage_keys", options)
-        #expect(usage.first == [String(fixture.usage.map(\.uncached).reduce(0, +)),
-                                String(fixture.usage.map(\.output).reduce(0, +))])
+        let uncached: Int64 = fixture.usage.map(\.uncached).reduce(0, +)
+        let output: Int64 = fixture.usage.map(\.output).reduce(0, +)
+        let expectedUsage: [String?] = [String(uncached), String(output)]
+        #expect(usage.first == expectedUsage)
 
         let code = try await Emulator.query("""
             SELECT SUM(CASE WHEN is_remote THEN 1 ELSE 0 END), SUM(CASE WHEN is_remote IS NULL THEN 1 ELSE 0 END),
                    SUM(lines_added) FROM \(ds).claude_code_productivity
             """, options)
-        #expect(code.first == [String(fixture.code.filter { $0.isRemote == 1 }.count),
-                               String(fixture.code.filter { $0.isRemote == nil }.count),
-                               String(fixture.code.map(\.linesAdded).reduce(0, +))])
+        let remote: Int = fixture.code.filter { $0.isRemote == 1 }.count
+        let unknown: Int = fixture.code.filter { $0.isRemote == nil }.count
+        let linesAdded: Int64 = fixture.code.map(\.linesAdded).reduce(0, +)
+        let expectedCode: [String?] = [String(remote), String(unknown), String(linesAdded)]
+        #expect(code.first == expectedCode)
 
         // Row by row for costs: the exact money strings survive the trip.
         let rows = try await Emulator.query("""
@@ -150,7 +155,7 @@ struct BigQueryEmulatorTests {
             let summary = try await export(fixture, options, in: dir)
             #expect(summary.datasetCreated)
             #expect(summary.tables.map(\.name) == ExportTable.all.map(\.name))
-            #expect(summary.tables.allSatisfy(\.created))
+            #expect(summary.tables.allSatisfy { $0.created })
             #expect(summary.tables.map(\.rows) == [fixture.costs.count, fixture.usage.count, fixture.code.count])
             #expect(summary.tables[0].moneyTypes == ["amount_cents": .numeric, "amount_usd": .numeric])
             try await expectContents(fixture, options)

@@ -9,6 +9,22 @@ import Testing
 struct FileExportTests {
     private static let names = ExportTable.all.map(\.name)
 
+    /// `EXPORT_RECORD_GOLDENS=1 swift test --filter FileExportTests` rewrites the golden files
+    /// (review the diff before committing).
+    private static let recording = ProcessInfo.processInfo.environment["EXPORT_RECORD_GOLDENS"] == "1"
+
+    private func compareGolden(_ path: String, _ name: String) throws {
+        let actual = try Data(contentsOf: URL(fileURLWithPath: path))
+        let golden = fixturesDirectory + "/golden/" + name
+        if Self.recording {
+            try FileManager.default.createDirectory(atPath: fixturesDirectory + "/golden", withIntermediateDirectories: true)
+            try actual.write(to: URL(fileURLWithPath: golden))
+            return
+        }
+        let expected = try Data(contentsOf: URL(fileURLWithPath: golden))
+        #expect(actual == expected, "\(name) differs from Tests/ExportTests/Fixtures/golden")
+    }
+
     @Test("NDJSON and schema files match the golden files byte for byte")
     func ndjsonGolden() async throws {
         try await withTemporaryDirectory { dir in
@@ -17,9 +33,7 @@ struct FileExportTests {
             #expect(summary.tables.map(\.rows) == [5, 3, 3])
             for name in Self.names {
                 for suffix in [".ndjson", ".schema.json"] {
-                    let actual = try Data(contentsOf: URL(fileURLWithPath: dir.file("out/\(name)\(suffix)")))
-                    let expected = try Data(contentsOf: URL(fileURLWithPath: fixturesDirectory + "/golden/\(name)\(suffix)"))
-                    #expect(actual == expected, "\(name)\(suffix) differs from Fixtures/golden")
+                    try compareGolden(dir.file("out/\(name)\(suffix)"), name + suffix)
                 }
             }
             // Only the six final files: no temporary names left behind.
@@ -35,9 +49,7 @@ struct FileExportTests {
             _ = try FileExport.run(projectionsPath: dir.file("projections.sqlite"), outDirectory: dir.file("out"),
                                    format: .csv)
             for name in Self.names {
-                let actual = try Data(contentsOf: URL(fileURLWithPath: dir.file("out/\(name).csv")))
-                let expected = try Data(contentsOf: URL(fileURLWithPath: fixturesDirectory + "/golden/\(name).csv"))
-                #expect(actual == expected, "\(name).csv differs from Fixtures/golden")
+                try compareGolden(dir.file("out/\(name).csv"), name + ".csv")
             }
         }
     }
@@ -131,7 +143,13 @@ struct FileExportTests {
             try ProjectionsFixture.sample.write(to: dir.file("projections.sqlite"))
             let queue = try DatabaseQueue(path: dir.file("projections.sqlite"))
             try queue.write { db in
-                try db.execute(sql: "UPDATE claude_costs SET amount_usd = 1.2378912 WHERE event_id = 'ev_0002'")
+                // A projection that stored dollars as REAL (what the SPEC forbids).
+                try db.execute(sql: """
+                    ALTER TABLE claude_costs RENAME TO claude_costs_text;
+                    CREATE TABLE claude_costs AS SELECT date, workspace_id, description, cost_type, model, token_type,
+                        service_tier, context_window, inference_geo, currency, amount_cents,
+                        CAST(amount_usd AS REAL) AS amount_usd, event_id FROM claude_costs_text;
+                    """)
             }
             try FileManager.default.createDirectory(atPath: dir.file("out"), withIntermediateDirectories: true)
             let error = try #require(throws: ExportError.self) {
@@ -186,7 +204,7 @@ struct FileExportTests {
     func outIsFile() async throws {
         try await withTemporaryDirectory { dir in
             try ProjectionsFixture.sample.write(to: dir.file("projections.sqlite"))
-            FileManager.default.createFile(atPath: dir.file("out"), contents: Data())
+            _ = FileManager.default.createFile(atPath: dir.file("out"), contents: Data())
             let error = try #require(throws: ExportError.self) {
                 try FileExport.run(projectionsPath: dir.file("projections.sqlite"), outDirectory: dir.file("out"))
             }
