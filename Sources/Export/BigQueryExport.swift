@@ -210,7 +210,8 @@ public enum BigQueryExport {
         try checkEndpoint(options.apiBase, what: "--api-base \(options.apiBase)")
     }
 
-    static func makeClient(_ options: Options, environment: [String: String], logger: Logger,
+    static func makeClient(_ options: Options, environment: [String: String],
+                           logger: Logger = Logger(label: "claude-ledger.export"),
                            transport: any HTTPTransport = AsyncHTTPTransport()) throws -> BigQueryClient {
         let source: any AccessTokenSource
         switch options.credentials {

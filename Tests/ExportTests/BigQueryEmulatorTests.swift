@@ -106,15 +106,16 @@ struct BigQueryEmulatorTests {
         #expect(counts.first == expectedCounts)
 
         let usage = try await Emulator.query(
-            "SELECT SUM(uncached_input_tokens), SUM(output_tokens) FROM \(ds).claude_usage_keys", options)
+            "SELECT COALESCE(SUM(uncached_input_tokens), 0), COALESCE(SUM(output_tokens), 0) FROM \(ds).claude_usage_keys", options)
         let uncached: Int64 = fixture.usage.map(\.uncached).reduce(0, +)
         let output: Int64 = fixture.usage.map(\.output).reduce(0, +)
         let expectedUsage: [String?] = [String(uncached), String(output)]
         #expect(usage.first == expectedUsage)
 
         let code = try await Emulator.query("""
-            SELECT SUM(CASE WHEN is_remote THEN 1 ELSE 0 END), SUM(CASE WHEN is_remote IS NULL THEN 1 ELSE 0 END),
-                   SUM(lines_added) FROM \(ds).claude_code_productivity
+            SELECT COALESCE(SUM(CASE WHEN is_remote THEN 1 ELSE 0 END), 0),
+                   COALESCE(SUM(CASE WHEN is_remote IS NULL THEN 1 ELSE 0 END), 0),
+                   COALESCE(SUM(lines_added), 0) FROM \(ds).claude_code_productivity
             """, options)
         let remote: Int = fixture.code.filter { $0.isRemote == 1 }.count
         let unknown: Int = fixture.code.filter { $0.isRemote == nil }.count

@@ -33,7 +33,22 @@ struct TransportFailure: Error, Sendable {
     let summary: String
 }
 
-/// `HTTPTransport` over AsyncHTTPClient's shared client.
+/// The process-wide client for BigQuery and token requests, never shut down (like
+/// `HTTPClient.shared`), configured for a scheduled job that must not hang.
+///
+/// `HTTPClient.shared` retries connection establishment until each request's deadline, which
+/// turns a refused connection into a minute-long wait per attempt; here a failed connect fails
+/// the attempt at once and `RetryPolicy` decides about retrying. Redirects are refused so the
+/// `Authorization` header never follows one to another host.
+private let exportHTTPClient: HTTPClient = {
+    var configuration = HTTPClient.Configuration()
+    configuration.timeout = .init(connect: .seconds(10), read: .seconds(120))
+    configuration.connectionPool.retryConnectionEstablishment = false
+    configuration.redirectConfiguration = .disallow
+    return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+}()
+
+/// `HTTPTransport` over AsyncHTTPClient.
 struct AsyncHTTPTransport: HTTPTransport {
     /// Responses larger than this are refused rather than buffered (job and query responses are small).
     static let maxResponseBytes = 64 << 20
@@ -47,7 +62,7 @@ struct AsyncHTTPTransport: HTTPTransport {
         }
         let seconds = request.timeout.components.seconds
         do {
-            let response = try await HTTPClient.shared.execute(outgoing, timeout: .seconds(max(1, seconds)))
+            let response = try await exportHTTPClient.execute(outgoing, timeout: .seconds(max(1, seconds)))
             let buffer = try await response.body.collect(upTo: Self.maxResponseBytes)
             return HTTPResponseSpec(status: Int(response.status.code),
                                     headers: response.headers.map { ($0.name, $0.value) },
