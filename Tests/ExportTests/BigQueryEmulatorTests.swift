@@ -375,3 +375,36 @@ struct BigQueryFailureTests {
         #expect(error.message == "BigQuery load of claude_costs failed (job j1): invalid: Error while reading data; errors: invalid: bad date: at line 3")
     }
 }
+
+@Suite("HTTP retry and encoding")
+struct RetryTests {
+    @Test("Backoff doubles from the initial delay and stops at the cap")
+    func backoff() {
+        let policy = RetryPolicy(maxAttempts: 6, initialDelay: .milliseconds(500), maxDelay: .seconds(3))
+        #expect((1...5).map(policy.delay(afterAttempt:)) ==
+            [.milliseconds(500), .seconds(1), .seconds(2), .seconds(3), .seconds(3)])
+    }
+
+    @Test("Retryable: 429, 5xx gateway errors and BigQuery's 403 rateLimitExceeded; not other 4xx", arguments: [
+        (429, "", true), (500, "", true), (503, "", true), (400, "", false), (404, "", false), (401, "", false),
+        (403, #"{"error":{"code":403,"errors":[{"reason":"rateLimitExceeded"}]}}"#, true),
+        (403, #"{"error":{"code":403,"errors":[{"reason":"accessDenied"}]}}"#, false),
+    ])
+    func retryable(status: Int, body: String, expected: Bool) {
+        #expect(RetryPolicy.isRetryable(HTTPResponseSpec(status: status, headers: [], body: Array(body.utf8))) == expected)
+    }
+
+    @Test("Form and path escaping keep only ASCII unreserved characters")
+    func escaping() {
+        #expect(FormEncoding.escape("urn:ietf:params:oauth:grant-type:jwt-bearer") == "urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer")
+        #expect(FormEncoding.escape("a+b/c=é") == "a%2Bb%2Fc%3D%C3%A9")
+    }
+
+    @Test("Multipart bodies: JSON part, data part, closing boundary, CRLF between")
+    func multipart() {
+        let body = Multipart.related(metadata: Array("{}".utf8), media: Array("x\n".utf8), boundary: "B")
+        #expect(body.contentType == "multipart/related; boundary=B")
+        #expect(String(decoding: body.bytes, as: UTF8.self) ==
+            "--B\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n{}\r\n--B\r\nContent-Type: application/octet-stream\r\n\r\nx\n\r\n--B--\r\n")
+    }
+}

@@ -59,8 +59,9 @@ if [[ ! -x "$venv/bin/local-bigquery" || ! -f "$venv/.installed" ]]; then
     "$venv/bin/pip" install -q local-bigquery==0.4.0 >&2
     # Expected: a resolver warning that local-bigquery wants duckdb>=2.0.0.
     "$venv/bin/pip" install -q "duckdb==$duckdb_version" "duckdb-extension-ducklake==$duckdb_version" \
-        "duckdb-extension-icu==$duckdb_version" "duckdb-extension-spatial==$duckdb_version" >&2 2>&1 \
-        | grep -v -e 'dependency conflicts' -e 'duckdb>=2' >&2 || true
+        "duckdb-extension-icu==$duckdb_version" "duckdb-extension-spatial==$duckdb_version" 2>&1 \
+        | grep -v -e "dependency resolver does not currently" -e 'dependency conflicts' -e 'duckdb>=2' >&2 || true
+    log "pinned duckdb $duckdb_version (local-bigquery declares duckdb>=2.0.0; expected)"
     "$venv/bin/python" -c "import duckdb, sys; sys.exit(0 if duckdb.__version__ == '$duckdb_version' else 1)" \
         || { log "duckdb $duckdb_version did not install"; exit 2; }
     touch "$venv/.installed"

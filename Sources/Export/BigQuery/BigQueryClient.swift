@@ -132,17 +132,6 @@ struct BigQueryClient: Sendable {
         var errors: [ErrorProto]?
     }
 
-    private struct ErrorBody: Decodable {
-        struct Inner: Decodable {
-            var code: Int?
-            var message: String?
-            var status: String?
-            var errors: [ErrorProto]?
-        }
-
-        var error: Inner?
-    }
-
     // MARK: Calls
 
     func getDataset(_ dataset: String) async throws -> Dataset? {
@@ -310,6 +299,8 @@ struct BigQueryClient: Sendable {
         switch response.status {
         case 401:
             throw ExportError.authFailed("BigQuery refused the credentials for \(what) (HTTP 401\(detail)); the token is invalid or expired")
+        case 403 where ["rateLimitExceeded", "quotaExceeded"].contains(BigQueryErrorBody.reason(response) ?? ""):
+            throw ExportError.targetFailed("BigQuery refused \(what) for quota or rate (HTTP 403\(detail)); run again later")
         case 403:
             throw ExportError.authFailed("BigQuery denied \(what) (HTTP 403\(detail)); the account needs BigQuery Data Editor and Job User roles on project \(project)")
         default:
@@ -320,9 +311,7 @@ struct BigQueryClient: Sendable {
     /// `: reason: message` from BigQuery's error body, shortened; nothing when the body is not
     /// BigQuery's JSON (a proxy page is not echoed).
     static func errorDetail(_ response: HTTPResponseSpec) -> String {
-        guard let body = try? JSONDecoder().decode(ErrorBody.self, from: Data(response.body)), let inner = body.error else {
-            return ""
-        }
+        guard let inner = BigQueryErrorBody.parse(response) else { return "" }
         let reason = inner.errors?.first?.reason ?? inner.status
         let message = inner.message ?? inner.errors?.first?.message
         return ": " + [reason, message.map { String($0.prefix(300)) }].compactMap { $0 }.joined(separator: ": ")

@@ -114,6 +114,13 @@ public struct RetryPolicy: Sendable, Equatable {
         status == 429 || status == 500 || status == 502 || status == 503 || status == 504
     }
 
+    /// Retryable statuses, plus BigQuery's 403 `rateLimitExceeded` (its answer to too many
+    /// requests per second, https://cloud.google.com/bigquery/docs/error-messages).
+    static func isRetryable(_ response: HTTPResponseSpec) -> Bool {
+        if isRetryable(status: response.status) { return true }
+        return response.status == 403 && BigQueryErrorBody.reason(response) == "rateLimitExceeded"
+    }
+
     /// The wait before attempt `attempt + 1` (attempts count from 1).
     func delay(afterAttempt attempt: Int) -> Duration {
         var delay = initialDelay
@@ -130,7 +137,7 @@ extension HTTPTransport {
         while true {
             do {
                 let response = try await send(request)
-                if RetryPolicy.isRetryable(status: response.status), attempt < retry.maxAttempts {
+                if RetryPolicy.isRetryable(response), attempt < retry.maxAttempts {
                     logger.debug("retrying after HTTP status", metadata: [
                         "http.status": "\(response.status)", "http.what": "\(what)", "http.attempt": "\(attempt)",
                     ])
@@ -146,5 +153,26 @@ extension HTTPTransport {
             try await Task.sleep(for: retry.delay(afterAttempt: attempt))
             attempt += 1
         }
+    }
+}
+
+/// Google's JSON error body: `{"error": {"code", "message", "status", "errors": [{reason, message}]}}`.
+struct BigQueryErrorBody: Decodable {
+    struct Inner: Decodable {
+        var code: Int?
+        var message: String?
+        var status: String?
+        var errors: [BigQueryClient.ErrorProto]?
+    }
+
+    var error: Inner?
+
+    static func parse(_ response: HTTPResponseSpec) -> Inner? {
+        (try? JSONDecoder().decode(BigQueryErrorBody.self, from: Data(response.body)))?.error
+    }
+
+    /// The first error's reason (`notFound`, `rateLimitExceeded`, `accessDenied`, …).
+    static func reason(_ response: HTTPResponseSpec) -> String? {
+        parse(response)?.errors?.first?.reason
     }
 }
