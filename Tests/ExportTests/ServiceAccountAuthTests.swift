@@ -271,3 +271,30 @@ struct ServiceAccountAuthTests {
         #expect(String(reflecting: token) == "AccessToken(redacted)")
     }
 }
+
+@Suite("service-account credentials end to end against the emulator", .enabled(if: Emulator.url != nil, Emulator.skipNote))
+struct ServiceAccountEmulatorTests {
+    @Test("A JWT-exchanged token drives a full export")
+    func exportWithServiceAccount() async throws {
+        let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        let stub = TokenStub(publicKey: key.publicKey)
+        try await withTemporaryDirectory { dir in
+            try await stub.withServer { port in
+                let keyFile: [String: String] = [
+                    "type": "service_account", "private_key": key.pkcs8PEMRepresentation,
+                    "client_email": "exporter@p.iam.gserviceaccount.com", "token_uri": "http://127.0.0.1:\(port)/token",
+                ]
+                try JSONSerialization.data(withJSONObject: keyFile).write(to: URL(fileURLWithPath: dir.file("sa.json")))
+                try ProjectionsFixture.sample.write(to: dir.file("projections.sqlite"))
+                var options = Emulator.options()
+                options.credentials = .serviceAccountFile(path: dir.file("sa.json"))
+                let summary = try await BigQueryExport.run(projectionsPath: dir.file("projections.sqlite"),
+                                                           options: options, environment: [:])
+                #expect(summary.tables.map(\.rows) == [5, 3, 3])
+                // One token for the whole run: cached, not fetched per request.
+                #expect(await stub.record.assertions.count == 1)
+                #expect(await stub.record.assertions.first?.signatureValid == true)
+            }
+        }
+    }
+}
