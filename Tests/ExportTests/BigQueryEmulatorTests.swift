@@ -77,6 +77,15 @@ extension ProjectionsFixture {
     }
 }
 
+/// CI sets `BIGQUERY_EMULATOR_REQUIRED=1` so a failed emulator start fails the run instead of
+/// silently skipping the emulator suite.
+@Test("The emulator is configured when CI requires it")
+func emulatorConfiguredWhenRequired() {
+    if Emulator.environment["BIGQUERY_EMULATOR_REQUIRED"] == "1" {
+        #expect(Emulator.url != nil, "BIGQUERY_EMULATOR_REQUIRED=1 but BIGQUERY_EMULATOR_URL is not set")
+    }
+}
+
 @Suite("export bigquery against the local emulator", .serialized,
        .enabled(if: Emulator.url != nil, Emulator.skipNote))
 struct BigQueryEmulatorTests {

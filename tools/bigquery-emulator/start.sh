@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Starts a local BigQuery emulator (local-bigquery 0.4.0) on 127.0.0.1 for the export tests.
 #
-# Usage:  eval "$(tools/bigquery-emulator/start.sh)"   # exports BIGQUERY_EMULATOR_URL and friends
-#         swift test --filter ExportTests
-#         tools/bigquery-emulator/stop.sh
+# Usage (CI):
+#   tools/bigquery-emulator/start.sh > .build/bigquery-emulator.env   # fails (non-zero) if it cannot start
+#   . .build/bigquery-emulator.env                                    # BIGQUERY_EMULATOR_URL, _PROJECT, _PID
+#   BIGQUERY_EMULATOR_REQUIRED=1 swift test --filter ExportTests      # REQUIRED: fail, not skip, without it
+#   tools/bigquery-emulator/stop.sh
+# Interactively, `eval "$(tools/bigquery-emulator/start.sh)"` does the first two steps (but an
+# eval of a failed start's empty output succeeds, hence the two-step form for CI).
 #
 # Why these pieces (see the emulator evaluation in the team's reference notes):
 # - local-bigquery is the only local emulator that keeps the client's jobId, accepts multipart
