@@ -14,6 +14,8 @@ actor ScriptedTransport: HTTPTransport {
 
     private var steps: [Step]
     private(set) var requests: [(method: String, url: String, authorization: String?)] = []
+    private(set) var bodies: [[UInt8]] = []
+    private(set) var contentTypes: [String?] = []
 
     init(_ steps: [Step]) {
         self.steps = steps
@@ -21,6 +23,8 @@ actor ScriptedTransport: HTTPTransport {
 
     func send(_ request: HTTPRequestSpec) async throws -> HTTPResponseSpec {
         requests.append((request.method, request.url, request.headers.first { $0.0 == "Authorization" }?.1))
+        bodies.append(request.body)
+        contentTypes.append(request.headers.first { $0.0 == "Content-Type" }?.1)
         guard !steps.isEmpty else { return HTTPResponseSpec(status: 599, headers: [], body: []) }
         switch steps.removeFirst() {
         case .respond(let status, let body):
@@ -111,5 +115,72 @@ struct JobPollingTests {
         #expect(error.message.contains("HTTP 503: backendError: The service is currently unavailable."))
         #expect(!error.message.contains("tok"))
         #expect(await transport.requests.count == 3)
+    }
+}
+
+@Suite("request contract")
+struct RequestContractTests {
+    @Test("A first export creates dataset and day-partitioned tables, then loads with WRITE_TRUNCATE and the schema")
+    func firstExport() async throws {
+        let notFound = #"{"error":{"code":404,"errors":[{"reason":"notFound"}]}}"#
+        var steps: [ScriptedTransport.Step] = [.respond(404, notFound), .respond(200, "{}")]
+        for (table, rows) in [("claude_costs", 5), ("claude_usage_keys", 3), ("claude_code_productivity", 3)] {
+            steps += [
+                .respond(404, notFound), .respond(200, "{}"),
+                .respond(200, #"{"jobReference":{"projectId":"p","jobId":"x_\#(table)","location":"EU"},"status":{"state":"DONE"},"statistics":{"load":{"outputRows":"\#(rows)"}}}"#),
+            ]
+        }
+        let transport = ScriptedTransport(steps)
+        let options = BigQueryExport.Options(project: "p", dataset: "ds", location: "EU", apiBase: "http://127.0.0.1:9",
+                                             credentials: .accessTokenEnvironment(variable: "T"))
+        let client = try BigQueryExport.makeClient(options, environment: ["T": "tok"], transport: transport)
+        try await withTemporaryDirectory { dir in
+            try ProjectionsFixture.sample.write(to: dir.file("p.sqlite"))
+            let snapshot = try ProjectionSnapshot.read(projectionsPath: dir.file("p.sqlite"))
+            let summary = try await BigQueryExport.export(snapshot, client: client, options: options,
+                                                          logger: .init(label: "test"))
+            #expect(summary.datasetCreated)
+            #expect(summary.tables.map(\.rows) == [5, 3, 3])
+        }
+        let requests = await transport.requests
+        let bodies = await transport.bodies
+        #expect(requests.map(\.method) == ["GET", "POST", "GET", "POST", "POST", "GET", "POST", "POST", "GET", "POST", "POST"])
+        #expect(requests[0].url == "http://127.0.0.1:9/bigquery/v2/projects/p/datasets/ds")
+
+        let dataset = try #require(try JSONSerialization.jsonObject(with: Data(bodies[1])) as? [String: Any])
+        #expect(dataset["location"] as? String == "EU")
+
+        let table = try #require(try JSONSerialization.jsonObject(with: Data(bodies[3])) as? [String: Any])
+        #expect(requests[3].url == "http://127.0.0.1:9/bigquery/v2/projects/p/datasets/ds/tables")
+        #expect(table["timePartitioning"] as? [String: String] == ["type": "DAY", "field": "date"])
+        let fields = try #require((table["schema"] as? [String: Any])?["fields"] as? [[String: String]])
+        #expect(fields.count == 13)
+        #expect(fields[10] == ["name": "amount_cents", "type": "NUMERIC", "mode": "REQUIRED",
+                               "description": "Amount in cents: the Admin API's decimal string, exact"])
+
+        // The load: multipart/related, JSON job part first, then exactly the NDJSON rows.
+        #expect(requests[4].url == "http://127.0.0.1:9/upload/bigquery/v2/projects/p/jobs?uploadType=multipart")
+        let contentType = try #require(await transport.contentTypes[4])
+        #expect(contentType.hasPrefix("multipart/related; boundary="))
+        let boundary = String(contentType.dropFirst("multipart/related; boundary=".count))
+        let text = String(decoding: bodies[4], as: UTF8.self)
+        let parts = text.components(separatedBy: "--\(boundary)")
+        #expect(parts.count == 4)
+        #expect(parts[3] == "--\r\n")
+        let jobJSON = try #require(parts[1].components(separatedBy: "\r\n\r\n").last?.dropLast(2))
+        let job = try #require(try JSONSerialization.jsonObject(with: Data(jobJSON.utf8)) as? [String: Any])
+        let reference = try #require(job["jobReference"] as? [String: String])
+        #expect(reference["projectId"] == "p")
+        #expect(reference["location"] == "EU")
+        #expect(reference["jobId"]?.hasPrefix("claude_ledger_claude_costs_") == true)
+        let load = try #require((job["configuration"] as? [String: Any])?["load"] as? [String: Any])
+        #expect(load["sourceFormat"] as? String == "NEWLINE_DELIMITED_JSON")
+        #expect(load["writeDisposition"] as? String == "WRITE_TRUNCATE")
+        #expect(load["createDisposition"] as? String == "CREATE_NEVER")
+        #expect(load["destinationTable"] as? [String: String] == ["projectId": "p", "datasetId": "ds", "tableId": "claude_costs"])
+        #expect(load["timePartitioning"] as? [String: String] == ["type": "DAY", "field": "date"])
+        #expect(((load["schema"] as? [String: Any])?["fields"] as? [Any])?.count == 13)
+        let golden = try String(contentsOfFile: fixturesDirectory + "/golden/claude_costs.ndjson", encoding: .utf8)
+        #expect(parts[2] == "\r\nContent-Type: application/octet-stream\r\n\r\n" + golden + "\r\n")
     }
 }
