@@ -188,6 +188,18 @@ let package = Package(
                            .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/EndToEndTests"
         ),
+        .testTarget(
+            name: "ExportTests",
+            dependencies: [
+                "Export", "CoreValues", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            path: "Tests/ExportTests",
+            exclude: ["Fixtures"]
+        ),
         // Helpers shared by the test targets: temporary directories, running the built binary.
         .target(name: "TestSupport", dependencies: ["CoreValues"], path: "Tests/TestSupport"),
     ]
