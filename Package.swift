@@ -184,8 +184,9 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Ledger", "AdminSimulator", "CoreValues", "TestSupport",
-                           .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Ledger", "AdminSimulator", "AdminAPI", "Sync", "Projections", "Reporting", "CoreValues",
+                           "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Logging", package: "swift-log")],
             path: "Tests/EndToEndTests"
         ),
         .testTarget(
