@@ -109,9 +109,9 @@ struct Demo: AsyncParsableCommand {
             fileName: "dashboard.csv", fileSHA256: ReconcileLog.sha256Hex(Data(csv.utf8)), ledgerHeadSeq: verify.headSeq,
             ledgerHeadChain: head, projectionsSHA256: FileManager.default.contents(atPath: projectionsURL.path).map(ReconcileLog.sha256Hex) ?? "",
             days: reconciliation.days.count, daysOff: reconciliation.daysOff.count, tolerance: "0", verdict: reconciliation.isMatch ? "match" : "differs"))
-        let ledgerTotal = try ExactDecimal.sum(reconciliation.days.map(\.ledger))
+        let ledgerTotal = try ExactDecimal.sum(try tables.costPerDay(since: since, until: today).values)
         step("reconcile", reconciliation.isMatch
-             ? "\(reconciliation.days.count) of \(reconciliation.days.count) days match the simulator's dashboard to the cent ($\(ledgerTotal.formatted(places: 2)) in total)"
+             ? "\(reconciliation.days.count) of \(reconciliation.days.count) days match the simulator's dashboard to the cent ($\(ledgerTotal.formatted(places: 2)) in total, exactly $\(ledgerTotal))"
              : "\(reconciliation.daysOff.count) day(s) differ: \(reconciliation.daysOff.map(\.day.description).joined(separator: ", "))")
 
         let elapsed = started.duration(to: .now)

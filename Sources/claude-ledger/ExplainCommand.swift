@@ -45,7 +45,7 @@ struct ExplainCommand: AsyncParsableCommand {
         print("every fetch of \(date) (newest complete one is used):")
         for past in result.history {
             let role = past.fetchID == result.authoritativeFetchID ? "used" : past.complete ? "superseded" : "incomplete, ignored"
-            let amount = past.complete ? "$\(past.totalUSD.formatted(places: 2)) (\(past.rows) rows)" : "-"
+            let amount = past.complete ? "day total $\(past.totalUSD.formatted(places: 2)) (\(past.rows) rows)" : "-"
             print("  \(past.fetchID)  fetched \(past.firstFetchedAt)  \(amount)  \(role)")
         }
     }
