@@ -39,7 +39,7 @@ final class ProjectionRun {
 
     /// Pages per batch and the raw bytes a batch aims at.
     static let batchPages = 64
-    static let batchBytes = 24 << 20
+    static let batchBytes = 12 << 20
 
     init(ledger: Ledger, file: SQLiteFile, decoder: PageDecoder) throws {
         self.ledger = ledger

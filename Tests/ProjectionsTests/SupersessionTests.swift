@@ -166,3 +166,20 @@ import Testing
         #expect(result.fingerprint == (try Projections.rebuild(ledger: a.ledger, into: a.dir.file("x.sqlite")).fingerprint))
     }
 }
+
+@Suite struct DayDigestTests {
+    /// Pages of one chain that return to a day already left behind (not oldest-first): the day's
+    /// digest is recomputed from the table, so the stored fingerprint still matches the rows.
+    @Test func dayRevisitedByALaterPageOfTheSameFetch() throws {
+        let l = try TestLedger()
+        let pages = [
+            usagePage([("2025-01-01", [usageRow(key: "a", uncached: 1)])]),
+            usagePage([("2025-01-02", [usageRow(key: "b", uncached: 2)])]),
+            usagePage([("2025-01-01", [usageRow(key: "c", uncached: 3)])]),
+        ].map { Data($0.utf8) }
+        try l.appendFetch(.usage, from: "2025-01-01", to: "2025-01-03", pages: pages)
+        let built = try Projections.rebuild(ledger: l.ledger, into: l.dir.projections)
+        #expect(built.rows[.usage] == 3)
+        #expect(try Projections.fingerprint(of: l.dir.projections) == built.fingerprint)
+    }
+}
