@@ -160,7 +160,13 @@ final class ProjectionRun {
     }
 
     private func key(_ table: ProjectionTable, _ day: Int32) -> Int64 {
-        Int64(ProjectionTable.allCases.firstIndex(of: table)!) << 32 | Int64(UInt32(bitPattern: day))
+        let index: Int64
+        switch table {
+        case .costs: index = 0
+        case .usage: index = 1
+        case .claudeCode: index = 2
+        }
+        return index << 32 | Int64(UInt32(bitPattern: day))
     }
 
     private func insert(_ page: DecodedPage) throws {
@@ -195,14 +201,17 @@ final class ProjectionRun {
             }
         }
         rowsInserted[page.table, default: 0] += page.rowCount
+        // Rows of one day are contiguous within a page: one dictionary access per run of rows.
         var minDay = Int32.max
-        page.digests.withUnsafeBufferPointer { digests in
-            for row in 0..<page.rowCount {
-                let day = page.days[row]
-                minDay = min(minDay, day)
-                if closed.contains(key(page.table, day)) { dirty.insert(key(page.table, day)) }
-                openDays[day, default: []].append(contentsOf: digests[(row * 32)..<(row * 32 + 32)])
-            }
+        var row = 0
+        while row < page.rowCount {
+            let day = page.days[row]
+            var end = row + 1
+            while end < page.rowCount && page.days[end] == day { end += 1 }
+            minDay = min(minDay, day)
+            if closed.contains(key(page.table, day)) { dirty.insert(key(page.table, day)) }
+            openDays[day, default: []].append(contentsOf: page.digests[(row * 32)..<(end * 32)])
+            row = end
         }
         // Buckets come oldest first: once a page starts after a day, that day is usually done.
         // A day that reappears later is marked dirty and re-hashed from the table at the end.
