@@ -37,6 +37,10 @@ final class ProjectionRun {
     private var closed = Set<Int64>()
     private var dirty = Set<Int64>()
 
+    /// Threads that read and decode pages while this one inserts: every core but the inserting
+    /// one (at least one), so the inserting thread, which bounds a rebuild, is never starved.
+    static let decodingThreads = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
+
     /// Pages per batch and the raw bytes a batch aims at.
     static let batchPages = 64
     static let batchBytes = 12 << 20
@@ -110,18 +114,22 @@ final class ProjectionRun {
         let decoder = self.decoder
         let work = tasks.map { (items[$0.item].table, items[$0.item].days, $0.event) }
         pending.group.enter()
+        let workers = min(work.count, ProjectionRun.decodingThreads)
         DispatchQueue.global().async {
-            DispatchQueue.concurrentPerform(iterations: work.count) { i in
-                let (table, days, event) = work[i]
-                let result: Result<DecodedPage, any Error> = Result {
-                    let body = try ledger.body(of: event)
-                    return try decoder.decode(table: table, eventID: event.eventID, seq: event.seq, body: body) {
-                        days.contains(Int32($0.daysSinceEpoch))
+            // Worker w decodes pages w, w + workers, …: pages are of similar size within a batch.
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                for i in stride(from: w, to: work.count, by: workers) {
+                    let (table, days, event) = work[i]
+                    let result: Result<DecodedPage, any Error> = Result {
+                        let body = try ledger.body(of: event)
+                        return try decoder.decode(table: table, eventID: event.eventID, seq: event.seq, body: body) {
+                            days.contains(Int32($0.daysSinceEpoch))
+                        }
                     }
+                    pending.results.lock.lock()
+                    pending.results.pages[i] = result
+                    pending.results.lock.unlock()
                 }
-                pending.results.lock.lock()
-                pending.results.pages[i] = result
-                pending.results.lock.unlock()
             }
             pending.group.leave()
         }

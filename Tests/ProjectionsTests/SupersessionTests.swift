@@ -141,6 +141,29 @@ import Testing
         #expect(try Projections.fingerprint(of: l.dir.projections) == updated.fingerprint)
         #expect(try tableRows(l.dir.projections, .costs) == tableRows(l.dir.file("full.sqlite"), .costs))
         #expect(try Projections.diff(old: l.dir.projections, new: l.dir.file("full.sqlite")).identical)
+
+        // Only the new fetch's page is read when one more day arrives.
+        try l.appendFetch(.claudeCode, from: "2025-01-03", to: "2025-01-04",
+                          page: claudeCodePage([claudeCodeRecord(date: "2025-01-03", email: "c@x")]))
+        let third = try Projections.update(ledger: l.ledger, projectionsURL: l.dir.projections)
+        #expect(third.mode == .incremental)
+        #expect(third.pagesDecoded == 1 && third.daysProjected == 1 && third.rowsWritten == 1)
+        #expect(third.fingerprint == (try Projections.rebuild(ledger: l.ledger, into: l.dir.file("full3.sqlite")).fingerprint))
+    }
+
+    @Test func failedUpdateLeavesTheFileAsItWas() throws {
+        let l = try TestLedger()
+        try roundOne(l)
+        let first = try Projections.update(ledger: l.ledger, projectionsURL: l.dir.projections)
+        try roundTwo(l)
+        let bad = try l.appendFetch(.cost, from: "2025-01-05", to: "2025-01-06",
+                                    page: costPage([("2025-01-05", ["{\"amount\":12,\"currency\":\"USD\"}"])]))
+        let error = #expect(throws: ProjectionError.self) {
+            _ = try Projections.update(ledger: l.ledger, projectionsURL: l.dir.projections)
+        }
+        #expect(error?.eventID == bad[0].eventID)
+        #expect(try Projections.fingerprint(of: l.dir.projections) == first.fingerprint)
+        #expect(try Projections.buildInfo(of: l.dir.projections).fingerprint == first.fingerprint)
     }
 
     @Test func deletedProjectionsRebuildToTheSameFingerprint() throws {
