@@ -84,7 +84,7 @@ import TestSupport
             let second = try Self.sync(data, sim, [])
             #expect(second.status == 2)
             #expect(second.stderrText.contains("another sync is running"))
-            withExtendedLifetime(held) {}
+            held.release()
             #expect(try Self.sync(data, sim, []).status == 0)
         }
     }
