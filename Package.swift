@@ -185,9 +185,22 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Ledger", "AdminSimulator", "CoreValues", "TestSupport",
-                           .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Ledger", "AdminSimulator", "AdminAPI", "Sync", "Projections", "Reporting", "CoreValues",
+                           "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Logging", package: "swift-log")],
             path: "Tests/EndToEndTests"
+        ),
+        .testTarget(
+            name: "ExportTests",
+            dependencies: [
+                "Export", "CoreValues", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            path: "Tests/ExportTests",
+            exclude: ["Fixtures"]
         ),
         // Helpers shared by the test targets: temporary directories, running the built binary.
         .target(name: "TestSupport", dependencies: ["CoreValues"], path: "Tests/TestSupport"),

@@ -38,6 +38,9 @@ struct DecodedPage: @unchecked Sendable {
         self.seq = seq
         self.body = body
         self.columnCount = table.schema.columns.count
+        // About one cell per 30 bytes of usage page; reserving avoids regrowth in the hot loop.
+        cells.reserveCapacity(body.count / 28)
+        days.reserveCapacity(body.count / 400)
     }
 
     /// Appends bytes to the arena and returns the cell that refers to them.
@@ -54,21 +57,41 @@ struct DecodedPage: @unchecked Sendable {
         }
     }
 
-    /// Fills `digests` with the SHA-256 of each row's canonical encoding.
+    /// Fills `digests` with the SHA-256 of each row's canonical encoding (see `Canonical`).
+    ///
+    /// The encoding is written into one reused raw buffer: this runs once per row of the ledger
+    /// on the decoding threads, and array appends cost as much as the hashing.
     mutating func computeDigests() {
-        var digests = [UInt8]()
-        digests.reserveCapacity(rowCount * 32)
-        var scratch = [UInt8]()
-        scratch.reserveCapacity(512)
+        var digests = [UInt8](repeating: 0, count: rowCount * 32)
         let n = columnCount
+        var capacity = 4096
+        var buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        defer { buffer.deallocate() }
         withBuffers { page, arena in
-            for row in 0..<rowCount {
-                scratch.removeAll(keepingCapacity: true)
-                for c in 0..<n {
-                    Canonical.append(cells[row * n + c], page: page, arena: arena, to: &scratch)
-                }
-                scratch.withUnsafeBytes { raw in
-                    digests.append(contentsOf: SHA256.hash(data: raw))
+            digests.withUnsafeMutableBytes { out in
+                for row in 0..<rowCount {
+                    // Upper bound: 21 bytes of length prefix and punctuation plus the text per cell.
+                    var bound = 0
+                    for c in 0..<n {
+                        switch cells[row * n + c] {
+                        case .body(_, let l), .arena(_, let l): bound += Int(l) + 24
+                        default: bound += 24
+                        }
+                    }
+                    if bound > capacity {
+                        buffer.deallocate()
+                        capacity = bound * 2
+                        buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+                    }
+                    var length = 0
+                    for c in 0..<n {
+                        Canonical.write(cells[row * n + c], page: page, arena: arena, to: buffer, at: &length)
+                    }
+                    var hasher = SHA256()
+                    hasher.update(bufferPointer: UnsafeRawBufferPointer(start: buffer, count: length))
+                    hasher.finalize().withUnsafeBytes { digest in
+                        out.baseAddress!.advanced(by: row * 32).copyMemory(from: digest.baseAddress!, byteCount: 32)
+                    }
                 }
             }
         }
@@ -94,6 +117,61 @@ enum Canonical {
             appendText(UnsafeRawBufferPointer(rebasing: page[Int(s)..<Int(s + l)]), to: &out)
         case .arena(let s, let l):
             appendText(UnsafeRawBufferPointer(rebasing: arena[Int(s)..<Int(s + l)]), to: &out)
+        }
+    }
+
+    /// Writes a cell's netstring at `buffer + at` (the caller guarantees room) and advances `at`.
+    @inline(__always)
+    static func write(_ cell: Cell, page: UnsafeRawBufferPointer, arena: UnsafeRawBufferPointer,
+                      to buffer: UnsafeMutablePointer<UInt8>, at: inout Int) {
+        @inline(__always) func decimal(_ v: UInt64) {
+            if v < 10 {
+                buffer[at] = 0x30 + UInt8(v)
+                at += 1
+                return
+            }
+            var digits = 0
+            var x = v
+            while x > 0 { x /= 10; digits += 1 }
+            x = v
+            for i in stride(from: digits - 1, through: 0, by: -1) {
+                buffer[at + i] = 0x30 + UInt8(x % 10)
+                x /= 10
+            }
+            at += digits
+        }
+        @inline(__always) func text(_ base: UnsafeRawPointer?, _ s: Int32, _ l: Int32) {
+            decimal(UInt64(l))
+            buffer[at] = UInt8(ascii: ":")
+            at += 1
+            if l > 0 { (buffer + at).update(from: (base! + Int(s)).assumingMemoryBound(to: UInt8.self), count: Int(l)) }
+            at += Int(l)
+            buffer[at] = UInt8(ascii: ",")
+            at += 1
+        }
+        switch cell {
+        case .null:
+            buffer[at] = UInt8(ascii: "-")
+            buffer[at + 1] = UInt8(ascii: ",")
+            at += 2
+        case .int(let v):
+            var digits: UInt64 = 1
+            var x = v.magnitude
+            while x >= 10 { x /= 10; digits += 1 }
+            decimal(digits + (v < 0 ? 1 : 0))
+            buffer[at] = UInt8(ascii: ":")
+            at += 1
+            if v < 0 {
+                buffer[at] = UInt8(ascii: "-")
+                at += 1
+            }
+            decimal(v.magnitude)
+            buffer[at] = UInt8(ascii: ",")
+            at += 1
+        case .body(let s, let l):
+            text(page.baseAddress, s, l)
+        case .arena(let s, let l):
+            text(arena.baseAddress, s, l)
         }
     }
 

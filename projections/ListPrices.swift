@@ -32,6 +32,7 @@ public struct ListPrices: Sendable {
 
     /// (prefix, input, output) in USD per million tokens; cache prices follow the documented multipliers.
     static let published: [(String, String, String, String)] = [
+        ("claude-opus-4-6", "5", "25", "2026-02-05"),
         ("claude-opus-4-5", "5", "25", "2025-11-24"),
         ("claude-opus-4-1", "15", "75", "2025-08-05"),
         ("claude-opus-4", "15", "75", "2025-05-22"),

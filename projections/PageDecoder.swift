@@ -21,6 +21,14 @@ struct PageDecoder {
 
     func decode(table: ProjectionTable, eventID: String, seq: Int64, body: Data,
                 keep: (Day) -> Bool) throws -> DecodedPage {
+        var page = try decodeRows(table: table, eventID: eventID, seq: seq, body: body, keep: keep)
+        page.computeDigests()
+        return page
+    }
+
+    /// `decode` without the row digests.
+    func decodeRows(table: ProjectionTable, eventID: String, seq: Int64, body: Data,
+                    keep: (Day) -> Bool) throws -> DecodedPage {
         var page = DecodedPage(table: table, eventID: eventID, seq: seq, body: body)
         do {
             try body.withUnsafeBytes { raw in
@@ -37,7 +45,6 @@ struct PageDecoder {
                                   "event \(eventID): \(table.stream) page cannot be decoded: \(failure.message)",
                                   eventID: eventID, stream: table.stream.rawValue)
         }
-        page.computeDigests()
         return page
     }
 

@@ -1,5 +1,7 @@
 /// The one public error of the projections module: what went wrong, where, and how the CLI
-/// should classify it. Messages never contain a page body or a credential.
+/// should classify it. Messages never contain a page body or a credential. Errors reading the
+/// ledger itself (a body failing its hash, a busy ledger) are the ledger's `LedgerError`, passed
+/// through unchanged so they keep their own classification.
 public struct ProjectionError: Error, CustomStringConvertible, Sendable {
     public enum Classification: Sendable, Equatable {
         /// The user pointed at something that is not there or is not a projections file (exit 2).
@@ -17,7 +19,6 @@ public struct ProjectionError: Error, CustomStringConvertible, Sendable {
         case missingProjections
         case notAProjectionsFile
         case unsupportedVersion
-        case ledger
         case sqlite
         case filesystem
         case busy
@@ -41,7 +42,7 @@ public struct ProjectionError: Error, CustomStringConvertible, Sendable {
         switch code {
         case .undecodablePage: return .corruption
         case .missingProjections, .notAProjectionsFile, .unsupportedVersion: return .badInput
-        case .ledger, .sqlite, .filesystem: return .io
+        case .sqlite, .filesystem: return .io
         case .busy: return .busy
         }
     }

@@ -37,9 +37,13 @@ final class ProjectionRun {
     private var closed = Set<Int64>()
     private var dirty = Set<Int64>()
 
+    /// Threads that read and decode pages while this one inserts: every core but the inserting
+    /// one (at least one), so the inserting thread, which bounds a rebuild, is never starved.
+    static let decodingThreads = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
+
     /// Pages per batch and the raw bytes a batch aims at.
     static let batchPages = 64
-    static let batchBytes = 24 << 20
+    static let batchBytes = 12 << 20
 
     init(ledger: Ledger, file: SQLiteFile, decoder: PageDecoder) throws {
         self.ledger = ledger
@@ -110,18 +114,22 @@ final class ProjectionRun {
         let decoder = self.decoder
         let work = tasks.map { (items[$0.item].table, items[$0.item].days, $0.event) }
         pending.group.enter()
+        let workers = min(work.count, ProjectionRun.decodingThreads)
         DispatchQueue.global().async {
-            DispatchQueue.concurrentPerform(iterations: work.count) { i in
-                let (table, days, event) = work[i]
-                let result: Result<DecodedPage, any Error> = Result {
-                    let body = try ledger.body(of: event)
-                    return try decoder.decode(table: table, eventID: event.eventID, seq: event.seq, body: body) {
-                        days.contains(Int32($0.daysSinceEpoch))
+            // Worker w decodes pages w, w + workers, …: pages are of similar size within a batch.
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                for i in stride(from: w, to: work.count, by: workers) {
+                    let (table, days, event) = work[i]
+                    let result: Result<DecodedPage, any Error> = Result {
+                        let body = try ledger.body(of: event)
+                        return try decoder.decode(table: table, eventID: event.eventID, seq: event.seq, body: body) {
+                            days.contains(Int32($0.daysSinceEpoch))
+                        }
                     }
+                    pending.results.lock.lock()
+                    pending.results.pages[i] = result
+                    pending.results.lock.unlock()
                 }
-                pending.results.lock.lock()
-                pending.results.pages[i] = result
-                pending.results.lock.unlock()
             }
             pending.group.leave()
         }
@@ -160,7 +168,13 @@ final class ProjectionRun {
     }
 
     private func key(_ table: ProjectionTable, _ day: Int32) -> Int64 {
-        Int64(ProjectionTable.allCases.firstIndex(of: table)!) << 32 | Int64(UInt32(bitPattern: day))
+        let index: Int64
+        switch table {
+        case .costs: index = 0
+        case .usage: index = 1
+        case .claudeCode: index = 2
+        }
+        return index << 32 | Int64(UInt32(bitPattern: day))
     }
 
     private func insert(_ page: DecodedPage) throws {
@@ -195,14 +209,17 @@ final class ProjectionRun {
             }
         }
         rowsInserted[page.table, default: 0] += page.rowCount
+        // Rows of one day are contiguous within a page: one dictionary access per run of rows.
         var minDay = Int32.max
-        page.digests.withUnsafeBufferPointer { digests in
-            for row in 0..<page.rowCount {
-                let day = page.days[row]
-                minDay = min(minDay, day)
-                if closed.contains(key(page.table, day)) { dirty.insert(key(page.table, day)) }
-                openDays[day, default: []].append(contentsOf: digests[(row * 32)..<(row * 32 + 32)])
-            }
+        var row = 0
+        while row < page.rowCount {
+            let day = page.days[row]
+            var end = row + 1
+            while end < page.rowCount && page.days[end] == day { end += 1 }
+            minDay = min(minDay, day)
+            if closed.contains(key(page.table, day)) { dirty.insert(key(page.table, day)) }
+            openDays[day, default: []].append(contentsOf: page.digests[(row * 32)..<(end * 32)])
+            row = end
         }
         // Buckets come oldest first: once a page starts after a day, that day is usually done.
         // A day that reappears later is marked dirty and re-hashed from the table at the end.

@@ -37,6 +37,7 @@ enum ProjectionStore {
         }
     }
 
+    /// Creates the report indexes (before the bulk load: see `TableSchema.indexes`).
     static func createIndexes(_ file: SQLiteFile) throws {
         for table in ProjectionTable.allCases {
             for sql in table.schema.createIndexesSQL { try file.execute(sql) }

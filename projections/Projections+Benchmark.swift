@@ -77,3 +77,26 @@ extension Projections {
         }
     }
 }
+
+extension Projections {
+    /// Decodes one page body `iterations` times on the calling thread and reports the time spent
+    /// decoding and hashing rows: the per-core ceiling of a rebuild, without SQLite or the ledger.
+    public static func benchmarkDecode(body: Data, stream: ReportStream, iterations: Int = 1) throws
+        -> (rows: Int, decode: Duration, digests: Duration) {
+        guard let table = ProjectionTable(stream: stream) else { return (0, .zero, .zero) }
+        let clock = ContinuousClock()
+        var decode = Duration.zero
+        var digests = Duration.zero
+        var rows = 0
+        for _ in 0..<iterations {
+            let t0 = clock.now
+            var page = try PageDecoder().decodeRows(table: table, eventID: "evt_benchmark", seq: 0, body: body) { _ in true }
+            let t1 = clock.now
+            page.computeDigests()
+            digests += clock.now - t1
+            decode += t1 - t0
+            rows += page.rowCount
+        }
+        return (rows, decode, digests)
+    }
+}

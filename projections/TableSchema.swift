@@ -59,7 +59,11 @@ public struct TableSchema: Sendable, Hashable {
     /// The columns that identify a row within a day (after `date`): `diff` pairs rows by them and
     /// `audit` checks they are unique. Value columns and `event_id` are not part of it.
     public let naturalKey: [String]
-    /// Secondary indexes for reports, each a list of columns.
+    /// Secondary indexes for reports, each a list of columns. Every index leads with `date`: reports
+    /// filter by a date range, per-day lookups (updates, diff, fingerprint) use the prefix, and rows
+    /// arrive in date order, so the indexes stay cheap to maintain during a bulk load (measured: a
+    /// `(date, api_key_id)` index kept while inserting costs about a third of building an
+    /// `(api_key_id, date)` index afterwards).
     public let indexes: [[String]]
 
     public var columnNames: [String] { columns.map(\.name) }
@@ -164,7 +168,7 @@ public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStr
         ],
         naturalKey: ["workspace_id", "description", "cost_type", "model", "token_type", "service_tier",
                      "context_window", "inference_geo", "currency"],
-        indexes: [["date"], ["workspace_id", "date"]])
+        indexes: [["date", "workspace_id"]])
 
     static let usageSchema = TableSchema(
         name: "claude_usage_keys",
@@ -186,7 +190,7 @@ public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStr
             eventColumn,
         ],
         naturalKey: ["api_key_id", "workspace_id", "model", "service_tier", "context_window", "inference_geo"],
-        indexes: [["date"], ["api_key_id", "date"], ["workspace_id", "date"]])
+        indexes: [["date", "api_key_id"], ["date", "workspace_id"]])
 
     static let claudeCodeSchema = TableSchema(
         name: "claude_code_productivity",
@@ -221,5 +225,5 @@ public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStr
         ],
         naturalKey: ["actor_type", "actor", "organization_id", "customer_type", "subscription_type",
                      "terminal_type", "is_remote"],
-        indexes: [["date"], ["actor", "date"]])
+        indexes: [["date", "actor"]])
 }

@@ -67,6 +67,8 @@ public enum Report {
         switch column {
         case "workspace_id": return names.workspace(value)
         case "api_key_id": return names.apiKey(value)
+        case "model": return value ?? "(no model: non-token cost)"
+        case "description": return value ?? "(not grouped by description)"
         default: return value ?? "(none)"
         }
     }

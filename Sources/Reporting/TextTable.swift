@@ -84,10 +84,7 @@ public struct TextTable: Sendable {
         return out.joined(separator: "\n") + "\n"
     }
 
-    static func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
+    static func csvField(_ text: String) -> String { TextEncoding.csvField(text) }
 
     private func renderCSV() -> String {
         var out = columns.map(Self.csvField).joined(separator: ",") + "\n"
@@ -108,21 +105,7 @@ public struct TextTable: Sendable {
         }
     }
 
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func jsonString(_ text: String) -> String { TextEncoding.jsonString(text) }
 
     private func renderJSON() -> String {
         func object(_ row: [Cell]) -> String {

@@ -3,7 +3,7 @@ import Foundation
 /// One sync at a time per data directory: an exclusive `flock` on `DIR/sync.lock`, released when
 /// the process ends (even by SIGKILL), so a crashed sync never blocks the next one.
 public final class SyncLock: @unchecked Sendable {
-    private let fd: Int32
+    private var fd: Int32
 
     public struct Busy: Error, CustomStringConvertible, Sendable {
         public let directory: String
@@ -22,8 +22,13 @@ public final class SyncLock: @unchecked Sendable {
         }
     }
 
-    deinit {
+    /// Releases the lock now (otherwise when the object goes away or the process ends).
+    public func release() {
+        guard fd >= 0 else { return }
         flock(fd, LOCK_UN)
         close(fd)
+        fd = -1
     }
+
+    deinit { release() }
 }

@@ -1,11 +1,12 @@
 import ArgumentParser
 import CoreValues
+import Export
 import Projections
 import Reporting
 
 extension ClaudeLedger {
     static let commands: [any ParsableCommand.Type] = [
-        Verify.self, Events.self, Show.self, SyncCommand.self, Rebuild.self, Diff.self, ReportCommand.self, AuditCommand.self, Reconcile.self,
+        Verify.self, Events.self, Show.self, SyncCommand.self, Rebuild.self, Diff.self, ReportCommand.self, ExplainCommand.self, ExportCommand.self, Demo.self, AuditCommand.self, Reconcile.self,
     ]
 
     static var commandNames: Set<String> {
@@ -29,6 +30,8 @@ extension CLIFailure {
             case .badInput, .busy, .io: return CLIFailure(.badInput, error.message)
             case .corruption: return CLIFailure(.checkFailed, error.message)
             }
+        case let error as ExportError:
+            return CLIFailure(error.exitCode == 2 ? .badInput : .remoteFailed, error.message)
         case let error as ExactDecimal.Error:
             return CLIFailure(.checkFailed, "a stored amount is not an exact decimal: \(error)")
         default:

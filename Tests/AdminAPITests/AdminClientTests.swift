@@ -5,7 +5,7 @@ import Testing
 
 @testable import AdminAPI
 
-private let secret = "sk-ant-admin01-TESTKEY-DoNotLeak_0123456789"
+private let secret = "sk-ant-admin01-TEST.KEY.DoNotLeak.0123456789"
 
 /// Fast retries so failure paths finish in milliseconds.
 private func fastConfiguration(

@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Admin key and redaction")
 struct AdminKeyTests {
-    static let secret = "sk-ant-admin01-SECRETSECRETSECRET-abc_123"
+    static let secret = "sk-ant-admin01-SECRET.SECRET.SECRET.abc.123"
 
     @Test func neverPrintsTheSecret() throws {
         let key = try #require(AdminKey(Self.secret))

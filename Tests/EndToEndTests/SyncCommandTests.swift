@@ -2,6 +2,7 @@ import AdminSimulator
 import CoreValues
 import Foundation
 import Ledger
+import Sync
 import Testing
 import TestSupport
 
@@ -70,6 +71,21 @@ import TestSupport
             #expect(result.status == 3)
             #expect(Self.errorLines(result).count == 1)
             #expect(Date().timeIntervalSince(started) < 60)
+        }
+    }
+
+    @Test func oneSyncAtATimePerDataDirectory() async throws {
+        try await withTemporaryDirectory { dir in
+            let sim = try await AdminSimulator.start(SimulatorConfiguration(seed: 1, today: Self.today, historyDays: 5))
+            defer { Task { await sim.stop() } }
+            let data = dir.appendingPathComponent("data")
+            #expect(try Self.sync(data, sim, ["--since", "2025-05-28"]).status == 0)
+            let held = try SyncLock(directory: data)
+            let second = try Self.sync(data, sim, [])
+            #expect(second.status == 2)
+            #expect(second.stderrText.contains("another sync is running"))
+            held.release()
+            #expect(try Self.sync(data, sim, []).status == 0)
         }
     }
 

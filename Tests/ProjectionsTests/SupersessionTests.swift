@@ -141,6 +141,29 @@ import Testing
         #expect(try Projections.fingerprint(of: l.dir.projections) == updated.fingerprint)
         #expect(try tableRows(l.dir.projections, .costs) == tableRows(l.dir.file("full.sqlite"), .costs))
         #expect(try Projections.diff(old: l.dir.projections, new: l.dir.file("full.sqlite")).identical)
+
+        // Only the new fetch's page is read when one more day arrives.
+        try l.appendFetch(.claudeCode, from: "2025-01-03", to: "2025-01-04",
+                          page: claudeCodePage([claudeCodeRecord(date: "2025-01-03", email: "c@x")]))
+        let third = try Projections.update(ledger: l.ledger, projectionsURL: l.dir.projections)
+        #expect(third.mode == .incremental)
+        #expect(third.pagesDecoded == 1 && third.daysProjected == 1 && third.rowsWritten == 1)
+        #expect(third.fingerprint == (try Projections.rebuild(ledger: l.ledger, into: l.dir.file("full3.sqlite")).fingerprint))
+    }
+
+    @Test func failedUpdateLeavesTheFileAsItWas() throws {
+        let l = try TestLedger()
+        try roundOne(l)
+        let first = try Projections.update(ledger: l.ledger, projectionsURL: l.dir.projections)
+        try roundTwo(l)
+        let bad = try l.appendFetch(.cost, from: "2025-01-05", to: "2025-01-06",
+                                    page: costPage([("2025-01-05", ["{\"amount\":12,\"currency\":\"USD\"}"])]))
+        let error = #expect(throws: ProjectionError.self) {
+            _ = try Projections.update(ledger: l.ledger, projectionsURL: l.dir.projections)
+        }
+        #expect(error?.eventID == bad[0].eventID)
+        #expect(try Projections.fingerprint(of: l.dir.projections) == first.fingerprint)
+        #expect(try Projections.buildInfo(of: l.dir.projections).fingerprint == first.fingerprint)
     }
 
     @Test func deletedProjectionsRebuildToTheSameFingerprint() throws {
@@ -164,5 +187,22 @@ import Testing
         let result = try Projections.update(ledger: a.ledger, projectionsURL: a.dir.projections)
         #expect(result.mode == .rebuild)
         #expect(result.fingerprint == (try Projections.rebuild(ledger: a.ledger, into: a.dir.file("x.sqlite")).fingerprint))
+    }
+}
+
+@Suite struct DayDigestTests {
+    /// Pages of one chain that return to a day already left behind (not oldest-first): the day's
+    /// digest is recomputed from the table, so the stored fingerprint still matches the rows.
+    @Test func dayRevisitedByALaterPageOfTheSameFetch() throws {
+        let l = try TestLedger()
+        let pages = [
+            usagePage([("2025-01-01", [usageRow(key: "a", uncached: 1)])]),
+            usagePage([("2025-01-02", [usageRow(key: "b", uncached: 2)])]),
+            usagePage([("2025-01-01", [usageRow(key: "c", uncached: 3)])]),
+        ].map { Data($0.utf8) }
+        try l.appendFetch(.usage, from: "2025-01-01", to: "2025-01-03", pages: pages)
+        let built = try Projections.rebuild(ledger: l.ledger, into: l.dir.projections)
+        #expect(built.rows[.usage] == 3)
+        #expect(try Projections.fingerprint(of: l.dir.projections) == built.fingerprint)
     }
 }

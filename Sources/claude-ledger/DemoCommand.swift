@@ -1,0 +1,130 @@
+import AdminAPI
+import AdminSimulator
+import ArgumentParser
+import CoreValues
+import Foundation
+import Ledger
+import Logging
+import Projections
+import Reporting
+import Sync
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the whole pipeline against the bundled Admin API simulator: no key, no network beyond 127.0.0.1.",
+        discussion: """
+            Starts the simulator on 127.0.0.1 with a synthetic organization (and a few injected
+            faults: 429s, 5xx, dropped connections), syncs 90 days into a fresh data directory,
+            rebuilds the tables, prints the cost report, runs the audit, writes a dashboard CSV from
+            the simulator's ground truth and reconciles against it, then says where the data is.
+            It never writes into an existing ledger: simulated data must not mix with real data.
+
+            Examples:
+              claude-ledger demo
+              claude-ledger demo --data-dir /tmp/claude-ledger-demo --days 30
+            """)
+
+    @Option(help: "Where to put the demo's data (default: a new temporary directory). Must not hold a ledger.")
+    var dataDir: String?
+
+    @Option(help: "Days of history to sync (1-365).")
+    var days: Int = 90
+
+    @Option(help: "Share of simulator responses that are faults (0-0.5).")
+    var faultRate: Double = 0.05
+
+    @Option(help: "The simulator's seed (the organization is deterministic from it).")
+    var seed: UInt64 = 2025
+
+    func validate() throws {
+        guard (1...365).contains(days) else { throw ValidationError("--days must be between 1 and 365") }
+        guard faultRate >= 0 && faultRate <= 0.5 else { throw ValidationError("--fault-rate must be between 0 and 0.5") }
+    }
+
+    func run() async throws {
+        let directory: URL
+        if let dataDir {
+            directory = URL(fileURLWithPath: dataDir)
+            if FileManager.default.fileExists(atPath: directory.appendingPathComponent(Ledger.fileName).path) {
+                throw CLIFailure(.badInput, "\(dataDir) already holds a ledger: the demo needs a fresh directory (simulated data must not mix with real data)")
+            }
+        } else {
+            directory = FileManager.default.temporaryDirectory
+                .appendingPathComponent("claude-ledger-demo-\(Ledger.newID(prefix: "d").suffix(8))")
+        }
+        let started = ContinuousClock.now
+        let today = Day(containing: Date())
+        let since = today.adding(days: -days)
+        var config = SimulatorConfiguration(seed: seed, today: today, historyDays: days + 5)
+        config.faults = FaultConfiguration(rate: faultRate, kinds: [.rateLimited, .serverError, .overloaded, .dropConnection, .truncatedBody])
+        config.faults.retryAfterSeconds = 1
+        let sim = try await AdminSimulator.start(config)
+        defer { Task { await sim.stop() } }
+        step("simulator", "Admin API simulator on \(sim.baseURL.absoluteString) (seed \(seed), \(Int(faultRate * 100))% injected faults)")
+
+        let ledger = try Ledger(directory: directory, create: true)
+        let logger = Logger(label: "claude-ledger.demo")
+        var client = AdminClient.Configuration()
+        client.baseURL = sim.baseURL.absoluteString
+        let progress = Progress(label: "sync")
+        let summary = try await AdminClient.withClient(key: AdminKey(sim.adminKey)!, configuration: client, logger: logger) { client in
+            try await SyncEngine(ledger: ledger, source: client, logger: logger, toolName: "claude-ledger \(ClaudeLedger.version) demo")
+                .run(SyncOptions(since: since, until: today)) { p in
+                    progress.update(done: Int64(p.windowsDone), total: Int64(p.windowsTotal), unit: .items, note: "windows")
+                }
+        }
+        progress.finish()
+        let faults = sim.counters.totalFaults
+        step("sync", "\(days) days (\(since)..\(today.adding(days: -1))): \(summary.windowsPlanned) windows, \(summary.pagesNew) pages appended, \(summary.failed.count) windows failed; \(faults) injected faults retried")
+        guard summary.succeeded else {
+            throw CLIFailure(.remoteFailed, "the demo sync did not complete: \(summary.failed.first.map { "\($0.window): \($0.error)" } ?? "")")
+        }
+        let verify = try ledger.verify()
+        step("verify", "\(verify.events) events, \(verify.blobs) bodies, chain head \(verify.headChainHash.hexString.prefix(16))…: \(verify.isValid ? "intact" : "FAILED")")
+
+        let projectionsURL = Projections.defaultURL(in: directory)
+        let build = try Projections.rebuild(ledger: ledger, into: projectionsURL)
+        step("rebuild", ProjectionTable.allCases.map { "\($0.rawValue) \(build.rows[$0] ?? 0)" }.joined(separator: ", ") + " rows; fingerprint \(build.fingerprint.prefix(16))…")
+
+        let tables = try ProjectionTables(url: projectionsURL)
+        let names = (try? NameBook(ledger: ledger)) ?? NameBook()
+        print("\ncost by workspace, \(since) to \(today.adding(days: -1)):")
+        print(try Report.make(.init(kind: .costs, by: .workspace), tables: tables, names: names).render(.table))
+        print("cost by model:")
+        print(try Report.make(.init(kind: .costs, by: .model), tables: tables, names: names).render(.table))
+
+        let audit = try Audit.run(ledger: ledger, tables: tables)
+        let failed = audit.findings.filter { $0.status == .fail }
+        let warnings = audit.findings.filter { $0.status == .warn }
+        step("audit", failed.isEmpty ? "all five invariants hold (\(warnings.count) known API gaps noted)"
+                                     : "FAILED: \(failed.map(\.check).joined(separator: "; "))")
+
+        let dashboard = directory.appendingPathComponent("dashboard.csv")
+        let csv = sim.truth.dashboardCSV(from: since, to: today)
+        try Data(csv.utf8).write(to: dashboard)
+        let parsed = try DashboardCSV(text: csv)
+        let reconciliation = try Reconciliation.compare(dashboard: parsed.totals, ledger: try tables.costPerDay(), tolerance: .zero)
+        let head = try ledger.event(seq: verify.headSeq)?.chainHashHex ?? ""
+        try ReconcileLog(directory: directory, create: true)?.record(.init(
+            fileName: "dashboard.csv", fileSHA256: ReconcileLog.sha256Hex(Data(csv.utf8)), ledgerHeadSeq: verify.headSeq,
+            ledgerHeadChain: head, projectionsSHA256: FileManager.default.contents(atPath: projectionsURL.path).map(ReconcileLog.sha256Hex) ?? "",
+            days: reconciliation.days.count, daysOff: reconciliation.daysOff.count, tolerance: "0", verdict: reconciliation.isMatch ? "match" : "differs"))
+        let ledgerTotal = try ExactDecimal.sum(try tables.costPerDay(since: since, until: today).values)
+        step("reconcile", reconciliation.isMatch
+             ? "\(reconciliation.days.count) of \(reconciliation.days.count) days match the simulator's dashboard to the cent ($\(ledgerTotal.formatted(places: 2)) in total, exactly $\(ledgerTotal))"
+             : "\(reconciliation.daysOff.count) day(s) differ: \(reconciliation.daysOff.map(\.day.description).joined(separator: ", "))")
+
+        let elapsed = started.duration(to: .now)
+        print("\ndone in \(elapsed.components.seconds) s. The data directory is \(directory.path)")
+        print("keep exploring:")
+        print("  claude-ledger --data-dir \(directory.path) report usage --by api-key")
+        print("  claude-ledger --data-dir \(directory.path) explain --date \(today.adding(days: -2))")
+        print("  claude-ledger --data-dir \(directory.path) events --stream cost_report")
+        print("  claude-ledger --data-dir \(directory.path) reconcile --dashboard \(dashboard.path)")
+        if !failed.isEmpty || !reconciliation.isMatch || !verify.isValid { throw CLIFailure.checkFailed() }
+    }
+
+    func step(_ name: String, _ text: String) {
+        print("\(name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(text)")
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import CoreValues
+import Foundation
+import Ledger
+import Reporting
+
+struct ExplainCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain",
+        abstract: "Trace one day's cost to the ledger pages it came from, with every earlier fetch of that day.",
+        discussion: """
+            Shows the day's total, its rows by workspace and description, the events (pages) they
+            came from (fetch, page, request-id, fetched-at), and every fetch that ever covered the
+            day with its total: the newest complete one is used, older ones are Anthropic's
+            revisions, kept as history. `claude-ledger show EVENT` prints a page as received.
+
+            Examples:
+              claude-ledger explain --date 2025-10-16
+              claude-ledger explain --date 2025-10-16 --workspace default
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "The UTC day, YYYY-MM-DD.")
+    var date: Day
+
+    @Option(help: "Only this workspace: its id, its name, or `default`.")
+    var workspace: String?
+
+    func run() async throws {
+        let ledger = try global.openLedger()
+        let tables = try ProjectionTables(url: global.projectionsURL)
+        let names = (try? NameBook(ledger: ledger)) ?? NameBook()
+        let result = try Explain.run(day: date, workspace: workspace, ledger: ledger, tables: tables, names: names)
+        print("\(date)\(workspace.map { " workspace \($0)" } ?? ""): $\(result.totalUSD.formatted(places: 2)) (exactly $\(result.totalUSD))")
+        print()
+        print(result.lines.render(.table), terminator: "")
+        print()
+        print("from \(result.sources.count) ledger page(s):")
+        for source in result.sources {
+            let e = source.event
+            print("  \(e.eventID)  seq \(e.seq)  fetch \(e.fetchID) page \(e.pageIndex)  request-id \(e.requestID ?? "-")  fetched \(e.fetchedAt)  \(source.rows) rows")
+        }
+        print()
+        print("every fetch of \(date) (newest complete one is used):")
+        for past in result.history {
+            let role = past.fetchID == result.authoritativeFetchID ? "used" : past.complete ? "superseded" : "incomplete, ignored"
+            let amount = past.complete ? "day total $\(past.totalUSD.formatted(places: 2)) (\(past.rows) rows)" : "-"
+            print("  \(past.fetchID)  fetched \(past.firstFetchedAt)  \(amount)  \(role)")
+        }
+    }
+}

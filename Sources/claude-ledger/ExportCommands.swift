@@ -1,0 +1,112 @@
+import ArgumentParser
+import CoreValues
+import Export
+import Foundation
+import Logging
+
+extension FileExport.Format: ExpressibleByArgument {}
+
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write the three tables to files, or load them into BigQuery.",
+        subcommands: [ExportFiles.self, ExportBigQuery.self])
+}
+
+struct ExportFiles: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "files",
+        abstract: "Per table <table>.ndjson (or .csv) and <table>.schema.json (as `bq load --schema` reads it).",
+        discussion: """
+            Money is an exact decimal string, dates YYYY-MM-DD. Files are written under a temporary
+            name and renamed; the same projections give byte-identical files.
+
+            Examples:
+              claude-ledger export files --out ./export
+              claude-ledger export files --out ./export --format csv --since 2025-10-01 --until 2025-11-01
+              bq load --source_format=NEWLINE_DELIMITED_JSON ds.claude_costs export/claude_costs.ndjson export/claude_costs.schema.json
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "The output directory (created if missing).")
+    var out: String
+
+    @Option(help: "ndjson or csv.")
+    var format: FileExport.Format = .ndjson
+
+    @Option(help: "First day (inclusive), YYYY-MM-DD.")
+    var since: Day?
+
+    @Option(help: "Last day (exclusive), YYYY-MM-DD.")
+    var until: Day?
+
+    func run() async throws {
+        if let since, let until, until <= since {
+            throw CLIFailure(.badInput, "--until \(until) must be after --since \(since)")
+        }
+        let summary = try FileExport.run(projectionsPath: global.projectionsURL.path, outDirectory: out, format: format,
+                                         since: since, until: until, logger: Logger(label: "claude-ledger.export"))
+        for table in summary.tables {
+            print("\(table.name): \(table.rows) rows -> \(table.dataFile), \(table.schemaFile)")
+        }
+    }
+}
+
+struct ExportBigQuery: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bigquery",
+        abstract: "Load the three tables into BigQuery through its REST API; re-running never duplicates rows.",
+        discussion: """
+            Creates the dataset and day-partitioned tables (on date) when missing, with the explicit
+            schema (money NUMERIC or BIGNUMERIC, never FLOAT64), and replaces each table's content
+            with a load job (WRITE_TRUNCATE), so the warehouse holds exactly the projection's rows.
+            Credentials: --access-token-env VAR (a token in that variable), --credentials SA.json (a
+            service-account key), else the Google Cloud metadata server. Tokens are never printed.
+
+            Examples:
+              claude-ledger export bigquery --project my-proj --dataset claude --credentials /etc/claude-ledger/sa.json
+              GCP_TOKEN=$(gcloud auth print-access-token) claude-ledger export bigquery --project my-proj --dataset claude --access-token-env GCP_TOKEN
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "The Google Cloud project.")
+    var project: String
+
+    @Option(help: "The BigQuery dataset (created if missing).")
+    var dataset: String
+
+    @Option(help: "Dataset location for a new dataset (US, EU, europe-west1, …).")
+    var location: String?
+
+    @Option(help: "BigQuery REST root (default https://bigquery.googleapis.com; an emulator's URL for tests).")
+    var apiBase: String?
+
+    @Option(help: "Name of an environment variable holding an OAuth access token.")
+    var accessTokenEnv: String?
+
+    @Option(help: "A service-account JSON key file.")
+    var credentials: String?
+
+    func run() async throws {
+        if accessTokenEnv != nil && credentials != nil {
+            throw CLIFailure(.badInput, "pass either --access-token-env or --credentials, not both")
+        }
+        let source: BigQueryCredentials = if let accessTokenEnv {
+            .accessTokenEnvironment(variable: accessTokenEnv)
+        } else if let credentials {
+            .serviceAccountFile(path: credentials)
+        } else {
+            .metadataServer
+        }
+        let options = BigQueryExport.Options(project: project, dataset: dataset, location: location,
+                                             apiBase: apiBase ?? BigQueryExport.defaultAPIBase, credentials: source)
+        let summary = try await BigQueryExport.run(projectionsPath: global.projectionsURL.path, options: options,
+                                                   logger: Logger(label: "claude-ledger.export"))
+        if summary.datasetCreated { print("created dataset \(project):\(dataset)") }
+        for table in summary.tables {
+            print("\(table.name): \(table.rows) rows loaded (job \(table.jobID))\(table.created ? ", table created" : "")")
+        }
+    }
+}
