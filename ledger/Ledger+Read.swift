@@ -178,3 +178,28 @@ extension Ledger {
         }
     }
 }
+
+extension Ledger {
+    /// Which UTC days of a report stream the ledger holds, from the chained fetch summaries and the
+    /// failure records: the one reading `sync` plans from and `audit` checks completeness with.
+    public struct Coverage: Sendable, Equatable {
+        /// Days some complete fetch covers.
+        public var covered: Set<Day> = []
+        /// Days any fetch (complete, incomplete or failed) asked for.
+        public var attempted: Set<Day> = []
+    }
+
+    public func coverage(stream: ReportStream) throws -> Coverage {
+        var coverage = Coverage()
+        for s in try fetchSummaries(stream: stream) {
+            guard let start = s.windowStart, let end = s.windowEnd else { continue }
+            let days = Day.range(from: start, to: end)
+            coverage.attempted.formUnion(days)
+            if s.isComplete { coverage.covered.formUnion(days) }
+        }
+        for f in try failedFetches(stream: stream) {
+            if let start = f.windowStart, let end = f.windowEnd { coverage.attempted.formUnion(Day.range(from: start, to: end)) }
+        }
+        return coverage
+    }
+}

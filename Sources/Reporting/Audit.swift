@@ -66,18 +66,13 @@ public enum Audit {
     static func completeness(_ ledger: Ledger) throws -> [Finding] {
         var findings: [Finding] = []
         for stream in ReportStream.reports {
-            let summaries = try ledger.fetchSummaries(stream: stream)
-            let failed = try ledger.failedFetches(stream: stream)
-            let windows = summaries.compactMap { s in s.windowStart.flatMap { a in s.windowEnd.map { (a, $0) } } }
-                + failed.compactMap { f in f.windowStart.flatMap { a in f.windowEnd.map { (a, $0) } } }
-            guard let first = windows.map(\.0).min(), let end = windows.map(\.1).max() else {
+            let coverage = try ledger.coverage(stream: stream)
+            guard let first = coverage.attempted.min(), let last = coverage.attempted.max() else {
                 findings.append(Finding(check: "2 completeness: \(stream)", status: .warn, detail: "never synced"))
                 continue
             }
-            var covered = Set<Day>()
-            for s in summaries where s.isComplete {
-                if let a = s.windowStart, let b = s.windowEnd { covered.formUnion(Day.range(from: a, to: b)) }
-            }
+            let end = last.adding(days: 1)
+            let covered = coverage.covered
             let gaps = Day.range(from: first, to: end).filter { !covered.contains($0) }
             if gaps.isEmpty {
                 findings.append(Finding(check: "2 completeness: \(stream)", status: .ok,

@@ -78,26 +78,14 @@ public struct SyncEngine: Sendable {
 
     /// The windows this sync would fetch, from the ledger's coverage.
     public func plan(_ options: SyncOptions) throws -> [SyncPlanner.Window] {
-        var covered: [ReportStream: Set<Day>] = [:]
-        var attempted: [ReportStream: Set<Day>] = [:]
+        var coverage: [ReportStream: Ledger.Coverage] = [:]
         for stream in ReportStream.reports {
-            var c = Set<Day>(), a = Set<Day>()
-            for s in try ledger.fetchSummaries(stream: stream) {
-                guard let start = s.windowStart, let end = s.windowEnd else { continue }
-                let days = Day.range(from: start, to: end)
-                a.formUnion(days)
-                if s.isComplete { c.formUnion(days) }
-            }
-            for f in try ledger.failedFetches(stream: stream) {
-                if let start = f.windowStart, let end = f.windowEnd { a.formUnion(Day.range(from: start, to: end)) }
-            }
-            covered[stream] = c
-            attempted[stream] = a
+            coverage[stream] = try ledger.coverage(stream: stream)
         }
-        let fallback = attempted.values.compactMap { $0.min() }.min()
+        let fallback = coverage.values.compactMap { $0.attempted.min() }.min()
         var windows: [SyncPlanner.Window] = []
         for stream in options.streams where ReportStream.reports.contains(stream) {
-            windows += try SyncPlanner.windows(stream: stream, covered: covered[stream] ?? [], attempted: attempted[stream] ?? [],
+            windows += try SyncPlanner.windows(stream: stream, covered: coverage[stream]?.covered ?? [], attempted: coverage[stream]?.attempted ?? [],
                                                since: options.since, until: options.until, revisitDays: options.revisitDays,
                                                fallbackStart: fallback)
         }
