@@ -134,7 +134,7 @@ public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStr
         case .cost: self = .costs
         case .usage: self = .usage
         case .claudeCode: self = .claudeCode
-        case .apiKeys, .workspaces: return nil
+        case .apiKeys, .workspaces, .organization, .analyticsCost, .analyticsUsage: return nil
         }
     }
 

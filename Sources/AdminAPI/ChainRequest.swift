@@ -108,6 +108,11 @@ public struct ChainRequest: Hashable, Sendable, CustomStringConvertible {
         return ChainRequest(stream: .workspaces, parameters: items, cursorStyle: .afterID, window: nil)
     }
 
+    /// `GET /v1/organizations/me`: one object, one page, no cursor.
+    public static func organization() -> ChainRequest {
+        ChainRequest(stream: .organization, parameters: [], cursorStyle: .page, window: nil)
+    }
+
     /// The chains that cover a window of one stream: one for cost and usage, one per day for
     /// Claude Code, the whole list for the name streams (which ignore the window).
     public static func chains(for stream: ReportStream, days: Range<Day>) -> [ChainRequest] {
@@ -117,6 +122,8 @@ public struct ChainRequest: Hashable, Sendable, CustomStringConvertible {
         case .claudeCode: return claudeCode(days: days)
         case .apiKeys: return [apiKeys]
         case .workspaces: return [workspaces]
+        case .organization: return [organization()]
+        case .analyticsCost, .analyticsUsage: return []
         }
     }
 

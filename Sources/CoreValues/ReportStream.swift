@@ -10,6 +10,13 @@ public enum ReportStream: String, CaseIterable, Sendable, Codable, CustomStringC
     case apiKeys = "api_keys"
     /// `GET /v1/organizations/workspaces`: names for workspace ids.
     case workspaces = "workspaces"
+    /// `GET /v1/organizations/me`: the organization the admin key belongs to (one object, no
+    /// pagination). Its `id` is the `organization_id` of every projected row.
+    case organization = "organization"
+    /// `GET /v1/organizations/analytics/cost` (beta): billed cost per API key, row-paged.
+    case analyticsCost = "analytics_cost"
+    /// `GET /v1/organizations/analytics/usage` (beta): usage per actor and product, row-paged.
+    case analyticsUsage = "analytics_usage"
 
     public var description: String { rawValue }
 
@@ -21,6 +28,9 @@ public enum ReportStream: String, CaseIterable, Sendable, Codable, CustomStringC
         case .claudeCode: return "/v1/organizations/usage_report/claude_code"
         case .apiKeys: return "/v1/organizations/api_keys"
         case .workspaces: return "/v1/organizations/workspaces"
+        case .organization: return "/v1/organizations/me"
+        case .analyticsCost: return "/v1/organizations/analytics/cost"
+        case .analyticsUsage: return "/v1/organizations/analytics/usage"
         }
     }
 
@@ -35,6 +45,9 @@ public enum ReportStream: String, CaseIterable, Sendable, Codable, CustomStringC
         case "claude_code", "claude-code", "claudecode", "code": self = .claudeCode
         case "api_keys", "api-keys", "keys": self = .apiKeys
         case "workspaces": self = .workspaces
+        case "organization", "org": self = .organization
+        case "analytics-cost", "analytics_cost": self = .analyticsCost
+        case "analytics-usage", "analytics_usage": self = .analyticsUsage
         default: return nil
         }
     }

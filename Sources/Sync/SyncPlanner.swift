@@ -31,7 +31,8 @@ public enum SyncPlanner {
         switch stream {
         case .cost, .usage: return 31
         case .claudeCode: return 1
-        case .apiKeys, .workspaces: return 1
+        case .apiKeys, .workspaces, .organization: return 1
+        case .analyticsCost, .analyticsUsage: return 31
         }
     }
 
