@@ -37,6 +37,14 @@ extension Ledger {
         }
     }
 
+    /// The oldest (`newest: false`) or newest event of a stream, or nil when it has none.
+    public func edgeEvent(stream: ReportStream, newest: Bool) throws -> Event? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT \(Ledger.eventColumns) FROM events WHERE stream = ? ORDER BY seq \(newest ? "DESC" : "ASC") LIMIT 1",
+                             arguments: [stream.rawValue]).map(Ledger.event(from:))
+        }
+    }
+
     /// The pages of one fetch, in page order.
     public func events(fetchID: String) throws -> [Event] {
         try read { db in
@@ -101,6 +109,9 @@ extension Ledger {
         public var lastSeq: Int64
         /// Pages 0…n-1 are all present and page n-1 said `has_more: false`.
         public var isComplete: Bool
+        /// The UTC day of the chain's earliest page (`fetched_at`): the days of the window before
+        /// it had ended when they were fetched; later days had not, so they are not final.
+        public var firstFetchedDay: Day?
     }
 
     /// Every fetch of a stream that has at least one page, oldest last page first. Completeness
@@ -112,7 +123,7 @@ extension Ledger {
                 SELECT fetch_id, MIN(window_start) AS ws, MAX(window_end) AS we, COUNT(*) AS pages,
                        MIN(page_index) AS min_page, MAX(page_index) AS max_page,
                        MAX(CASE WHEN is_last = 1 THEN page_index END) AS last_page, SUM(is_last) AS lasts,
-                       MIN(seq) AS first_seq, MAX(seq) AS last_seq
+                       MIN(seq) AS first_seq, MAX(seq) AS last_seq, MIN(fetched_at) AS first_fetched
                 FROM events WHERE stream = ? GROUP BY fetch_id ORDER BY last_seq
                 """, arguments: [stream.rawValue]).map { row in
                 let pages: Int = row["pages"]
@@ -122,10 +133,11 @@ extension Ledger {
                     && (row["lasts"] as Int) == 1
                 let ws: String? = row["ws"]
                 let we: String? = row["we"]
+                let fetched: String? = row["first_fetched"]
                 return FetchSummary(fetchID: row["fetch_id"], streamName: stream.rawValue,
                                     windowStart: ws.flatMap { Day($0) }, windowEnd: we.flatMap { Day($0) },
                                     pageCount: pages, firstSeq: row["first_seq"], lastSeq: row["last_seq"],
-                                    isComplete: complete)
+                                    isComplete: complete, firstFetchedDay: fetched.flatMap { Day($0.prefix(10)) })
             }
         }
     }
@@ -185,6 +197,10 @@ extension Ledger {
     public struct Coverage: Sendable, Equatable {
         /// Days some complete fetch covers.
         public var covered: Set<Day> = []
+        /// Days some complete fetch covers that had ended (UTC) when that fetch began: only
+        /// these are settled. A day fetched before it ended is fetched again by the next sync,
+        /// whatever `--revisit-days` says, so asking early never loses it.
+        public var final: Set<Day> = []
         /// Days any fetch (complete, incomplete or failed) asked for.
         public var attempted: Set<Day> = []
     }
@@ -195,7 +211,12 @@ extension Ledger {
             guard let start = s.windowStart, let end = s.windowEnd else { continue }
             let days = Day.range(from: start, to: end)
             coverage.attempted.formUnion(days)
-            if s.isComplete { coverage.covered.formUnion(days) }
+            if s.isComplete {
+                coverage.covered.formUnion(days)
+                if let fetchedDay = s.firstFetchedDay {
+                    coverage.final.formUnion(days.filter { $0 < fetchedDay })
+                }
+            }
         }
         for f in try failedFetches(stream: stream) {
             if let start = f.windowStart, let end = f.windowEnd { coverage.attempted.formUnion(Day.range(from: start, to: end)) }

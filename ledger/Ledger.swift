@@ -31,8 +31,10 @@ public final class Ledger: Sendable {
             }
             do {
                 try Ledger.makePrivateDirectory(directory)
+            } catch let error as LedgerError {
+                throw error
             } catch {
-                throw LedgerError(.filesystem, "cannot create data directory \(directory.path): \(error.localizedDescription)")
+                throw LedgerError(.filesystem, "cannot create data directory \(directory.path): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
             }
         }
         var config = Configuration()
@@ -70,7 +72,7 @@ public final class Ledger: Sendable {
         var isDirectory: ObjCBool = false
         if fm.fileExists(atPath: url.path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else {
-                throw LedgerError(.filesystem, "\(url.path) exists and is not a directory")
+                throw LedgerError(.notADirectory, "\(url.path) exists and is not a directory: pass --data-dir a directory")
             }
             return
         }
@@ -85,6 +87,10 @@ public final class Ledger: Sendable {
             switch db.resultCode {
             case .SQLITE_BUSY, .SQLITE_LOCKED:
                 return LedgerError(.busy, "the ledger in \(path) is busy: another claude-ledger process is writing to it; try again when it has finished")
+            case .SQLITE_FULL:
+                return LedgerError(.diskFull, "the disk holding \(path) is full: free space there, then run the command again (everything written before is kept)", eventID: eventID)
+            case .SQLITE_IOERR:
+                return LedgerError(.sqlite, "I/O error on the ledger in \(path) (\(db.message ?? "disk error")): check the disk, then run the command again (everything written before is kept)", eventID: eventID)
             case .SQLITE_CORRUPT, .SQLITE_NOTADB:
                 return LedgerError(.unsupportedFormat, "the ledger in \(path) is damaged at the SQLite level (\(db.message ?? "corrupt")): restore it from a backup", eventID: eventID)
             default:

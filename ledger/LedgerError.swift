@@ -6,9 +6,9 @@ public struct LedgerError: Error, CustomStringConvertible, Sendable {
         case badInput
         /// Stored data does not match its hashes (exit 1).
         case corruption
-        /// Another process holds the ledger (exit 2: try again later).
+        /// Another process holds the ledger (exit 4: try again later).
         case busy
-        /// The disk or SQLite failed.
+        /// The disk or SQLite failed, or the disk is full (exit 4).
         case io
     }
 
@@ -21,6 +21,8 @@ public struct LedgerError: Error, CustomStringConvertible, Sendable {
         case appendOrder
         case sqlite
         case filesystem
+        case diskFull
+        case notADirectory
     }
 
     let code: Code
@@ -35,10 +37,10 @@ public struct LedgerError: Error, CustomStringConvertible, Sendable {
 
     public var classification: Classification {
         switch code {
-        case .noLedger, .unknownEvent, .appendOrder: return .badInput
+        case .noLedger, .unknownEvent, .appendOrder, .notADirectory, .filesystem: return .badInput
         case .unsupportedFormat, .corruptBody: return .corruption
         case .busy: return .busy
-        case .sqlite, .filesystem: return .io
+        case .sqlite, .diskFull: return .io
         }
     }
 

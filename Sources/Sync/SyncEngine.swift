@@ -43,12 +43,17 @@ public struct SyncSummary: Sendable {
     public var pagesNew = 0
     public var pagesUnchanged = 0
     public var failed: [FailedWindow] = []
+    /// Windows that did not complete (failed, cancelled or never started).
+    public var windowsFailed = 0
     /// Set when the sync stopped early: the key was refused or the API stayed unavailable.
     public var abortedBy: AdminAPIError?
-    /// The report days whose authoritative fetch may have changed (for the projections).
-    public var touchedStreams: Set<ReportStream> = []
+    /// Set when the ledger itself failed (disk full, I/O error, busy): the sync stopped; the
+    /// pages appended before it are kept.
+    public var localFailure: (any Error)?
+    /// The organization the key belongs to.
+    public var organization: OrganizationInfo?
 
-    public var succeeded: Bool { failed.isEmpty && abortedBy == nil }
+    public var succeeded: Bool { failed.isEmpty && abortedBy == nil && localFailure == nil }
 }
 
 /// Progress as windows finish.
@@ -76,7 +81,8 @@ public struct SyncEngine: Sendable {
         self.toolName = toolName
     }
 
-    /// The windows this sync would fetch, from the ledger's coverage.
+    /// The windows this sync would fetch, from the ledger's coverage. Only days that had ended
+    /// when a complete fetch asked for them count as done: a day fetched early is fetched again.
     public func plan(_ options: SyncOptions) throws -> [SyncPlanner.Window] {
         var coverage: [ReportStream: Ledger.Coverage] = [:]
         for stream in ReportStream.reports {
@@ -85,7 +91,7 @@ public struct SyncEngine: Sendable {
         let fallback = coverage.values.compactMap { $0.attempted.min() }.min()
         var windows: [SyncPlanner.Window] = []
         for stream in options.streams where ReportStream.reports.contains(stream) {
-            windows += try SyncPlanner.windows(stream: stream, covered: coverage[stream]?.covered ?? [], attempted: coverage[stream]?.attempted ?? [],
+            windows += try SyncPlanner.windows(stream: stream, covered: coverage[stream]?.final ?? [], attempted: coverage[stream]?.attempted ?? [],
                                                since: options.since, until: options.until, revisitDays: options.revisitDays,
                                                fallbackStart: fallback)
         }
@@ -107,9 +113,48 @@ public struct SyncEngine: Sendable {
         var error: (any Error)?
     }
 
+    /// Checks the key's organization against the one the data directory holds, then fetches
+    /// every planned window. Refuses (`SyncError`, nothing written) when the key belongs to
+    /// another organization. A local failure (disk full, I/O) stops the sync; it is returned in
+    /// `SyncSummary.localFailure` with the counts so far, not thrown, so they can be reported.
     public func run(_ options: SyncOptions, progress: @Sendable (SyncProgress) -> Void = { _ in }) async throws -> SyncSummary {
-        let windows = try plan(options)
-        var jobs: [Job] = windows.map { w in
+        let jobs = try makeJobs(options)
+        let organization = try await fetchOrganization()
+        var summary = SyncSummary()
+        summary.organization = organization.info
+        summary.runID = try ledger.beginRun(tool: toolName, parameters: options.parameterSummary)
+        summary.windowsPlanned = jobs.count
+        logger.info("Sync planned", metadata: ["sync.windows": "\(jobs.count)", "sync.run": "\(summary.runID)"])
+        do {
+            try appendOrganization(organization.page, runID: summary.runID)
+        } catch {
+            summary.localFailure = error
+        }
+        if summary.localFailure == nil {
+            await runJobs(jobs, options: options, summary: &summary, progress: progress)
+        }
+        // Windows never started because the sync stopped early are failed too: fetched next time.
+        let notStarted = jobs.count - summary.windowsComplete - summary.failed.count
+        if notStarted > 0 {
+            summary.failed.append(.init(window: "\(notStarted) more window(s)", error: "not attempted: the sync stopped early"))
+        }
+        summary.windowsFailed = jobs.count - summary.windowsComplete
+        let status = summary.localFailure != nil ? "error" : summary.abortedBy != nil ? "aborted" : summary.failed.isEmpty ? "complete" : "partial"
+        do {
+            try ledger.endRun(summary.runID, .init(status: status, pagesNew: summary.pagesNew, pagesUnchanged: summary.pagesUnchanged,
+                                                   windowsFailed: summary.windowsFailed,
+                                                   detail: summary.failed.prefix(20).map { "\($0.window): \($0.error)" }.joined(separator: "\n")))
+        } catch {
+            // The run record is bookkeeping; the pages are already durable. Report the first
+            // local failure, never drop this one silently.
+            logger.error("Could not record the end of the sync run", metadata: ["sync.run": "\(summary.runID)", "error": "\(error)"])
+            if summary.localFailure == nil { summary.localFailure = error }
+        }
+        return summary
+    }
+
+    func makeJobs(_ options: SyncOptions) throws -> [Job] {
+        var jobs: [Job] = try plan(options).map { w in
             let chain: ChainRequest = switch w.stream {
             case .cost: .cost(days: w.start..<w.end)
             case .usage: .usage(days: w.start..<w.end)
@@ -121,11 +166,49 @@ public struct SyncEngine: Sendable {
             jobs.insert(Job(chain: .workspaces(includeArchived: true), label: "workspaces", stream: .workspaces), at: 0)
             jobs.insert(Job(chain: .apiKeys, label: "api_keys", stream: .apiKeys), at: 0)
         }
-        var summary = SyncSummary()
-        summary.runID = try ledger.beginRun(tool: toolName, parameters: options.parameterSummary)
-        summary.windowsPlanned = jobs.count
-        logger.info("Sync planned", metadata: ["sync.windows": "\(jobs.count)", "sync.run": "\(summary.runID)"])
-        var fatal: (any Error)?
+        return jobs
+    }
+
+    /// `GET /v1/organizations/me`, checked against the first organization the ledger recorded
+    /// (the data directory is bound to it). Nothing is written here.
+    func fetchOrganization() async throws -> (info: OrganizationInfo, page: Page) {
+        var received: Page?
+        do {
+            _ = try await source.fetchChain(.organization(), isolation: nil) { page in received = page }
+        } catch let error as AdminAPIError {
+            throw error
+        } catch {
+            throw SyncError.organizationUnknown("\(error)")
+        }
+        guard let page = received, let info = OrganizationInfo.parse(page.body) else {
+            throw SyncError.organizationUnknown("the answer is not an organization object")
+        }
+        if let bound = try boundOrganization(), bound != info.id {
+            throw SyncError.otherOrganization(keyOrganization: info.id, ledgerOrganization: bound,
+                                              directory: ledger.directory.path)
+        }
+        return (info, page)
+    }
+
+    /// The id of the first organization event in the ledger, or nil for a ledger without one.
+    public func boundOrganization() throws -> String? {
+        guard let first = try ledger.edgeEvent(stream: .organization, newest: false) else { return nil }
+        return OrganizationInfo.parse(try ledger.body(of: first))?.id
+    }
+
+    func appendOrganization(_ page: Page, runID: String) throws {
+        let fetch = Ledger.FetchDescriptor(runID: runID, stream: .organization, windowStart: nil, windowEnd: nil)
+        _ = try ledger.append(Ledger.Page(
+            fetch: fetch, pageIndex: 0, isLast: true,
+            request: Ledger.Request(method: page.method, path: page.path, query: page.query),
+            status: page.status, requestID: page.requestID, fetchedAt: page.receivedAt, body: page.body,
+            attempts: page.attempts))
+    }
+
+    /// Fetches the jobs, `options.concurrency` at a time. Stops launching new ones when the key
+    /// is refused, the API stays unavailable, or the ledger itself fails.
+    func runJobs(_ jobs: [Job], options: SyncOptions, summary: inout SyncSummary,
+                 progress: @Sendable (SyncProgress) -> Void) async {
         let runID = summary.runID
         await withTaskGroup(of: JobResult.self) { group in
             var next = 0
@@ -141,41 +224,30 @@ public struct SyncEngine: Sendable {
                 summary.pagesNew += result.pagesNew
                 summary.pagesUnchanged += result.pagesUnchanged
                 if let error = result.error {
-                    if let api = error as? AdminAPIError {
-                        summary.failed.append(.init(window: result.label, error: api.description))
-                        if api.abortsSync && summary.abortedBy == nil {
-                            summary.abortedBy = api
-                            group.cancelAll()
-                        }
-                    } else if error is CancellationError {
-                        summary.failed.append(.init(window: result.label, error: "cancelled"))
-                    } else {
-                        // The ledger itself failed (disk, busy): stop, and report it as it is.
-                        if fatal == nil { fatal = error }
-                        summary.failed.append(.init(window: result.label, error: "\(error)"))
-                        group.cancelAll()
-                    }
+                    record(error, label: result.label, in: &summary)
+                    if summary.abortedBy != nil || summary.localFailure != nil { group.cancelAll() }
                 } else {
                     summary.windowsComplete += 1
                 }
                 progress(SyncProgress(windowsDone: done, windowsTotal: jobs.count, pagesNew: summary.pagesNew,
                                       pagesUnchanged: summary.pagesUnchanged, windowsFailed: summary.failed.count,
                                       last: result.label))
-                if summary.abortedBy == nil && fatal == nil && next < jobs.count { launch() }
+                if summary.abortedBy == nil && summary.localFailure == nil && next < jobs.count { launch() }
             }
         }
-        // Windows never started because the sync stopped early are failed too: fetched next time.
-        let notStarted = jobs.count - summary.windowsComplete - summary.failed.count
-        if notStarted > 0 {
-            summary.failed.append(.init(window: "\(notStarted) more window(s)", error: "not attempted: the sync stopped early"))
+    }
+
+    func record(_ error: any Error, label: String, in summary: inout SyncSummary) {
+        if let api = error as? AdminAPIError {
+            summary.failed.append(.init(window: label, error: api.description))
+            if api.abortsSync && summary.abortedBy == nil { summary.abortedBy = api }
+        } else if error is CancellationError {
+            summary.failed.append(.init(window: label, error: "cancelled"))
+        } else {
+            // The ledger itself failed (disk full, I/O): stop, and report it as it is.
+            if summary.localFailure == nil { summary.localFailure = error }
+            summary.failed.append(.init(window: label, error: "\(error)"))
         }
-        summary.touchedStreams = Set(jobs.map(\.stream))
-        let status = fatal != nil ? "error" : summary.abortedBy != nil ? "aborted" : summary.failed.isEmpty ? "complete" : "partial"
-        try? ledger.endRun(summary.runID, .init(status: status, pagesNew: summary.pagesNew, pagesUnchanged: summary.pagesUnchanged,
-                                                windowsFailed: summary.failed.count,
-                                                detail: summary.failed.prefix(20).map { "\($0.window): \($0.error)" }.joined(separator: "\n")))
-        if let fatal { throw fatal }
-        return summary
     }
 
     /// Fetches one chain, appending each page before the next request. A failure is recorded in

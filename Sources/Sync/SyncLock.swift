@@ -1,24 +1,50 @@
 import Foundation
 
-/// One sync at a time per data directory: an exclusive `flock` on `DIR/sync.lock`, released when
-/// the process ends (even by SIGKILL), so a crashed sync never blocks the next one.
+/// One writer at a time per data directory: `sync` and `rebuild` both hold an exclusive `flock`
+/// on `DIR/sync.lock` for their whole run (fetching, appending and bringing the projections up
+/// to date), so a rebuild can never rename a stale table set over a sync's newer one. The lock
+/// is released when the process ends (even by SIGKILL), so a crashed run never blocks the next.
 public final class SyncLock: @unchecked Sendable {
+    public static let fileName = "sync.lock"
+
     private var fd: Int32
 
     public struct Busy: Error, CustomStringConvertible, Sendable {
         public let directory: String
+        public let waited: Int
         public var description: String {
-            "another sync is running on \(directory): wait for it to finish (one sync at a time per data directory)"
+            "another sync or rebuild is using \(directory) (waited \(waited) s): try again when it has finished (one writer at a time per data directory)"
         }
     }
 
-    public init(directory: URL) throws {
-        let path = directory.appendingPathComponent("sync.lock").path
+    /// Takes the lock now or throws `Busy`.
+    public convenience init(directory: URL) throws {
+        try self.init(directory: directory, waited: 0)
+    }
+
+    private init(directory: URL, waited: Int) throws {
+        let path = directory.appendingPathComponent(SyncLock.fileName).path
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw Busy(directory: directory.path) }
+        guard fd >= 0 else {
+            throw Busy(directory: directory.path, waited: waited)
+        }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             close(fd)
-            throw Busy(directory: directory.path)
+            throw Busy(directory: directory.path, waited: waited)
+        }
+    }
+
+    /// Takes the lock, waiting up to `wait` for another writer to finish, then throws `Busy`.
+    public static func acquire(directory: URL, wait: Duration) async throws -> SyncLock {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: wait)
+        while true {
+            do {
+                return try SyncLock(directory: directory, waited: Int(wait.components.seconds))
+            } catch let busy as Busy {
+                guard clock.now < deadline else { throw busy }
+                try await Task.sleep(for: .milliseconds(100))
+            }
         }
     }
 

@@ -8,6 +8,9 @@ struct CLIFailure: Error, CustomStringConvertible {
         case checkFailed = 1
         case badInput = 2
         case remoteFailed = 3
+        /// A local failure a later run may not meet: the data directory busy, the disk full, an
+        /// I/O error. What was written before it is kept and consistent.
+        case localFailure = 4
     }
 
     let code: Code
@@ -32,7 +35,8 @@ struct CLIFailure: Error, CustomStringConvertible {
         case let error as LedgerError:
             switch error.classification {
             case .corruption: self.init(.checkFailed, error.message + " (run `claude-ledger verify` for a full check)")
-            case .badInput, .busy, .io: self.init(.badInput, error.message)
+            case .badInput: self.init(.badInput, error.message)
+            case .busy, .io: self.init(.localFailure, error.message)
             }
         default:
             guard let mapped = CLIFailure.mapModuleError(error) else { return nil }

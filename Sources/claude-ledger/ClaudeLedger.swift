@@ -21,7 +21,9 @@ struct ClaudeLedger: AsyncParsableCommand {
               claude-ledger verify --data-dir /var/lib/claude-ledger
 
             Exit codes: 0 success, 1 a check found a problem, 2 bad usage or input (nothing
-            written), 3 the Admin API or export target failed after retries.
+            written), 3 the Admin API or export target failed after retries, 4 a local failure
+            (the data directory busy with another sync or rebuild, the disk full, an I/O error;
+            what was written before is kept).
             """,
         version: version,
         subcommands: ClaudeLedger.commands

@@ -3,6 +3,7 @@ import CoreValues
 import Export
 import Projections
 import Reporting
+import Sync
 
 extension ClaudeLedger {
     static let commands: [any ParsableCommand.Type] = [
@@ -25,9 +26,17 @@ extension CLIFailure {
             case .badInput: return CLIFailure(.badInput, error.message)
             case .corruption: return CLIFailure(.checkFailed, error.message)
             }
+        case let error as SyncError:
+            switch error.classification {
+            case .badInput: return CLIFailure(.badInput, error.description)
+            case .remoteFailure: return CLIFailure(.remoteFailed, error.description)
+            }
+        case let error as SyncLock.Busy:
+            return CLIFailure(.localFailure, error.description)
         case let error as ProjectionError:
             switch error.classification {
-            case .badInput, .busy, .io: return CLIFailure(.badInput, error.message)
+            case .badInput: return CLIFailure(.badInput, error.message)
+            case .busy, .io: return CLIFailure(.localFailure, error.message)
             case .corruption: return CLIFailure(.checkFailed, error.message)
             }
         case let error as ExportError:

@@ -35,18 +35,11 @@ struct ExportFiles: AsyncParsableCommand {
     @Option(help: "ndjson or csv.")
     var format: FileExport.Format = .ndjson
 
-    @Option(help: "First day (inclusive), YYYY-MM-DD.")
-    var since: Day?
-
-    @Option(help: "Last day (exclusive), YYYY-MM-DD.")
-    var until: Day?
+    @OptionGroup var dates: DateRangeOptions
 
     func run() async throws {
-        if let since, let until, until <= since {
-            throw CLIFailure(.badInput, "--until \(until) must be after --since \(since)")
-        }
         let summary = try FileExport.run(projectionsPath: global.projectionsURL.path, outDirectory: out, format: format,
-                                         since: since, until: until, logger: Logger(label: "claude-ledger.export"))
+                                         since: dates.since, until: dates.until, logger: Logger(label: "claude-ledger.export"))
         for table in summary.tables {
             print("\(table.name): \(table.rows) rows -> \(table.dataFile), \(table.schemaFile)")
         }

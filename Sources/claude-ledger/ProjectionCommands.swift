@@ -4,6 +4,7 @@ import Foundation
 import Ledger
 import Projections
 import Reporting
+import Sync
 
 struct Rebuild: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,8 +21,19 @@ struct Rebuild: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    @Option(parsing: .unconditional, help: "Seconds to wait for a sync or rebuild of the data directory to finish before exit 4 (default 60).")
+    var lockWait: Int = 60
+
+    func validate() throws {
+        guard (0...3600).contains(lockWait) else { throw ValidationError("--lock-wait must be between 0 and 3600 seconds, got \(lockWait)") }
+    }
+
     func run() async throws {
         let ledger = try global.openLedger()
+        // A rebuild racing a sync would rename a table set built from an older head over the
+        // sync's newer one: one writer at a time.
+        let lock = try await SyncLock.acquire(directory: global.dataDirectory, wait: .seconds(lockWait))
+        defer { lock.release() }
         let started = ContinuousClock.now
         let result = try Projections.rebuild(ledger: ledger, into: global.projectionsURL)
         let elapsed = started.duration(to: .now)

@@ -5,10 +5,6 @@ import Ledger
 import Projections
 import Reporting
 
-extension Day: ExpressibleByArgument {
-    public init?(argument: String) { self.init(argument) }
-}
-
 extension TextTable.Format: ExpressibleByArgument {}
 extension Report.Dimension: ExpressibleByArgument {}
 extension DashboardCSV.DateOrder: ExpressibleByArgument {}
@@ -40,19 +36,12 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(help: "day, workspace, model, api-key, actor or description.")
     var by: Report.Dimension = .day
 
-    @Option(help: "First day (inclusive), YYYY-MM-DD.")
-    var since: Day?
-
-    @Option(help: "Last day (exclusive), YYYY-MM-DD.")
-    var until: Day?
+    @OptionGroup var dates: DateRangeOptions
 
     @Option(help: "table, csv, json or markdown.")
     var format: TextTable.Format = .table
 
     func run() async throws {
-        if let since, let until, until <= since {
-            throw CLIFailure(.badInput, "--until \(until) must be after --since \(since)")
-        }
         let tables = try ProjectionTables(url: global.projectionsURL)
         let names = (try? global.openLedger()).flatMap { try? NameBook(ledger: $0) } ?? NameBook()
         let kind: Report.Kind = switch self.kind {
@@ -60,7 +49,7 @@ struct ReportCommand: AsyncParsableCommand {
         case .usage: .usage
         case .claudeCode: .claudeCode
         }
-        let table = try Report.make(.init(kind: kind, by: by, since: since, until: until), tables: tables, names: names)
+        let table = try Report.make(.init(kind: kind, by: by, since: dates.since, until: dates.until), tables: tables, names: names)
         print(table.render(format), terminator: "")
     }
 }

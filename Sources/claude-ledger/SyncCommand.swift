@@ -26,16 +26,12 @@ struct SyncCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "First day to fetch (inclusive), YYYY-MM-DD, UTC. Required for the first sync.")
-    var since: Day?
-
-    @Option(help: "Day to stop before (exclusive), YYYY-MM-DD, UTC (default: today).")
-    var until: Day?
+    @OptionGroup var dates: DateRangeOptions
 
     @Option(help: "Comma-separated streams: cost, usage, claude-code (default: all three).")
     var streams: String = "cost,usage,claude-code"
 
-    @Option(help: "Days before the last complete day to fetch again (default 3).")
+    @Option(parsing: .unconditional, help: "Days before the last complete day to fetch again, 0-60 (default 3).")
     var revisitDays: Int = 3
 
     @Option(help: "Admin API base URL (default: $ANTHROPIC_ADMIN_BASE_URL, else https://api.anthropic.com).")
@@ -44,62 +40,69 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(help: "A file whose first line is the admin key.")
     var adminKeyFile: String?
 
-    @Option(help: "Chains fetched at once (1-4).")
+    @Option(parsing: .unconditional, help: "Chains fetched at once (1-4).")
     var concurrency: Int = 2
 
-    @Option(help: "Seconds the API may stay unavailable before sync gives up with exit 3 (default 100).")
+    @Option(parsing: .unconditional, help: "Seconds the API may stay unavailable before sync gives up with exit 3 (default 100).")
     var giveUpAfter: Int = 100
 
+    @Option(parsing: .unconditional, help: "Seconds to wait for another sync or rebuild of the data directory before exit 4 (default 60).")
+    var lockWait: Int = 60
+
     func validate() throws {
-        guard (0...60).contains(revisitDays) else { throw ValidationError("--revisit-days must be between 0 and 60") }
-        guard (1...4).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 4") }
-        guard (1...3600).contains(giveUpAfter) else { throw ValidationError("--give-up-after must be between 1 and 3600 seconds") }
+        guard (0...60).contains(revisitDays) else { throw ValidationError("--revisit-days must be between 0 and 60, got \(revisitDays)") }
+        guard (1...4).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 4, got \(concurrency)") }
+        guard (1...3600).contains(giveUpAfter) else { throw ValidationError("--give-up-after must be between 1 and 3600 seconds, got \(giveUpAfter)") }
+        guard (0...3600).contains(lockWait) else { throw ValidationError("--lock-wait must be between 0 and 3600 seconds, got \(lockWait)") }
     }
 
     func run() async throws {
         // Everything is checked before anything is written.
-        let today = Day(containing: Date())
-        let end = until ?? today
-        if let since, end <= since {
+        let end = dates.until ?? Day(containing: Date())
+        if let since = dates.since, end <= since {
             throw CLIFailure(.badInput, "--until \(end) must be after --since \(since)")
         }
-        var selected: [ReportStream] = []
-        for name in streams.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
-            guard let stream = ReportStream(userName: name), ReportStream.reports.contains(stream) else {
-                throw CLIFailure(.badInput, "unknown stream '\(name)' in --streams: use cost, usage, claude-code")
-            }
-            if !selected.contains(stream) { selected.append(stream) }
-        }
-        guard !selected.isEmpty else { throw CLIFailure(.badInput, "--streams is empty: use cost, usage, claude-code") }
+        let selected = try selectedStreams()
         let key = try loadKey()
-        let base = baseURL ?? ProcessInfo.processInfo.environment["ANTHROPIC_ADMIN_BASE_URL"] ?? AdminClient.defaultBaseURL
-        guard let url = URL(string: base), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
-            throw CLIFailure(.badInput, "--base-url '\(base)' is not an http(s) URL")
-        }
+        let base = try baseURLChecked()
         let ledgerFile = global.dataDirectory.appendingPathComponent(Ledger.fileName).path
-        if since == nil && !FileManager.default.fileExists(atPath: ledgerFile) {
+        if dates.since == nil && !FileManager.default.fileExists(atPath: ledgerFile) {
             throw CLIFailure(.badInput, "the ledger in \(global.dataDirectory.path) is empty: pass --since YYYY-MM-DD for the first sync")
         }
-
         let ledger = try Ledger(directory: global.dataDirectory, create: true)
-        let lock: SyncLock
-        do {
-            lock = try SyncLock(directory: global.dataDirectory)
-        } catch let busy as SyncLock.Busy {
-            throw CLIFailure(.badInput, busy.description)
-        }
-        defer { withExtendedLifetime(lock) {} }
+        let lock = try await SyncLock.acquire(directory: global.dataDirectory, wait: .seconds(lockWait))
+        defer { lock.release() }
 
         let logger = Logger(label: "claude-ledger.sync")
-        let options = SyncOptions(since: since, until: end, streams: selected, revisitDays: revisitDays,
+        let options = SyncOptions(since: dates.since, until: end, streams: selected, revisitDays: revisitDays,
                                   concurrency: concurrency)
+        let summary = try await fetch(options, ledger: ledger, key: key, base: base, logger: logger)
+        print("sync: \(summary.windowsPlanned) windows, \(summary.pagesNew) pages appended, \(summary.pagesUnchanged) pages already present, \(summary.windowsFailed) windows failed")
+        for failed in summary.failed.prefix(20) {
+            print("  failed: \(failed.window): \(failed.error)")
+        }
+        if let local = summary.localFailure {
+            // The pages appended before the failure are durable; the projections are brought up
+            // to date by the next successful sync or rebuild.
+            throw local
+        }
+        try updateProjections(ledger: ledger)
+        if let aborted = summary.abortedBy {
+            throw CLIFailure(.remoteFailed, "sync stopped: \(aborted); \(aborted.suggestion)")
+        }
+        if summary.windowsFailed > 0 {
+            throw CLIFailure(.remoteFailed, "\(summary.windowsFailed) window(s) failed after retries: the pages fetched are kept, and the next sync fetches the failed windows again")
+        }
+    }
+
+    func fetch(_ options: SyncOptions, ledger: Ledger, key: AdminKey, base: String, logger: Logger) async throws -> SyncSummary {
         var configuration = AdminClient.Configuration()
         configuration.baseURL = base
         let progress = Progress(label: "sync")
-        let summary: SyncSummary
+        defer { progress.finish() }
         do {
-            summary = try await AdminClient.withClient(key: key, configuration: configuration,
-                                                       budget: RetryBudget(limit: .seconds(giveUpAfter)), logger: logger) { client in
+            return try await AdminClient.withClient(key: key, configuration: configuration,
+                                                    budget: RetryBudget(limit: .seconds(giveUpAfter)), logger: logger) { client in
                 let engine = SyncEngine(ledger: ledger, source: client, logger: logger,
                                         toolName: "claude-ledger \(ClaudeLedger.version)")
                 do {
@@ -112,21 +115,28 @@ struct SyncCommand: AsyncParsableCommand {
                 }
             }
         } catch let error as AdminAPIError {
-            progress.finish()
             throw CLIFailure(.remoteFailed, "\(error); \(error.suggestion)")
         }
-        progress.finish()
-        print("sync: \(summary.windowsPlanned) windows, \(summary.pagesNew) pages appended, \(summary.pagesUnchanged) pages already present, \(summary.failed.count) windows failed")
-        for failed in summary.failed.prefix(20) {
-            print("  failed: \(failed.window): \(failed.error)")
+    }
+
+    func selectedStreams() throws -> [ReportStream] {
+        var selected: [ReportStream] = []
+        for name in streams.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+            guard let stream = ReportStream(userName: name), ReportStream.reports.contains(stream) else {
+                throw CLIFailure(.badInput, "unknown stream '\(name)' in --streams: use cost, usage, claude-code")
+            }
+            if !selected.contains(stream) { selected.append(stream) }
         }
-        try updateProjections(ledger: ledger)
-        if let aborted = summary.abortedBy {
-            throw CLIFailure(.remoteFailed, "sync stopped: \(aborted); \(aborted.suggestion)")
+        guard !selected.isEmpty else { throw CLIFailure(.badInput, "--streams is empty: use cost, usage, claude-code") }
+        return selected
+    }
+
+    func baseURLChecked() throws -> String {
+        let base = baseURL ?? ProcessInfo.processInfo.environment["ANTHROPIC_ADMIN_BASE_URL"] ?? AdminClient.defaultBaseURL
+        guard let url = URL(string: base), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+            throw CLIFailure(.badInput, "--base-url '\(base)' is not an http(s) URL")
         }
-        if !summary.failed.isEmpty {
-            throw CLIFailure(.remoteFailed, "\(summary.failed.count) window(s) failed after retries: the pages fetched are kept, and the next sync fetches the failed windows again")
-        }
+        return base
     }
 
     /// The key from the environment or a file; never from the command line (it would show in `ps`).

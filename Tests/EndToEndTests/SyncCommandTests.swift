@@ -81,9 +81,9 @@ import TestSupport
             let data = dir.appendingPathComponent("data")
             #expect(try Self.sync(data, sim, ["--since", "2025-05-28"]).status == 0)
             let held = try SyncLock(directory: data)
-            let second = try Self.sync(data, sim, [])
-            #expect(second.status == 2)
-            #expect(second.stderrText.contains("another sync is running"))
+            let second = try Self.sync(data, sim, ["--lock-wait", "1"])
+            #expect(second.status == 4)
+            #expect(second.stderrText.contains("another sync or rebuild is using"))
             held.release()
             #expect(try Self.sync(data, sim, []).status == 0)
         }
