@@ -24,6 +24,26 @@ public struct DashboardCSV: Sendable {
     static let amountHeaders = ["amountusd", "costusd", "usd", "totalcostusd", "totalusd", "cost", "totalcost", "total",
                                 "amount", "spend", "spendusd", "costindollars", "netcost", "costdollars"]
 
+    /// A header as an error line may show it: printable characters only (no escape sequences
+    /// reach the terminal), at most 8 columns and 120 characters.
+    static func shown(_ fields: [String]) -> String {
+        let cleaned = fields.prefix(8).map { field in
+            String(field.unicodeScalars.map { $0.properties.generalCategory == .control || $0.value == 0x7F ? "?" : Character($0) })
+        }
+        var text = "[" + cleaned.joined(separator: ", ")
+        if text.count > 120 { text = String(text.prefix(117)) + "..." }
+        if fields.count > 8 && !text.hasSuffix("...") { text += ", ..." }
+        return text + "] (\(fields.count) column\(fields.count == 1 ? "" : "s"))"
+    }
+
+    /// When a one-column header holds `;` or tabs, the file uses another separator.
+    static func separatorHint(_ fields: [String]) -> String {
+        guard fields.count == 1, let only = fields.first else { return "" }
+        if only.contains(";") { return "; the file looks semicolon-separated: save it with commas (CSV)" }
+        if only.contains("\t") { return "; the file looks tab-separated: save it with commas (CSV)" }
+        return ""
+    }
+
     static func normalize(_ header: String) -> String {
         String(header.lowercased().unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }.map(Character.init))
     }
@@ -39,10 +59,10 @@ public struct DashboardCSV: Sendable {
             return nil
         }
         guard let dateIndex = find(DashboardCSV.dateHeaders) else {
-            throw ReportingError.badInput("line \(header.line): no date column among [\(header.fields.joined(separator: ", "))]: name one `date`")
+            throw ReportingError.badInput("line \(header.line): no date column in the header \(DashboardCSV.shown(header.fields))\(DashboardCSV.separatorHint(header.fields)): name one `date`")
         }
         guard let amountIndex = find(DashboardCSV.amountHeaders) else {
-            throw ReportingError.badInput("line \(header.line): no USD amount column among [\(header.fields.joined(separator: ", "))]: name one `amount_usd` or `cost`")
+            throw ReportingError.badInput("line \(header.line): no USD amount column in the header \(DashboardCSV.shown(header.fields))\(DashboardCSV.separatorHint(header.fields)): name one `amount_usd` or `cost`")
         }
         dateColumn = header.fields[dateIndex]
         amountColumn = header.fields[amountIndex]

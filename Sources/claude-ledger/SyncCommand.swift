@@ -69,6 +69,7 @@ struct SyncCommand: AsyncParsableCommand {
         if dates.since == nil && !FileManager.default.fileExists(atPath: ledgerFile) {
             throw CLIFailure(.badInput, "the ledger in \(global.dataDirectory.path) is empty: pass --since YYYY-MM-DD for the first sync")
         }
+        Permissions.warnIfShared(global.dataDirectory.path, what: "the data directory", fix: "chmod 700")
         let ledger = try Ledger(directory: global.dataDirectory, create: true)
         let lock = try await SyncLock.acquire(directory: global.dataDirectory, wait: .seconds(lockWait))
         defer { lock.release() }
@@ -148,6 +149,7 @@ struct SyncCommand: AsyncParsableCommand {
             guard let key = AdminKey(firstLineOf: text) else {
                 throw CLIFailure(.badInput, "--admin-key-file \(adminKeyFile) has no key on its first line")
             }
+            Permissions.warnIfShared(adminKeyFile, what: "--admin-key-file", fix: "chmod 600")
             return key
         }
         if let env = ProcessInfo.processInfo.environment["ANTHROPIC_ADMIN_KEY"], let key = AdminKey(env) {

@@ -102,3 +102,24 @@ import TestSupport
         }
     }
 }
+
+extension SyncEdgeTests {
+    @Test func aSharedKeyFileAndASharedDataDirectoryAreWarnedAbout() async throws {
+        try await withTemporaryDirectory { dir in
+            let keyFile = dir.appendingPathComponent("key")
+            try Data((Self.key + "\n").utf8).write(to: keyFile)
+            chmod(keyFile.path, 0o644)
+            let data = dir.appendingPathComponent("data")
+            try FileManager.default.createDirectory(at: data, withIntermediateDirectories: false)
+            chmod(data.path, 0o777)
+            // An unreachable API: the warnings come before any request.
+            let result = try Self.run(["sync", "--since", "2025-01-01", "--until", "2025-01-02", "--data-dir", data.path,
+                                       "--admin-key-file", keyFile.path, "--base-url", "http://127.0.0.1:9",
+                                       "--give-up-after", "2"], key: nil)
+            let warnings = result.stderrText.split(separator: "\n").filter { $0.hasPrefix("warning:") }
+            #expect(warnings.contains { $0.contains("--admin-key-file") && $0.contains("mode 0644") && $0.contains("chmod 600") })
+            #expect(warnings.contains { $0.contains("data directory") && $0.contains("mode 0777") && $0.contains("chmod 700") })
+            #expect(!result.stderrText.contains(Self.key))
+        }
+    }
+}

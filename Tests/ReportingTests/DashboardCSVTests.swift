@@ -66,6 +66,22 @@ import Testing
         }
     }
 
+    @Test func aSemicolonSeparatedFileIsNamedAsSuch() throws {
+        let error = try #require(throws: ReportingError.self) { try DashboardCSV(text: "date;amount_usd\n2025-01-02;1.00\n") }
+        #expect(error.message.contains("semicolon-separated"), "\(error.message)")
+        #expect(error.message.contains("save it with commas"))
+    }
+
+    @Test func aHugeHeaderWithEscapeSequencesIsCutAndSanitized() throws {
+        let junk = String(repeating: "\u{1B}[31mred", count: 1_000_000 / 8)
+        let csv = "when,\(junk),what\n2025-01-02,1,2\n"
+        let error = try #require(throws: ReportingError.self) { try DashboardCSV(text: csv) }
+        #expect(error.message.count < 300, "\(error.message.count) characters")
+        #expect(!error.message.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F })
+        #expect(error.message.contains("(3 columns)"))
+        #expect(!error.message.contains("\n"))
+    }
+
     @Test func reconciliationRoundsBothSidesToCentsAndNamesTheDayOff() throws {
         let d1 = Day("2025-01-01")!, d2 = Day("2025-01-02")!
         let ledger = [d1: usd("1.2345"), d2: usd("10.004")]
