@@ -21,16 +21,19 @@ import ServiceLifecycle
 /// }
 /// ```
 ///
-/// Endpoints (GET, `x-api-key` and `anthropic-version` required): `/v1/organizations/cost_report`,
-/// `/v1/organizations/usage_report/messages`, `/v1/organizations/usage_report/claude_code`,
-/// `/v1/organizations/api_keys`, `/v1/organizations/workspaces`. Undocumented query parameters
-/// are rejected with 400 so a misspelt filter fails loudly.
+/// Endpoints (GET; the admin key as `x-api-key` or `Authorization: Bearer`, and `anthropic-version`
+/// required): `/v1/organizations/cost_report`, `/v1/organizations/usage_report/messages`,
+/// `/v1/organizations/usage_report/claude_code`, `/v1/organizations/api_keys`,
+/// `/v1/organizations/workspaces`, `/v1/organizations/me`, and the beta Usage and Cost Analytics
+/// endpoints `/v1/organizations/analytics/cost` and `/v1/organizations/analytics/usage`
+/// (analytics-api.md; `anthropic-beta: analytics-usage-cost-2026-08-24` required). Undocumented
+/// query parameters are rejected with 400 so a misspelt filter fails loudly.
 ///
 /// Control routes (`x-api-key` required, no version header): `POST /_simulator/revise?day=D`
 /// (repeatable) or `?last=N`; `POST /_simulator/advance?days=N` or `?today=D`;
 /// `POST /_simulator/faults?kind=K` (repeatable, `FaultKind` raw values); `GET /_simulator/truth?day=D`
-/// (cost rows, usage rows, Claude Code records) or `?from=D&to=D` (daily totals, `to` exclusive);
-/// `GET /_simulator/dashboard.csv?from=D&to=D`; `GET /_simulator/counters`.
+/// (cost rows, usage rows, Claude Code records, `costs_by_key`, `usage_by_actor`) or `?from=D&to=D` (daily totals, `to` exclusive);
+/// `GET /_simulator/dashboard.csv?from=D&to=D`; `GET /_simulator/counters`; `GET /_simulator/organization`.
 public final class AdminSimulator: Sendable {
     /// The admin key a simulator accepts unless configured otherwise. Not a real credential.
     public static let defaultAdminKey = "sk-ant-admin01-simulator-key"

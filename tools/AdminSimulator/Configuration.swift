@@ -12,8 +12,23 @@ public struct SimulatorConfiguration: Sendable {
     /// The simulated clock, as seconds after `today`'s midnight. Cost buckets are served for
     /// complete days only, and a request without `ending_at` runs up to this instant.
     public var secondsIntoToday: Int = 2 * 3_600
-    /// The only `x-api-key` accepted, on the API and on the `/_simulator` control routes.
+    /// The only admin key accepted, as `x-api-key` or as `Authorization: Bearer` (what the
+    /// official SDKs send), on the API and on the `/_simulator` control routes.
     public var adminKey: String = AdminSimulator.defaultAdminKey
+    /// The organization `GET /v1/organizations/me` names, also the `organization_id` of the
+    /// Claude Code records. nil derives a UUID from the seed, so two seeds are two organizations.
+    public var organizationID: String?
+    /// nil gives `Simulated Organization <seed>`.
+    public var organizationName: String?
+    /// false plays an organization without access to the Usage and Cost Analytics API (HIPAA
+    /// readiness enabled, analytics-api.md §1): both analytics endpoints answer 400.
+    public var analyticsAccess = true
+    /// How far the analytics export watermark (`data_refreshed_at`) trails the simulated clock;
+    /// the watermark is that instant rounded down to the hour.
+    public var analyticsRefreshLagSeconds = 4 * 3_600
+    /// An analytics cursor expires (410) when a day of its range was revised after the cursor
+    /// was issued, as the reference describes for cursors after a data refresh (analytics-api.md §3).
+    public var analyticsCursorsExpireOnRevision = true
     public var host: String = "127.0.0.1"
     /// 0 picks a free port; read it back from `AdminSimulator.port`.
     public var port: Int = 0
@@ -59,6 +74,14 @@ public enum FaultKind: String, Sendable, CaseIterable, Hashable, Codable {
     case dropConnection = "drop_connection"
     /// A 200 whose JSON body is cut in half (the HTTP framing itself is valid).
     case truncatedBody = "truncated_body"
+    /// 410: the analytics cursor has expired and pagination must restart from the first page.
+    /// Only a continuation request of an analytics chain (one with `page=`) can draw it; a
+    /// scripted one waits in the queue for such a request.
+    case cursorExpired = "cursor_expired"
+
+    /// The faults any endpoint can suffer, the default random mix. `cursorExpired` is left out so
+    /// that it happens only where a test or `--fault-kinds` asks for it.
+    public static let transient: [FaultKind] = [.rateLimited, .serverError, .overloaded, .slow, .dropConnection, .truncatedBody]
 }
 
 /// Random faults, decided per request from the seed and the request's sequence number, so a run
@@ -66,7 +89,7 @@ public enum FaultKind: String, Sendable, CaseIterable, Hashable, Codable {
 public struct FaultConfiguration: Sendable {
     /// Probability that an API request fails, 0...1. Applies after authentication.
     public var rate: Double = 0
-    public var kinds: [FaultKind] = FaultKind.allCases
+    public var kinds: [FaultKind] = FaultKind.transient
     /// How long a `slow` response waits.
     public var slowMilliseconds: Int = 1_500
     /// The `retry-after` value sent with 429s.
@@ -79,7 +102,7 @@ public struct FaultConfiguration: Sendable {
     /// ignores the headers keeps failing, as it would against a real rate limit.
     public var enforceRetryAfter: Bool = true
 
-    public init(rate: Double = 0, kinds: [FaultKind] = FaultKind.allCases) {
+    public init(rate: Double = 0, kinds: [FaultKind] = FaultKind.transient) {
         self.rate = rate
         self.kinds = kinds
     }

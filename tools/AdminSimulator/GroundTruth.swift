@@ -45,6 +45,10 @@ public struct DayTruth: Sendable {
     public var totalCostUSD: ExactDecimal { try! totalCostCents.dividedByPowerOfTen(2) }
     public let usageRows: [UsageRow]
     public let claudeCodeRecords: [ClaudeCodeRecord]
+    /// SPEC's `claude_costs_by_key` rows of the day (analytics cost).
+    public let costsByKey: [CostByKeyRow]
+    /// SPEC's `claude_usage_by_actor` rows of the day (analytics usage).
+    public let usageByActor: [UsageByActorRow]
 
     /// Cost per workspace (nil = default workspace), in cents.
     public var costCentsByWorkspace: [String?: ExactDecimal] {
@@ -70,7 +74,8 @@ public struct GroundTruth: Sendable {
     public func day(_ day: Day) -> DayTruth {
         DayTruth(day: day, revision: organization.revision(of: day), costRows: costRows(on: day),
                  totalCostCents: totalCostCents(on: day), usageRows: usageRows(on: day),
-                 claudeCodeRecords: organization.claudeCodeRecords(on: day))
+                 claudeCodeRecords: organization.claudeCodeRecords(on: day), costsByKey: costsByKey(on: day),
+                 usageByActor: usageByActor(on: day))
     }
 
     public func costRows(on day: Day) -> [CostRow] { organization.costRows(on: day) }

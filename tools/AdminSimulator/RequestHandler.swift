@@ -48,7 +48,10 @@ struct RequestHandler: Sendable {
         if isAPI && config.latencyMilliseconds > 0 {
             try await Task.sleep(for: .milliseconds(config.latencyMilliseconds))
         }
-        guard header("x-api-key") == config.adminKey else { return fail(.authentication) }
+        // The admin key as `x-api-key`, or as a bearer token, which is what the official SDKs send.
+        guard header("x-api-key") == config.adminKey || header("authorization") == "Bearer " + config.adminKey else {
+            return fail(.authentication)
+        }
 
         if path.hasPrefix("/_simulator/") {
             do {
@@ -62,18 +65,25 @@ struct RequestHandler: Sendable {
         guard let version = header("anthropic-version") else {
             return fail(.invalidRequest("anthropic-version: header is required"))
         }
-        guard version == "2023-06-01" || version == "2023-01-01" else {
+        guard Self.versions.contains(version) else {
             return fail(.invalidRequest("anthropic-version: \(version) is not a valid version"))
         }
-        let fastBeta = (header("anthropic-beta") ?? "").split(separator: ",")
-            .contains { $0.trimmingCharacters(in: .whitespaces) == "fast-mode-2026-02-01" }
+        let betas = (header("anthropic-beta") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let fastBeta = betas.contains("fast-mode-2026-02-01")
+        let analytics = Self.analyticsPaths[path]
+        if analytics != nil {
+            guard betas.contains(AnalyticsQuery.betaHeader) else {
+                return fail(.invalidRequest("anthropic-beta: this endpoint is in beta; send the \(AnalyticsQuery.betaHeader) beta header"))
+            }
+            guard config.analyticsAccess else { return fail(Self.noAnalyticsAccess) }
+        }
 
         if let remaining = state.earlyRetry() {
             // The client came back before the wait it was given: still limited.
             return fail(rateLimitError, extra: [("retry-after", String((remaining + 999) / 1_000)),
                                                 ("retry-after-ms", String(remaining))])
         }
-        fault = state.fault(for: n)
+        fault = state.fault(for: n, canExpireCursor: analytics != nil && query.all("page").count == 1)
         if let fault {
             config.logger.debug("injected fault", metadata: ["simulator.fault": "\(fault.rawValue)",
                                                            "simulator.request": "\(n)", "simulator.path": "\(path)"])
@@ -99,15 +109,27 @@ struct RequestHandler: Sendable {
             throw DroppedConnection()
         case .slow?:
             try await Task.sleep(for: .milliseconds(config.faults.slowMilliseconds))
+        case .cursorExpired?:
+            return fail(AnalyticsReports.cursorExpired)
         case .truncatedBody?, nil:
             break
         }
 
         let org = state.organization
         let now = org.today.daysSinceEpoch * 86_400 + config.secondsIntoToday
+        let clock = AnalyticsReports.Clock(today: org.today, now: now, refreshLagSeconds: config.analyticsRefreshLagSeconds,
+                                           expireCursorsOnRevision: config.analyticsCursorsExpireOnRevision)
         let result: JSONValue
         do {
             switch path {
+            case "/v1/organizations/me":
+                try query.requireOnly([])
+                result = .object([("id", .string(org.organizationID)), ("name", .string(org.organizationName)),
+                                  ("type", .string("organization"))])
+            case _ where analytics == .cost:
+                result = try AnalyticsReports.cost(org, query: query, clock: clock)
+            case _ where analytics == .usage:
+                result = try AnalyticsReports.usage(org, query: query, clock: clock)
             case "/v1/organizations/cost_report":
                 result = try Reports.cost(org, query: query, now: now, fastBeta: fastBeta)
             case "/v1/organizations/usage_report/messages":
@@ -126,6 +148,19 @@ struct RequestHandler: Sendable {
         }
         return finish(200, result.serialized(), truncated: fault == .truncatedBody)
     }
+
+    /// `anthropic-version` values accepted: the Admin API examples' and the SDK 2.15.0 default
+    /// (analytics-api.md §1).
+    static let versions: Set = ["2023-06-01", "2023-01-01", "2026-10-21"]
+
+    static let analyticsPaths: [String: AnalyticsQuery.Endpoint] = [
+        "/v1/organizations/analytics/cost": .cost, "/v1/organizations/analytics/usage": .usage,
+    ]
+
+    /// What an organization without access to the analytics API gets (analytics-api.md §1: HIPAA
+    /// readiness "their API requests return a 400 error"; the wording is the simulator's).
+    static let noAnalyticsAccess = APIError.invalidRequest(
+        "The Usage and Cost Analytics API is not available to this organization (HIPAA readiness is enabled).")
 
     /// `/_simulator/...`: revisions, ground truth, counters and scripted faults for tests and for
     /// driving the out-of-process executable.
@@ -178,6 +213,10 @@ struct RequestHandler: Sendable {
             return (JSONValue.object([("days", .array(days)),
                                       ("total_cost_cents", .string(truth.totalCostCents(from: from, to: to).description))])
                 .serialized(), "application/json")
+        case (.get, "/_simulator/organization"):
+            let org = state.organization
+            return (JSONValue.object([("id", .string(org.organizationID)), ("name", .string(org.organizationName)),
+                                      ("analytics_access", .bool(state.configuration.analyticsAccess))]).serialized(), "application/json")
         case (.get, "/_simulator/dashboard.csv"):
             return (GroundTruth(organization: state.organization).dashboardCSV(from: try day("from"), to: try day("to")), "text/csv")
         case (.get, "/_simulator/counters"):
@@ -226,6 +265,8 @@ extension DayTruth {
                          ("server_tool_use", .object([("web_search_requests", .int(r.tokens.webSearchRequests))]))])
             })),
             ("claude_code_records", .array(claudeCodeRecords.map(\.json))),
+            ("costs_by_key", .array(costsByKey.map(\.json))),
+            ("usage_by_actor", .array(usageByActor.map(\.json))),
         ])
     }
 }

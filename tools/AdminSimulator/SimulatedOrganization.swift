@@ -12,13 +12,19 @@ public struct SimulatedOrganization: Sendable {
     public let seed: UInt64
     public private(set) var today: Day
     public private(set) var historyDays: Int
+    /// `GET /v1/organizations/me`'s `id`, and the `organization_id` of Claude Code records.
     public let organizationID: String
+    /// `GET /v1/organizations/me`'s `name`.
+    public let organizationName: String
     /// Named workspaces, including one archived workspace. The default workspace is separate.
     public let workspaces: [Workspace]
     /// The default workspace: reports show it as `workspace_id: null`.
     public let defaultWorkspace: Workspace
     public let apiKeys: [APIKey]
     public let claudeCodeActors: [ClaudeCodeActor]
+    /// The identities the analytics API attributes usage to: members (one deleted), service
+    /// accounts and federated identities. API keys act as `api_actor` on their own.
+    public let analyticsActors: AnalyticsActors
     /// Revision counter per day (absent = 0).
     public private(set) var revisions: [Day: Int] = [:]
     /// Generated days, shared by copies: a day's data is a pure function of (day, revision).
@@ -65,7 +71,8 @@ public struct SimulatedOrganization: Sendable {
         let remotePercent: Int
     }
 
-    public init(seed: UInt64, today: Day, historyDays: Int) {
+    /// `organizationID`/`organizationName` override the seeded ones (nil keeps them).
+    public init(seed: UInt64, today: Day, historyDays: Int, organizationID: String? = nil, organizationName: String? = nil) {
         precondition(historyDays >= 0)
         self.seed = seed
         self.today = today
@@ -75,8 +82,10 @@ public struct SimulatedOrganization: Sendable {
 
         let u = (0..<4).map { _ in String(rng.next(), radix: 16) }.joined()
         let hex = Array(u.padding(toLength: 32, withPad: "0", startingAt: 0))
-        organizationID = String(hex[0..<8]) + "-" + String(hex[8..<12]) + "-" + String(hex[12..<16]) + "-"
-            + String(hex[16..<20]) + "-" + String(hex[20..<32])
+        self.organizationID = organizationID ?? (String(hex[0..<8]) + "-" + String(hex[8..<12]) + "-" + String(hex[12..<16]) + "-"
+            + String(hex[16..<20]) + "-" + String(hex[20..<32]))
+        self.organizationName = organizationName ?? "Simulated Organization \(seed)"
+        analyticsActors = AnalyticsActors(seed: seed)
 
         func created(_ daysBefore: Int) -> String { first.adding(days: -daysBefore).description + "T17:04:11.518402Z" }
         defaultWorkspace = Workspace(id: Base62.id("wrkspc_", &rng), name: "Default Workspace", createdAt: created(400),

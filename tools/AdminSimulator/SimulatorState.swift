@@ -14,7 +14,9 @@ final class SimulatorState: @unchecked Sendable {
     init(configuration: SimulatorConfiguration) {
         self.configuration = configuration
         _organization = SimulatedOrganization(seed: configuration.seed, today: configuration.today,
-                                              historyDays: configuration.historyDays)
+                                              historyDays: configuration.historyDays,
+                                              organizationID: configuration.organizationID,
+                                              organizationName: configuration.organizationName)
     }
 
     private func locked<T>(_ body: () -> T) -> T {
@@ -90,12 +92,13 @@ final class SimulatorState: @unchecked Sendable {
     }
 
     /// The fault for API request `n`, if any: scripted ones first, then the seeded draw, never
-    /// more than `maxConsecutive` random faults in a row.
-    func fault(for n: Int) -> FaultKind? {
+    /// more than `maxConsecutive` random faults in a row. Only a continuation of an analytics
+    /// chain (`canExpireCursor`) can get `cursorExpired`; a scripted one waits for such a request.
+    func fault(for n: Int, canExpireCursor: Bool = false) -> FaultKind? {
         locked {
             var kind: FaultKind?
-            if !scripted.isEmpty {
-                kind = scripted.removeFirst()
+            if let i = scripted.firstIndex(where: { $0 != .cursorExpired || canExpireCursor }) {
+                kind = scripted.remove(at: i)
             } else if consecutiveFaults < configuration.faults.maxConsecutive, configuration.faults.rate > 0,
                       !configuration.faults.kinds.isEmpty {
                 var rng = SplitMix64(seed: configuration.seed, label: "fault", n)
@@ -103,6 +106,7 @@ final class SimulatorState: @unchecked Sendable {
                 let threshold = UInt64(rate * 1_000_000)
                 if rng.next() % 1_000_000 < threshold {
                     kind = configuration.faults.kinds[Int(rng.next() % UInt64(configuration.faults.kinds.count))]
+                    if kind == .cursorExpired && !canExpireCursor { kind = nil }
                 }
             }
             if let kind {

@@ -12,14 +12,19 @@ struct AdminSimulatorCommand: AsyncParsableCommand {
         abstract: "Serve a simulated Anthropic Admin API (usage, cost, Claude Code reports) on 127.0.0.1.",
         discussion: """
         The organization is synthetic and deterministic from --seed. Data covers the --days days \
-        before --today; later days are empty. Requests need `x-api-key` equal to the admin key \
-        (from --admin-key-file, else $SIMULATOR_ADMIN_KEY, else \(AdminSimulator.defaultAdminKey)) \
-        and an `anthropic-version` header.
+        before --today; later days are empty. Requests need the admin key (from --admin-key-file, \
+        else $SIMULATOR_ADMIN_KEY, else \(AdminSimulator.defaultAdminKey)) as `x-api-key` or \
+        `Authorization: Bearer`, and an `anthropic-version` header. Also served: \
+        GET /v1/organizations/me, and the beta analytics endpoints /v1/organizations/analytics/cost \
+        and /usage (header `anthropic-beta: analytics-usage-cost-2026-08-24`; days from 2026-01-01 \
+        and within 365 days of --today).
 
         Control routes (same x-api-key): POST /_simulator/revise?day=YYYY-MM-DD or ?last=N, \
         POST /_simulator/advance?days=N or ?today=YYYY-MM-DD, \
         GET /_simulator/truth?day=YYYY-MM-DD or ?from=&to=, GET /_simulator/dashboard.csv?from=&to=, \
-        GET /_simulator/counters, POST /_simulator/faults?kind=rate_limited&kind=drop_connection.
+        GET /_simulator/counters, GET /_simulator/organization, \
+        POST /_simulator/faults?kind=rate_limited&kind=drop_connection (cursor_expired: a 410 on the \
+        next analytics continuation page).
 
         Example (URL is the address printed on start):
           admin-simulator --port 0 --today 2025-06-01 --days 30 --fault-rate 0.1
@@ -61,6 +66,15 @@ struct AdminSimulatorCommand: AsyncParsableCommand {
     @Option(help: "File holding the admin key to accept (overrides $SIMULATOR_ADMIN_KEY).")
     var adminKeyFile: String?
 
+    @Option(help: "The organization id GET /v1/organizations/me returns (default: derived from --seed).")
+    var organizationId: String?
+
+    @Option(help: "The organization name GET /v1/organizations/me returns (default: Simulated Organization <seed>).")
+    var organizationName: String?
+
+    @Flag(help: "Play an organization without access to the analytics API: /v1/organizations/analytics/* answer 400.")
+    var noAnalyticsAccess = false
+
     @Flag(help: "Do not answer 429 again to requests that come back before the announced retry-after.")
     var lenientRetryAfter = false
 
@@ -87,6 +101,9 @@ struct AdminSimulatorCommand: AsyncParsableCommand {
         config.faults.rate = faultRate
         config.faults.slowMilliseconds = slowMs
         config.faults.enforceRetryAfter = !lenientRetryAfter
+        config.organizationID = organizationId
+        config.organizationName = organizationName
+        config.analyticsAccess = !noAnalyticsAccess
         if let faultKinds {
             config.faults.kinds = try faultKinds.split(separator: ",").map { name in
                 guard let k = FaultKind(rawValue: String(name)) else { throw ValidationError("unknown fault kind \(name)") }
