@@ -123,3 +123,93 @@ extension SyncEdgeTests {
         }
     }
 }
+
+extension SyncEdgeTests {
+    /// Bug: `rebuild` racing `sync` renamed tables built from an older head over the sync's.
+    @Test func rebuildWaitsForTheSyncAndThenExits4WhenItDoesNotFinish() async throws {
+        try await withTemporaryDirectory { dir in
+            let sim = try await AdminSimulator.start(SimulatorConfiguration(seed: 4, today: Day("2025-06-01")!, historyDays: 5))
+            defer { Task { await sim.stop() } }
+            let data = dir.appendingPathComponent("data")
+            let synced = try Self.run(["sync", "--since", "2025-05-28", "--until", "2025-06-01", "--data-dir", data.path,
+                                       "--base-url", sim.baseURL.absoluteString])
+            #expect(synced.status == 0, "\(synced.stderrText)")
+            let projections = data.appendingPathComponent("projections.sqlite")
+            let before = try Data(contentsOf: projections)
+            let held = try SyncLock(directory: data)
+            let started = Date()
+            let refused = try Self.run(["rebuild", "--lock-wait", "1", "--data-dir", data.path])
+            #expect(refused.status == 4)
+            #expect(Self.errorLines(refused).count == 1)
+            #expect(refused.stderrText.contains("another sync or rebuild is using"))
+            #expect(Date().timeIntervalSince(started) >= 1)
+            #expect(try Data(contentsOf: projections) == before)
+            held.release()
+            let rebuilt = try Self.run(["rebuild", "--data-dir", data.path])
+            #expect(rebuilt.status == 0, "\(rebuilt.stderrText)")
+        }
+    }
+
+    /// Concurrent `sync` and `rebuild`: whichever ends last, the tables reflect the ledger head.
+    @Test func concurrentSyncAndRebuildLeaveTablesAtTheLedgerHead() async throws {
+        try await withTemporaryDirectory { dir in
+            var config = SimulatorConfiguration(seed: 5, today: Day("2025-06-01")!, historyDays: 40)
+            config.latencyMilliseconds = 20
+            let sim = try await AdminSimulator.start(config)
+            defer { Task { await sim.stop() } }
+            let data = dir.appendingPathComponent("data")
+            let base = ["--data-dir", data.path, "--base-url", sim.baseURL.absoluteString]
+            #expect(try Self.run(["sync", "--since", "2025-05-20", "--until", "2025-05-25"] + base).status == 0)
+            async let sync = Task.detached { try Self.run(["sync", "--since", "2025-04-25", "--until", "2025-06-01"] + base) }.value
+            async let rebuild = Task.detached {
+                try await Task.sleep(for: .milliseconds(300))
+                return try Self.run(["rebuild"] + base.prefix(2))
+            }.value
+            let (s, r) = try await (sync, rebuild)
+            #expect(s.status == 0, "\(s.stderrText)")
+            #expect(r.status == 0, "\(r.stderrText)")
+            let head = try Ledger(directory: data, create: false).stats().lastSeq
+            let check = try Self.run(["rebuild"] + base.prefix(2))
+            #expect(check.stdoutText.contains("ledger seq \(head)"))
+            // The tables on disk before this last rebuild must already have been at the head:
+            // the sync's or the rebuild's, whichever finished last, never an older one.
+            #expect(r.stdoutText.contains("ledger seq \(head)") || s.stdoutText.contains("ledger seq \(head)"))
+        }
+    }
+}
+
+extension SyncEdgeTests {
+    /// A full disk mid-sync is a local failure (exit 4) that says "free space", keeps the summary,
+    /// and leaves a ledger that verifies. Runs in a private mount namespace on a tiny tmpfs
+    /// (needs root, as CI is).
+    @Test func aFullDiskExits4WithTheSummaryAndALedgerThatVerifies() async throws {
+        guard getuid() == 0 else {
+            print("SKIPPED aFullDiskExits4WithTheSummaryAndALedgerThatVerifies: needs root for a tmpfs mount")
+            return
+        }
+        try await withTemporaryDirectory { dir in
+            let sim = try await AdminSimulator.start(SimulatorConfiguration(seed: 6, today: Day("2025-06-01")!, historyDays: 150))
+            defer { Task { await sim.stop() } }
+            let data = dir.appendingPathComponent("data")
+            try FileManager.default.createDirectory(at: data, withIntermediateDirectories: false)
+            let bin = BuiltProducts.url("claude-ledger").path
+            let script = """
+                mount -t tmpfs -o size=320k,mode=0700 tmpfs '\(data.path)' || exit 90
+                ANTHROPIC_ADMIN_KEY='\(Self.key)' '\(bin)' sync --since 2025-01-05 --until 2025-06-01 --streams claude-code \
+                    --data-dir '\(data.path)' --base-url '\(sim.baseURL.absoluteString)' --concurrency 1
+                echo "sync-exit=$?"
+                '\(bin)' verify --data-dir '\(data.path)'
+                echo "verify-exit=$?"
+                """
+            let result = try BuiltProducts.system("/usr/bin/unshare", ["-m", "/bin/sh", "-c", script])
+            let out = result.stdoutText
+            #expect(!out.contains("exit 90"), "tmpfs mount failed: \(result.stderrText)")
+            #expect(out.contains("sync-exit=4"), "\(out)\n\(result.stderrText)")
+            #expect(out.contains("verify-exit=0"), "\(out)\n\(result.stderrText)")
+            #expect(out.contains("pages appended"), "the summary is printed: \(out)")
+            let errors = result.stderrText.split(separator: "\n").filter { $0.hasPrefix("error:") }
+            #expect(errors.count == 1)
+            #expect(errors.first?.contains("free space") == true, "\(result.stderrText)")
+        }
+    }
+}
