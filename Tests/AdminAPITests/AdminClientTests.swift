@@ -168,7 +168,7 @@ struct AdminClientTests {
         try await withStubServer({ _, index in
             index < 2
                 ? .error(status, type: status == 529 ? "overloaded_error" : "api_error", message: "try later")
-                : .page(reportPage("ok", hasMore: false, next: nil))
+                : .page(#"{"data":[{"date":"2025-01-01T00:00:00Z","actor":{"type":"api_actor","api_key_name":"ci"}}],"has_more":false,"next_page":null}"#)
         }) { base, recorder in
             try await withClient(base) { client in
                 let summary = try await client.fetchChain(.claudeCode(day: window.lowerBound)) { _ in }
