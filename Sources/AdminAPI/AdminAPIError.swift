@@ -30,7 +30,7 @@ public struct AdminAPIError: Error, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
             case httpStatus, attemptsExhausted, requestTimeExhausted, budgetExhausted
             case transport, malformedBody, bodyTooLarge
-            case missingCursor, repeatedCursor, tooManyPages, invalidBaseURL
+            case missingCursor, repeatedCursor, tooManyPages, invalidBaseURL, keyEchoed
         }
 
         private let base: Base
@@ -58,6 +58,8 @@ public struct AdminAPIError: Error, Sendable, CustomStringConvertible {
         public static let tooManyPages = Code(.tooManyPages)
         /// The configured base URL is unusable.
         public static let invalidBaseURL = Code(.invalidBaseURL)
+        /// A 2xx body held the admin key's exact bytes; the page was not handed on (never stored).
+        public static let keyEchoed = Code(.keyEchoed)
 
         public var description: String { base.rawValue }
     }

@@ -42,11 +42,14 @@ public final class AdminClient: Sendable {
         public var userAgent: String
         /// Time to establish a connection.
         public var connectTimeout: Duration
-        /// Time per attempt until the response head, and the longest silence while reading a body.
+        /// Time per attempt in total, from sending to the body's last byte (cut further to what is
+        /// left of the request's time and of the give-up budget), and the longest silence while
+        /// reading a body.
         public var requestTimeout: Duration
         /// A 2xx body larger than this fails the request (not retried).
         public var maxBodyBytes: Int
-        /// A chain longer than this is broken (incomplete), a guard against cursors that never end.
+        /// An upper cap on any chain's length, on top of each chain's own bound
+        /// (`ChainRequest.maxPages`): a chain longer than either is broken (incomplete).
         public var maxPagesPerChain: Int
         public var retry: RetryPolicy
         public var jitter: Jitter
@@ -140,7 +143,7 @@ public final class AdminClient: Sendable {
     ) async throws -> ChainSummary {
         let clock = ContinuousClock()
         let start = clock.now
-        var pagination = Pagination(chain, maxPages: configuration.maxPagesPerChain)
+        var pagination = Pagination(chain, maxPages: min(chain.maxPages, configuration.maxPagesPerChain))
         var attempts = 0
         var bytes = 0
         logger.debug("Fetching chain", metadata: chainMetadata(chain))
@@ -220,49 +223,16 @@ public final class AdminClient: Sendable {
             logger.debug("Requesting page", metadata: pageMetadata(request, attempt: attempt))
             let result = try await perform(request, timeout: allowed)
 
-            let outcome: AttemptOutcome
             let failure: Failure
-            switch result {
-            case .response(let status, let headers, let body):
-                let is2xx = (200..<300).contains(status)
-                let envelope = is2xx ? PageEnvelope.parse(body) : nil
-                outcome = .response(status: status, hints: RetryHints(headers: headers), validPage: envelope != nil)
-                let requestID = headers.first(name: "request-id")
-                if let envelope {
-                    // A 2xx page is always accepted (`RetryPolicy.decide` returns `.accept`).
-                    await budget.recordAvailable()
-                    var metadata = pageMetadata(request, attempt: attempt)
-                    metadata["http.status"] = "\(status)"
-                    metadata["page.bytes"] = "\(body.count)"
-                    metadata["page.has_more"] = "\(envelope.hasMore)"
-                    logger.debug("Received page", metadata: metadata)
-                    return Page(
-                        chain: chain, request: request, status: status, requestID: requestID, body: body,
-                        hasMore: envelope.hasMore, nextCursor: envelope.cursor(for: chain.cursorStyle),
-                        attempts: attempt, receivedAt: Date()
-                    )
-                }
-                failure = Failure(
-                    outcome: outcome, status: status, requestID: requestID,
-                    apiError: is2xx ? nil : AdminAPIError.ErrorBody.parse(body, key: key),
-                    detail: is2xx ? "2xx body is not a complete page" : nil,
-                    signalsUnavailable: is2xx || RetryPolicy.isRetryable(status: status)
-                )
-            case .bodyTooLarge(let status, let headers):
-                outcome = .unrecoverableTransport
-                failure = Failure(
-                    outcome: outcome, status: status, requestID: headers.first(name: "request-id"), apiError: nil,
-                    detail: "body larger than \(configuration.maxBodyBytes) bytes", signalsUnavailable: false,
-                    code: .bodyTooLarge
-                )
-            case .transport(let kind, let detail):
-                outcome = kind
-                failure = Failure(outcome: kind, status: nil, requestID: nil, apiError: nil, detail: detail,
-                                  signalsUnavailable: kind != .unrecoverableTransport)
+            switch try await examine(result, request, chain, attempt: attempt) {
+            case .page(let page):
+                return page
+            case .failure(let failed):
+                failure = failed
             }
             lastFailure = failure
 
-            let decision = policy.decide(outcome, attempt: attempt, elapsed: start.duration(to: clock.now),
+            let decision = policy.decide(failure.outcome, attempt: attempt, elapsed: start.duration(to: clock.now),
                                          jitter: configuration.jitter.sample(), now: Date())
             switch decision {
             case .accept:
@@ -293,6 +263,68 @@ public final class AdminClient: Sendable {
                 try await Task.sleep(for: delay)
             }
         }
+    }
+
+    /// What one attempt's result comes to: a page to hand on, or a failure for the retry policy.
+    /// Throws at once, without a retry, when a 2xx body holds the admin key.
+    private func examine(
+        _ result: AttemptResult, _ request: PageRequest, _ chain: ChainRequest, attempt: Int
+    ) async throws(AdminAPIError) -> Examined {
+        switch result {
+        case .response(let status, let headers, let body):
+            let is2xx = (200..<300).contains(status)
+            let requestID = headers.first(name: "request-id")
+            if is2xx && key.occurs(in: body) {
+                // The server is answering, so this is no outage; but the page must never reach
+                // the ledger, and asking again would only send the key to the same echo.
+                await budget.recordAvailable()
+                logger.info("Page echoed the admin key", metadata: pageMetadata(request, attempt: attempt))
+                throw AdminAPIError(
+                    code: .keyEchoed, classification: .malformedResponse,
+                    stream: request.stream, window: chain.window, pageIndex: request.index,
+                    path: request.path, query: request.query, status: status, requestID: requestID,
+                    attempts: attempt, detail: "a page echoed the admin key and was not stored"
+                )
+            }
+            let parsed = is2xx ? PageEnvelope.parse(body, for: chain) : .failure(.notAPage)
+            let outcome = AttemptOutcome.response(
+                status: status, hints: RetryHints(headers: headers), validPage: is2xx && (try? parsed.get()) != nil)
+            if is2xx, case .success(let envelope) = parsed {
+                // A 2xx page is always accepted (`RetryPolicy.decide` returns `.accept`).
+                await budget.recordAvailable()
+                var metadata = pageMetadata(request, attempt: attempt)
+                metadata["http.status"] = "\(status)"
+                metadata["page.bytes"] = "\(body.count)"
+                metadata["page.has_more"] = "\(envelope.hasMore)"
+                logger.debug("Received page", metadata: metadata)
+                return .page(Page(
+                    chain: chain, request: request, status: status, requestID: requestID, body: body,
+                    hasMore: envelope.hasMore, nextCursor: envelope.cursor(for: chain.cursorStyle),
+                    attempts: attempt, receivedAt: Date()
+                ))
+            }
+            var detail: String?
+            if is2xx, case .failure(let violation) = parsed { detail = violation.description }
+            return .failure(Failure(
+                outcome: outcome, status: status, requestID: requestID,
+                apiError: is2xx ? nil : AdminAPIError.ErrorBody.parse(body, key: key),
+                detail: detail, signalsUnavailable: is2xx || RetryPolicy.isRetryable(status: status)
+            ))
+        case .bodyTooLarge(let status, let headers):
+            return .failure(Failure(
+                outcome: .unrecoverableTransport, status: status, requestID: headers.first(name: "request-id"),
+                apiError: nil, detail: "body larger than \(configuration.maxBodyBytes) bytes", signalsUnavailable: false,
+                code: .bodyTooLarge
+            ))
+        case .transport(let kind, let detail):
+            return .failure(Failure(outcome: kind, status: nil, requestID: nil, apiError: nil, detail: detail,
+                                    signalsUnavailable: kind != .unrecoverableTransport))
+        }
+    }
+
+    private enum Examined {
+        case page(Page)
+        case failure(Failure)
     }
 
     // MARK: Internals
@@ -369,14 +401,42 @@ public final class AdminClient: Sendable {
         )
     }
 
-    /// One HTTP exchange. Throws only `CancellationError`; everything else is a result.
+    /// One HTTP exchange within `timeout` in total, from sending the request to the body's last
+    /// byte. Throws only `CancellationError`; everything else is a result.
+    ///
+    /// AsyncHTTPClient's deadline covers only the wait for the response head, and its read
+    /// timeout only silences: a server that trickles a byte a second would hold the request
+    /// forever. So the exchange races a timer, and the loser is cancelled (cancelling the body
+    /// stream closes the connection).
     private func perform(_ request: PageRequest, timeout: Duration) async throws -> AttemptResult {
+        let deadline = ContinuousClock.now + timeout
+        return try await withThrowingTaskGroup(of: AttemptResult?.self) { group in
+            group.addTask { try await self.exchange(request, timeout: timeout) }
+            group.addTask {
+                try await Task.sleep(until: deadline, clock: .continuous)
+                return nil
+            }
+            defer { group.cancelAll() }
+            if let first = try await group.next(), let result = first {
+                return result
+            }
+            try Task.checkCancellation()
+            let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+            return .transport(.timedOut, detail: "no complete response within the request deadline of \(seconds) s")
+        }
+    }
+
+    /// The HTTP exchange itself: the head within `timeout`, then the body.
+    private func exchange(_ request: PageRequest, timeout: Duration) async throws -> AttemptResult {
         var http = HTTPClientRequest(url: origin + request.target)
         http.method = HTTPMethod(rawValue: request.method)
         http.headers.add(name: "x-api-key", value: key.secret)
         http.headers.add(name: "anthropic-version", value: AdminClient.anthropicVersion)
         http.headers.add(name: "user-agent", value: configuration.userAgent)
         http.headers.add(name: "accept", value: "application/json")
+        for header in request.headers {
+            http.headers.add(name: header.name, value: header.value)
+        }
 
         let response: HTTPClientResponse
         do {

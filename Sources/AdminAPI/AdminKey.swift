@@ -1,5 +1,13 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The organization's Admin API key, held so that it cannot leak by accident.
 ///
 /// `description`, `debugDescription`, string interpolation, `dump` and `Mirror` all print a
@@ -34,6 +42,27 @@ public struct AdminKey: Sendable, Hashable, CustomStringConvertible, CustomDebug
     /// Whether the key has the documented Admin key prefix (`sk-ant-admin`). Other credentials may
     /// still work (the API also documents OAuth tokens with the admin scope), so this is advisory.
     public var hasAdminPrefix: Bool { secret.hasPrefix("sk-ant-admin") }
+
+    /// Whether the key's exact bytes occur anywhere in `data`: a page that echoes the key must
+    /// never be stored. `memchr` finds each candidate start and `memcmp` rejects it within a
+    /// byte or two, so this runs at memory speed on bodies of many megabytes.
+    func occurs(in data: Data) -> Bool {
+        let needle = Array(secret.utf8)
+        guard let first = needle.first, data.count >= needle.count else { return false }
+        return data.withUnsafeBytes { haystack in
+            needle.withUnsafeBytes { pattern in
+                guard let base = haystack.baseAddress, let patternBase = pattern.baseAddress else { return false }
+                let lastStart = haystack.count - pattern.count
+                var offset = 0
+                while offset <= lastStart {
+                    guard let hit = memchr(base + offset, Int32(first), lastStart - offset + 1) else { return false }
+                    if memcmp(hit, patternBase, pattern.count) == 0 { return true }
+                    offset = base.distance(to: UnsafeRawPointer(hit)) + 1
+                }
+                return false
+            }
+        }
+    }
 
     public var description: String { "AdminKey(redacted)" }
     public var debugDescription: String { "AdminKey(redacted)" }

@@ -29,14 +29,62 @@ public struct ChainRequest: Hashable, Sendable, CustomStringConvertible {
     public let cursorStyle: CursorStyle
     /// The UTC days the chain covers, `nil` for the name lists.
     public let window: Range<Day>?
+    /// Headers every page of this chain sends besides the client's own (for example an
+    /// `anthropic-beta` header that only some endpoints take). Never credentials.
+    public let headers: [Header]
 
-    public init(stream: ReportStream, parameters: [QueryItem], cursorStyle: CursorStyle, window: Range<Day>?) {
+    /// One extra request header.
+    public struct Header: Hashable, Sendable {
+        public let name: String
+        public let value: String
+
+        public init(_ name: String, _ value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    /// Headers the client sets itself; a chain cannot replace them.
+    static let clientHeaders: Set<String> = ["x-api-key", "authorization", "anthropic-version", "user-agent", "accept", "host"]
+
+    public init(
+        stream: ReportStream, parameters: [QueryItem], cursorStyle: CursorStyle, window: Range<Day>?,
+        headers: [Header] = []
+    ) {
+        precondition(headers.allSatisfy { !ChainRequest.clientHeaders.contains($0.name.lowercased()) },
+                     "a chain cannot set the client's own headers")
         self.stream = stream
         self.method = "GET"
         self.path = stream.path
         self.parameters = parameters
         self.cursorStyle = cursorStyle
         self.window = window
+        self.headers = headers
+    }
+
+    /// Pages a row-paged chain (Claude Code, the name lists, later the analytics streams) may
+    /// take before it is broken: 10,000 pages of up to 1000 records each is far beyond any real
+    /// organization's day, and a cursor loop still ends in bounded time.
+    public static let rowPagedMaxPages = 10_000
+    /// Pages a bucket-paged chain may take beyond one per day of its window. With `limit=31` a
+    /// window of N days needs ceil(N/31) pages; a server may legitimately cut pages shorter (down
+    /// to one bucket each, so N pages), and the margin admits a trailing empty page or a day split
+    /// across two pages. Anything longer is a cursor that does not advance through the window.
+    public static let bucketPageMargin = 3
+
+    /// The most pages this chain can need; past it the chain is broken (SPEC: "Every chain is
+    /// bounded"). Bucket-paged streams: the window's day count plus `bucketPageMargin`;
+    /// the organization: its one object; row-paged streams: `rowPagedMaxPages`.
+    public var maxPages: Int {
+        switch stream {
+        case .cost, .usage:
+            guard let window else { return ChainRequest.rowPagedMaxPages }
+            return (window.upperBound - window.lowerBound) + ChainRequest.bucketPageMargin
+        case .organization:
+            return 1
+        case .claudeCode, .apiKeys, .workspaces, .analyticsCost, .analyticsUsage:
+            return ChainRequest.rowPagedMaxPages
+        }
     }
 
     /// The page-size parameter for cost and usage: 31 daily buckets, the documented maximum.
@@ -139,7 +187,8 @@ public struct ChainRequest: Hashable, Sendable, CustomStringConvertible {
     public func page(_ index: Int, cursor: String?) -> PageRequest {
         var items = parameters
         if let cursor { items.append(QueryItem(cursorParameter, cursor)) }
-        return PageRequest(stream: stream, index: index, method: method, path: path, items: items, cursor: cursor)
+        return PageRequest(
+            stream: stream, index: index, method: method, path: path, items: items, cursor: cursor, headers: headers)
     }
 
     /// The first page's request.
@@ -163,14 +212,20 @@ public struct PageRequest: Hashable, Sendable, CustomStringConvertible {
     public let items: [QueryItem]
     /// The cursor sent with this page (`page=` or `after_id=` value), nil on the first page.
     public let cursor: String?
+    /// The chain's extra headers (see `ChainRequest.headers`).
+    public let headers: [ChainRequest.Header]
 
-    public init(stream: ReportStream, index: Int, method: String, path: String, items: [QueryItem], cursor: String?) {
+    public init(
+        stream: ReportStream, index: Int, method: String, path: String, items: [QueryItem], cursor: String?,
+        headers: [ChainRequest.Header] = []
+    ) {
         self.stream = stream
         self.index = index
         self.method = method
         self.path = path
         self.items = items
         self.cursor = cursor
+        self.headers = headers
     }
 
     /// The canonical sorted, percent-encoded query string (see `QueryItem.canonicalQuery`): what

@@ -1,22 +1,40 @@
 import Foundation
 
-/// The organization an admin key belongs to, from `GET /v1/organizations/me`
-/// (`{"id": "...", "name": "...", "type": "organization"}`).
+/// The organization the admin key belongs to, from `GET /v1/organizations/me`
+/// (`{"id": "...", "name": "...", "type": "organization"}`). Its `id` is the `organization_id`
+/// of every row projected from the ledger.
 public struct OrganizationInfo: Hashable, Sendable {
-    public var id: String
-    public var name: String?
-    public var type: String?
+    public let id: String
+    /// The display name; nil when absent or not a string.
+    public let name: String?
+    /// `type`, `"organization"` today; nil when absent or not a string.
+    public let type: String?
 
-    public init(id: String, name: String? = nil, type: String? = nil) {
+    public init(id: String, name: String?, type: String?) {
         self.id = id
         self.name = name
         self.type = type
     }
 
-    /// Parses the body, or nil when it is not a JSON object with a non-empty string `id`.
+    /// Reads the endpoint's body: nil unless it is a JSON object with a non-empty string `id`.
+    /// Other fields are read leniently, since only the `id` joins anything.
     public static func parse(_ body: Data) -> OrganizationInfo? {
-        guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
-              let id = object["id"] as? String, !id.isEmpty else { return nil }
-        return OrganizationInfo(id: id, name: object["name"] as? String, type: object["type"] as? String)
+        guard let wire = try? JSONDecoder().decode(Wire.self, from: body), !wire.id.isEmpty else { return nil }
+        return OrganizationInfo(id: wire.id, name: wire.name, type: wire.type)
+    }
+
+    private struct Wire: Decodable {
+        let id: String
+        let name: String?
+        let type: String?
+
+        enum CodingKeys: String, CodingKey { case id, name, type }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            id = try container.decode(String.self, forKey: .id)
+            name = try? container.decodeIfPresent(String.self, forKey: .name)
+            type = try? container.decodeIfPresent(String.self, forKey: .type)
+        }
     }
 }

@@ -5,10 +5,10 @@ import Testing
 
 @testable import AdminAPI
 
-private let secret = "sk-ant-admin01-TEST.KEY.DoNotLeak.0123456789"
+let secret = "sk-ant-admin01-TEST.KEY.DoNotLeak.0123456789"
 
 /// Fast retries so failure paths finish in milliseconds.
-private func fastConfiguration(
+func fastConfiguration(
     _ baseURL: String, maxAttempts: Int = 4, connectTimeout: Duration = .seconds(2),
     requestTimeout: Duration = .seconds(5), maxRequestDuration: Duration = .seconds(10)
 ) -> AdminClient.Configuration {
@@ -26,7 +26,7 @@ private func fastConfiguration(
 }
 
 /// Runs `body` with a client against the stub, then checks no log line holds the key.
-private func withClient(
+func withClient(
     _ baseURL: String, configuration: AdminClient.Configuration? = nil, budget: RetryBudget = RetryBudget(),
     _ body: (AdminClient) async throws -> Void
 ) async throws {
@@ -39,16 +39,16 @@ private func withClient(
     }
     #expect(!store.lines.isEmpty)
     for line in store.lines {
-        #expect(!line.contains("TESTKEY"), "key in log line: \(line)")
+        #expect(!line.contains(secret) && !line.contains("DoNotLeak"), "key in log line: \(line)")
     }
 }
 
-private func reportPage(_ marker: String, hasMore: Bool, next: String?) -> String {
+func reportPage(_ marker: String, hasMore: Bool, next: String?) -> String {
     let cursor = next.map { "\"\($0)\"" } ?? "null"
     return #"{"data":[{"starting_at":"2025-01-01T00:00:00Z","ending_at":"2025-01-02T00:00:00Z","results":[{"amount":"123.78912","marker":"\#(marker)"}]}],  "has_more":\#(hasMore),"next_page":\#(cursor)}"#
 }
 
-private func expectFails(
+func expectFails(
     _ operation: () async throws -> Void, sourceLocation: SourceLocation = #_sourceLocation
 ) async -> AdminAPIError? {
     do {
@@ -57,7 +57,7 @@ private func expectFails(
         return nil
     } catch let error as AdminAPIError {
         for text in [error.description, String(reflecting: error), "\(error)", error.suggestion] {
-            #expect(!text.contains("TESTKEY"), "key in error text: \(text)", sourceLocation: sourceLocation)
+            #expect(!text.contains(secret) && !text.contains("DoNotLeak"), "key in error text: \(text)", sourceLocation: sourceLocation)
         }
         return error
     } catch {
@@ -117,7 +117,7 @@ struct AdminClientTests {
                     #expect(request.header("x-api-key") == secret)
                     #expect(request.header("anthropic-version") == "2023-06-01")
                     #expect(request.header("user-agent") == "claude-ledger/9.9.9-test")
-                    #expect(!page.query.contains("TESTKEY"))
+                    #expect(!page.query.contains("DoNotLeak"))
                 }
                 #expect(requests.map { $0.values("page") } == [[], ["page_MjAyNS0wMS0wMlQwMDowMDowMFo="], ["page_two"]])
             }
@@ -168,7 +168,7 @@ struct AdminClientTests {
         try await withStubServer({ _, index in
             index < 2
                 ? .error(status, type: status == 529 ? "overloaded_error" : "api_error", message: "try later")
-                : .page(reportPage("ok", hasMore: false, next: nil))
+                : .page(#"{"data":[{"date":"2025-01-01T00:00:00Z","actor":{"type":"api_actor","api_key_name":"ci"}}],"has_more":false,"next_page":null}"#)
         }) { base, recorder in
             try await withClient(base) { client in
                 let summary = try await client.fetchChain(.claudeCode(day: window.lowerBound)) { _ in }

@@ -28,6 +28,9 @@ enum StubReply: Sendable {
     case dropAfter(partial: String, declaredLength: Int)
     /// Waits, then answers (for timeouts).
     case delayed(Duration, status: Int, String)
+    /// A 200 with the full `Content-Length`, whose body is sent one byte every `interval`: a
+    /// server that is never silent long enough for an idle timeout yet never finishes in time.
+    case trickle(String, interval: Duration)
 
     static func page(_ json: String, headers: [(String, String)] = []) -> StubReply {
         .body(status: 200, json, headers: [("content-type", "application/json"), ("request-id", "req_ok")] + headers)
@@ -120,6 +123,20 @@ private func makeResponse(_ reply: StubReply) async throws -> Response {
             body: ResponseBody(contentLength: declaredLength) { writer in
                 try await writer.write(ByteBuffer(string: partial))
                 throw DropConnection()
+            }
+        )
+    case .trickle(let text, let interval):
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json"
+        let bytes = Array(text.utf8)
+        return Response(
+            status: .ok, headers: fields,
+            body: ResponseBody(contentLength: bytes.count) { writer in
+                for byte in bytes {
+                    try await writer.write(ByteBuffer(bytes: [byte]))
+                    try await Task.sleep(for: interval)
+                }
+                try await writer.finish(nil)
             }
         )
     case .delayed(let delay, let status, let text):
