@@ -12,6 +12,11 @@ import NIOHTTP1
 /// hands every 2xx page to the caller before asking for the next one, so the caller can append
 /// it to the ledger first. Redirects are never followed (they would carry the key elsewhere).
 ///
+/// What it never lets through: a chain longer than `ChainRequest.maxPages`; an attempt longer
+/// than its deadline (head and body together); a 2xx body that is not a page of its chain (a
+/// bucket outside the window, a Claude Code record of another day: retried like a truncated
+/// body); and a 2xx body holding the admin key (the chain fails at once, the page unseen).
+///
 /// ```swift
 /// let budget = RetryBudget()                      // one per sync
 /// try await AdminClient.withClient(key: key, configuration: .init(baseURL: baseURL),
