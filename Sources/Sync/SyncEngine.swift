@@ -14,15 +14,19 @@ public struct SyncOptions: Sendable {
     public var concurrency: Int
     /// Also refresh the api_keys and workspaces lists (names for reports).
     public var includeNames: Bool
+    /// The current UTC day: a day not ended yet is never final, and the cost report has no
+    /// bucket for it (the real API answers 400 when a window holds no complete day).
+    public var today: Day
 
     public init(since: Day?, until: Day, streams: [ReportStream] = ReportStream.reports, revisitDays: Int = 3,
-                concurrency: Int = 2, includeNames: Bool = true) {
+                concurrency: Int = 2, includeNames: Bool = true, today: Day = Day(containing: Date())) {
         self.since = since
         self.until = until
         self.streams = streams
         self.revisitDays = revisitDays
         self.concurrency = concurrency
         self.includeNames = includeNames
+        self.today = today
     }
 
     var parameterSummary: String {
@@ -91,8 +95,10 @@ public struct SyncEngine: Sendable {
         let fallback = coverage.values.compactMap { $0.attempted.min() }.min()
         var windows: [SyncPlanner.Window] = []
         for stream in options.streams where ReportStream.reports.contains(stream) {
+            let until = stream == .cost ? min(options.until, options.today) : options.until
+            guard options.since.map({ $0 < until }) ?? true else { continue }
             windows += try SyncPlanner.windows(stream: stream, covered: coverage[stream]?.final ?? [], attempted: coverage[stream]?.attempted ?? [],
-                                               since: options.since, until: options.until, revisitDays: options.revisitDays,
+                                               since: options.since, until: until, revisitDays: options.revisitDays,
                                                fallbackStart: fallback)
         }
         return windows
