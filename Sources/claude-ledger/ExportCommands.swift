@@ -45,6 +45,7 @@ struct ExportFiles: AsyncParsableCommand {
         if let since, let until, until <= since {
             throw CLIFailure(.badInput, "--until \(until) must be after --since \(since)")
         }
+        try global.data.checkProjections()
         let summary = try FileExport.run(projectionsPath: global.projectionsURL.path, outDirectory: out, format: format,
                                          since: since, until: until, logger: Logger(label: "claude-ledger.export"))
         for table in summary.tables {
@@ -102,6 +103,7 @@ struct ExportBigQuery: AsyncParsableCommand {
         }
         let options = BigQueryExport.Options(project: project, dataset: dataset, location: location,
                                              apiBase: apiBase ?? BigQueryExport.defaultAPIBase, credentials: source)
+        try global.data.checkProjections()
         let summary = try await BigQueryExport.run(projectionsPath: global.projectionsURL.path, options: options,
                                                    logger: Logger(label: "claude-ledger.export"))
         if summary.datasetCreated { print("created dataset \(project):\(dataset)") }

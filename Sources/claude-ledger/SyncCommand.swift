@@ -76,12 +76,7 @@ struct SyncCommand: AsyncParsableCommand {
         guard let url = URL(string: base), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
             throw CLIFailure(.badInput, "--base-url '\(base)' is not an http(s) URL")
         }
-        let ledgerFile = global.dataDirectory.appendingPathComponent(Ledger.fileName).path
-        if since == nil && !FileManager.default.fileExists(atPath: ledgerFile) {
-            throw CLIFailure(.badInput, "the ledger in \(global.dataDirectory.path) is empty: pass --since YYYY-MM-DD for the first sync")
-        }
-
-        let ledger = try Ledger(directory: global.dataDirectory, create: true)
+        let ledger = try global.data.openLedgerForSync(firstSyncNeedsSince: since == nil)
         let lock: SyncLock
         do {
             lock = try SyncLock(directory: global.dataDirectory)
