@@ -12,23 +12,32 @@ public final class Ledger: Sendable {
 
     public let directory: URL
     public let databasePath: String
-    let pool: DatabasePool
+    /// True when the ledger was opened by `openReadOnly`: every write fails at the SQLite level.
+    public let isReadOnly: Bool
+    let pool: any DatabaseWriter
     let logger: Logger
 
-    /// Opens the ledger in `directory`. With `create`, the directory (0700) and an empty ledger
-    /// (0600) are made when missing; without it a missing ledger is a `badInput` error and nothing
-    /// is created.
-    public init(directory: URL, create: Bool, busyTimeout: TimeInterval = 15,
-                logger: Logger = Logger(label: "claude-ledger.ledger")) throws {
+    init(directory: URL, databasePath: String, database: any DatabaseWriter, readOnly: Bool, logger: Logger) {
         self.directory = directory
-        self.databasePath = directory.appendingPathComponent(Ledger.fileName).path
+        self.databasePath = databasePath
+        self.pool = database
+        self.isReadOnly = readOnly
         self.logger = logger
-        let fm = FileManager.default
-        let exists = fm.fileExists(atPath: databasePath)
-        if !exists {
-            guard create else {
-                throw LedgerError(.noLedger, "no ledger at \(databasePath): run `claude-ledger sync --since YYYY-MM-DD` first, or pass --data-dir")
-            }
+    }
+
+    /// Opens the ledger in `directory` for appending. With `create`, the directory (0700) and an
+    /// empty ledger (0600) are made when `ledger.sqlite` is missing or 0 bytes long: only such an
+    /// empty place is ever made a ledger. Any other existing file must already be a claude-ledger
+    /// ledger (checked read-only before it is opened for writing), so another program's SQLite
+    /// file or garbage is never modified. Without `create` a missing ledger is a `badInput` error
+    /// and nothing is created.
+    public convenience init(directory: URL, create: Bool, busyTimeout: TimeInterval = 15,
+                            logger: Logger = Logger(label: "claude-ledger.ledger")) throws {
+        let databasePath = directory.appendingPathComponent(Ledger.fileName).path
+        let state = try Ledger.fileState(atPath: databasePath)
+        switch state {
+        case .absent, .empty:
+            guard create else { throw Ledger.missingError(state, path: databasePath) }
             do {
                 try Ledger.makePrivateDirectory(directory)
             } catch let error as LedgerError {
@@ -36,6 +45,12 @@ public final class Ledger: Sendable {
             } catch {
                 throw LedgerError(.filesystem, "cannot create data directory \(directory.path): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
             }
+        case .sqlite:
+            // Validate before any read-write connection exists: opening one already writes.
+            let probe = try Ledger.openReadOnly(directory: directory, logger: logger)
+            withExtendedLifetime(probe) {}
+        case .notSQLite:
+            throw Ledger.notALedgerError(path: databasePath, detail: "not an SQLite database")
         }
         var config = Configuration()
         config.busyMode = .timeout(busyTimeout)
@@ -43,27 +58,20 @@ public final class Ledger: Sendable {
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
+        let pool: DatabasePool
         do {
             pool = try DatabasePool(path: databasePath, configuration: config)
-            if create {
+            if state != .sqlite {
                 try Ledger.migrator.migrate(pool)
             }
-            let applied = try pool.read { db in try Ledger.migrator.appliedIdentifiers(db) }
-            if applied.isEmpty {
-                throw LedgerError(.noLedger, "\(databasePath) is not a claude-ledger ledger (no schema): run sync to create one")
-            }
-            let unknown = applied.subtracting(Ledger.knownMigrations)
-            if !unknown.isEmpty {
-                throw LedgerError(.unsupportedFormat, "\(databasePath) was written by a newer claude-ledger (schema \(unknown.sorted().joined(separator: ","))): upgrade claude-ledger")
-            }
-        } catch let error as LedgerError {
-            throw error
+            try pool.read { db in try Ledger.checkSchema(db, path: databasePath) }
         } catch {
             throw Ledger.map(error, path: directory.path)
         }
-        for suffix in ["", "-wal", "-shm"] where fm.fileExists(atPath: databasePath + suffix) {
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: databasePath + suffix) {
             chmod(databasePath + suffix, 0o600)
         }
+        self.init(directory: directory, databasePath: databasePath, database: pool, readOnly: false, logger: logger)
     }
 
     /// Creates `url` and its missing parents owner-only (0700).

@@ -14,10 +14,12 @@ public struct LedgerError: Error, CustomStringConvertible, Sendable {
 
     enum Code: Sendable {
         case noLedger
+        case notALedger
         case unknownEvent
         case unsupportedFormat
         case busy
         case corruptBody
+        case brokenChain
         case appendOrder
         case sqlite
         case filesystem
@@ -37,12 +39,15 @@ public struct LedgerError: Error, CustomStringConvertible, Sendable {
 
     public var classification: Classification {
         switch code {
-        case .noLedger, .unknownEvent, .appendOrder, .notADirectory, .filesystem: return .badInput
-        case .unsupportedFormat, .corruptBody: return .corruption
+        case .noLedger, .notALedger, .unknownEvent, .appendOrder, .notADirectory, .filesystem: return .badInput
+        case .unsupportedFormat, .corruptBody, .brokenChain: return .corruption
         case .busy: return .busy
         case .sqlite, .diskFull: return .io
         }
     }
+
+    /// True when there is no ledger at all (the file is missing or 0 bytes long).
+    public var isMissingLedger: Bool { code == .noLedger }
 
     public var description: String { message }
 }

@@ -19,6 +19,7 @@ public struct ProjectionError: Error, CustomStringConvertible, Sendable {
         case missingProjections
         case notAProjectionsFile
         case unsupportedVersion
+        case interruptedUpdate
         case sqlite
         case filesystem
         case busy
@@ -41,7 +42,7 @@ public struct ProjectionError: Error, CustomStringConvertible, Sendable {
     public var classification: Classification {
         switch code {
         case .undecodablePage: return .corruption
-        case .missingProjections, .notAProjectionsFile, .unsupportedVersion: return .badInput
+        case .missingProjections, .notAProjectionsFile, .unsupportedVersion, .interruptedUpdate: return .badInput
         case .sqlite, .filesystem: return .io
         case .busy: return .busy
         }

@@ -62,10 +62,16 @@ public enum Projections {
 
     static func rebuild(ledger: Ledger, into url: URL, decoder: PageDecoder, logger: Logger) throws -> BuildResult {
         let head = try ledgerHead(ledger)
+        // What is projected must be the chain: a page appended by hand with a wrong chain hash
+        // fails here, naming its event, instead of becoming rows.
+        try ledger.checkChain()
         let dir = url.deletingLastPathComponent()
-        let tmpPath = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(Ledger.newID(prefix: "b"))").path
+        TemporaryBuild.removeStale(beside: url)
+        let tmpPath = dir.appendingPathComponent(TemporaryBuild.prefix(for: url) + Ledger.newID(prefix: "b")).path
+        let claim = try TemporaryBuild.claim(tmpPath)
         defer {
             for suffix in ["", "-journal", "-wal", "-shm"] { unlink(tmpPath + suffix) }
+            claim.release()
         }
         logger.info("projections rebuild started", metadata: ["ledger.seq": "\(head.seq)"])
         var result: BuildResult
@@ -130,6 +136,7 @@ public enum Projections {
         guard FileManager.default.fileExists(atPath: url.path) else {
             return try rebuild(ledger: ledger, into: url, decoder: decoder, logger: logger)
         }
+        TemporaryBuild.removeStale(beside: url)
         let head = try ledgerHead(ledger)
         let file = try SQLiteFile(path: url.path, create: false)
         let stored = try ProjectionStore.readMeta(file)
@@ -139,6 +146,9 @@ public enum Projections {
             logger.info("projections rebuilt: version or ledger changed")
             return try rebuild(ledger: ledger, into: url, decoder: decoder, logger: logger)
         }
+        // Only the events after the build's head are new; the head itself was just matched.
+        try ledger.checkChain(afterSeq: builtSeq,
+                              previous: builtSeq == 0 ? Ledger.genesisChainHash : try ledger.event(seq: builtSeq)?.chainHash ?? Data())
         if builtSeq == head.seq, let fingerprint = stored["fingerprint"] {
             let entries = try ProjectionStore.readDayEntries(file)
             return BuildResult(mode: .upToDate, fingerprint: fingerprint, projectionVersion: version,
@@ -238,6 +248,7 @@ public enum Projections {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw ProjectionError(.missingProjections, "no projections file at \(url.path): run `claude-ledger rebuild` first")
         }
+        try recoverInterruptedUpdate(url)
         return try SQLiteFile(path: url.path, create: false, readOnly: true)
     }
 

@@ -98,6 +98,47 @@ public struct ReconcileLog: Sendable {
         try migrator.migrate(queue)
     }
 
+    private init(queue: DatabaseQueue) {
+        self.queue = queue
+    }
+
+    /// Opens an existing log for reading only; nil when there is none. Its bytes never change,
+    /// and it opens in a directory this user cannot write (a backup, another user's files).
+    public static func openForReading(directory: URL) throws -> ReconcileLog? {
+        let path = directory.appendingPathComponent(ReconcileLog.fileName).path
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(10)
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            guard try queue.read({ try $0.tableExists("reconciliations") }) else { return nil }
+            return ReconcileLog(queue: queue)
+        } catch {
+            throw ReportingError.badInput("cannot read \(path): \(error): it is not a claude-ledger reconciliation history")
+        }
+    }
+
+    /// True when a run could be recorded in `directory`: the log (or the directory, to create
+    /// it) is writable by this user.
+    public static func canRecord(in directory: URL) -> Bool {
+        let path = directory.appendingPathComponent(ReconcileLog.fileName).path
+        if FileManager.default.fileExists(atPath: path) {
+            return access(path, W_OK) == 0 && access(directory.path, W_OK) == 0
+        }
+        return access(directory.path, W_OK) == 0
+    }
+
+    /// Every distinct ledger head the recorded runs saw, oldest first.
+    public func recordedHeads() throws -> [(seq: Int64, chainHash: String)] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT ledger_head_seq, ledger_head_chain FROM reconciliations
+                GROUP BY ledger_head_seq, ledger_head_chain ORDER BY MIN(id)
+                """).map { ($0["ledger_head_seq"], $0["ledger_head_chain"]) }
+        }
+    }
+
     public func record(_ entry: Entry, at date: Date = Date()) throws {
         let when = ISO8601DateFormatter().string(from: date)
         try queue.write { db in

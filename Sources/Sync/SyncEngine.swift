@@ -123,9 +123,16 @@ public struct SyncEngine: Sendable {
     /// every planned window. Refuses (`SyncError`, nothing written) when the key belongs to
     /// another organization. A local failure (disk full, I/O) stops the sync; it is returned in
     /// `SyncSummary.localFailure` with the counts so far, not thrown, so they can be reported.
-    public func run(_ options: SyncOptions, progress: @Sendable (SyncProgress) -> Void = { _ in }) async throws -> SyncSummary {
+    public func run(_ options: SyncOptions, organization checked: FetchedOrganization? = nil,
+                    progress: @Sendable (SyncProgress) -> Void = { _ in }) async throws -> SyncSummary {
         let jobs = try makeJobs(options)
-        let organization = try await fetchOrganization()
+        let bound = try SyncEngine.boundOrganization(in: ledger)
+        let organization: FetchedOrganization
+        if let checked, bound == nil || bound == checked.info.id {
+            organization = checked
+        } else {
+            organization = try await SyncEngine.fetchOrganization(from: source, boundTo: bound, directory: ledger.directory.path)
+        }
         var summary = SyncSummary()
         summary.organization = organization.info
         summary.runID = try ledger.beginRun(tool: toolName, parameters: options.parameterSummary)
@@ -175,9 +182,16 @@ public struct SyncEngine: Sendable {
         return jobs
     }
 
-    /// `GET /v1/organizations/me`, checked against the first organization the ledger recorded
-    /// (the data directory is bound to it). Nothing is written here.
-    func fetchOrganization() async throws -> (info: OrganizationInfo, page: Page) {
+    /// The key's organization and the page that said so, not yet appended.
+    public struct FetchedOrganization: Sendable {
+        public var info: OrganizationInfo
+        public var page: Page
+    }
+
+    /// `GET /v1/organizations/me`, checked against `bound`, the first organization the ledger
+    /// recorded (the data directory is bound to it). Writes nothing.
+    public static func fetchOrganization(from source: any PageSource, boundTo bound: String?,
+                                         directory: String) async throws -> FetchedOrganization {
         var received: Page?
         do {
             _ = try await source.fetchChain(.organization(), isolation: nil) { page in received = page }
@@ -189,15 +203,14 @@ public struct SyncEngine: Sendable {
         guard let page = received, let info = OrganizationInfo.parse(page.body) else {
             throw SyncError.organizationUnknown("the answer is not an organization object")
         }
-        if let bound = try boundOrganization(), bound != info.id {
-            throw SyncError.otherOrganization(keyOrganization: info.id, ledgerOrganization: bound,
-                                              directory: ledger.directory.path)
+        if let bound, bound != info.id {
+            throw SyncError.otherOrganization(keyOrganization: info.id, ledgerOrganization: bound, directory: directory)
         }
-        return (info, page)
+        return FetchedOrganization(info: info, page: page)
     }
 
     /// The id of the first organization event in the ledger, or nil for a ledger without one.
-    public func boundOrganization() throws -> String? {
+    public static func boundOrganization(in ledger: Ledger) throws -> String? {
         guard let first = try ledger.edgeEvent(stream: .organization, newest: false) else { return nil }
         return OrganizationInfo.parse(try ledger.body(of: first))?.id
     }

@@ -29,7 +29,7 @@ struct ExplainCommand: AsyncParsableCommand {
 
     func run() async throws {
         let ledger = try global.openLedger()
-        let tables = try ProjectionTables(url: global.projectionsURL)
+        let tables = try global.data.projectionTables()
         let names = (try? NameBook(ledger: ledger)) ?? NameBook()
         let result = try Explain.run(day: date, workspace: workspace, ledger: ledger, tables: tables, names: names)
         print("\(date)\(workspace.map { " workspace \($0)" } ?? ""): $\(result.totalUSD.formatted(places: 2)) (exactly $\(result.totalUSD))")

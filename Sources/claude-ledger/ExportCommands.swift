@@ -38,6 +38,7 @@ struct ExportFiles: AsyncParsableCommand {
     @OptionGroup var dates: DateRangeOptions
 
     func run() async throws {
+        try global.data.checkProjections()
         let summary = try FileExport.run(projectionsPath: global.projectionsURL.path, outDirectory: out, format: format,
                                          since: dates.since, until: dates.until, logger: Logger(label: "claude-ledger.export"))
         for table in summary.tables {
@@ -95,6 +96,7 @@ struct ExportBigQuery: AsyncParsableCommand {
         }
         let options = BigQueryExport.Options(project: project, dataset: dataset, location: location,
                                              apiBase: apiBase ?? BigQueryExport.defaultAPIBase, credentials: source)
+        try global.data.checkProjections()
         let summary = try await BigQueryExport.run(projectionsPath: global.projectionsURL.path, options: options,
                                                    logger: Logger(label: "claude-ledger.export"))
         if summary.datasetCreated { print("created dataset \(project):\(dataset)") }

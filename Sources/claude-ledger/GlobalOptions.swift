@@ -18,9 +18,11 @@ struct GlobalOptions: ParsableArguments {
         return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".claude-ledger")
     }
 
-    /// Opens the existing ledger (never creates one).
+    var data: DataDirectory { DataDirectory(url: dataDirectory) }
+
+    /// Opens the existing ledger read-only (never creates one, never changes a byte of it).
     func openLedger() throws -> Ledger {
-        try Ledger(directory: dataDirectory, create: false)
+        try data.openLedgerForReading()
     }
 
     var projectionsURL: URL { dataDirectory.appendingPathComponent("projections.sqlite") }

@@ -7,22 +7,38 @@ struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check every event: body decompresses, content hash matches, chain links.",
         discussion: """
-            Exit 0 and a count when the ledger is intact; exit 1 naming each bad event otherwise.
-            The last line gives the chain head: write it down somewhere else, and a later verify
-            proves that nothing before it changed.
+            Exit 0 and a count when the ledger is intact; exit 1 naming each problem otherwise.
+            Besides every event, verify checks the append-only triggers and that each ledger head
+            the tool recorded (the one projections.sqlite was built from, each reconcile run's)
+            is still in the chain. The last line gives the chain head: keep it somewhere outside
+            this machine, and `verify --expect-head SEQ:HASH` later proves that nothing up to it
+            changed. The ledger is opened read-only: verify works on a read-only backup.
 
-            Example:
+            Examples:
               claude-ledger verify --data-dir /var/lib/claude-ledger
+              claude-ledger verify --expect-head 1234:9f2c…(64 hex digits)
             """)
 
     @OptionGroup var global: GlobalOptions
 
+    @Option(help: ArgumentHelp("A head recorded earlier, SEQ:HASH (64 hex digits), that must still be in the chain.",
+                               valueName: "seq:hash"))
+    var expectHead: [String] = []
+
     func run() async throws {
+        var expected: [Ledger.RecordedHead] = []
+        for text in expectHead {
+            guard let head = Ledger.RecordedHead(parsing: text, source: "--expect-head") else {
+                throw CLIFailure(.badInput, "--expect-head '\(text)' is not SEQ:HASH (a sequence number, a colon, 64 hex digits), as `verify` prints it")
+            }
+            expected.append(head)
+        }
         let ledger = try global.openLedger()
         let progress = Progress(label: "verify")
         let started = ContinuousClock.now
-        let report = try ledger.verify { done, total in progress.update(done: done, total: total, unit: .bytes) }
+        var report = try ledger.verify { done, total in progress.update(done: done, total: total, unit: .bytes) }
         progress.finish()
+        report.problems += try ledger.problems(with: global.data.recordedHeads() + expected)
         let elapsed = started.duration(to: .now)
         for problem in report.problems {
             print(problem.description)

@@ -42,7 +42,7 @@ struct ReportCommand: AsyncParsableCommand {
     var format: TextTable.Format = .table
 
     func run() async throws {
-        let tables = try ProjectionTables(url: global.projectionsURL)
+        let tables = try global.data.projectionTables()
         let names = (try? global.openLedger()).flatMap { try? NameBook(ledger: $0) } ?? NameBook()
         let kind: Report.Kind = switch self.kind {
         case .costs: .costs
@@ -93,7 +93,7 @@ struct AuditCommand: AsyncParsableCommand {
             }
         }
         let ledger = try global.openLedger()
-        let tables = try ProjectionTables(url: global.projectionsURL)
+        let tables = try global.data.projectionTables()
         let result = try Audit.run(ledger: ledger, tables: tables, prices: priceTable)
         print(result.table().render(format), terminator: "")
         if format == .table {
@@ -138,7 +138,7 @@ struct Reconcile: AsyncParsableCommand {
 
     func run() async throws {
         if history {
-            guard let log = try ReconcileLog(directory: global.dataDirectory, create: false) else {
+            guard let log = try ReconcileLog.openForReading(directory: global.dataDirectory) else {
                 print("no reconcile runs recorded in \(global.dataDirectory.path)")
                 return
             }
@@ -164,17 +164,21 @@ struct Reconcile: AsyncParsableCommand {
             throw CLIFailure(.badInput, "\(dashboard): \(error.message)")
         }
         let ledger = try global.openLedger()
-        let tables = try ProjectionTables(url: global.projectionsURL)
+        let tables = try global.data.projectionTables()
         let result = try Reconciliation.compare(dashboard: parsed.totals, ledger: try tables.costPerDay(), tolerance: tol)
         print(try result.table().render(format), terminator: "")
         let stats = try ledger.stats()
         let head = try ledger.event(seq: stats.lastSeq)?.chainHashHex ?? ""
         let projectionsHash = FileManager.default.contents(atPath: global.projectionsURL.path).map(ReconcileLog.sha256Hex) ?? ""
         let verdict = result.isMatch ? "match" : "differs"
-        try ReconcileLog(directory: global.dataDirectory, create: true)?.record(.init(
-            fileName: URL(fileURLWithPath: dashboard).lastPathComponent, fileSHA256: ReconcileLog.sha256Hex(data),
-            ledgerHeadSeq: stats.lastSeq, ledgerHeadChain: head, projectionsSHA256: projectionsHash,
-            days: result.days.count, daysOff: result.daysOff.count, tolerance: tol.description, verdict: verdict))
+        if ReconcileLog.canRecord(in: global.dataDirectory) {
+            try ReconcileLog(directory: global.dataDirectory, create: true)?.record(.init(
+                fileName: URL(fileURLWithPath: dashboard).lastPathComponent, fileSHA256: ReconcileLog.sha256Hex(data),
+                ledgerHeadSeq: stats.lastSeq, ledgerHeadChain: head, projectionsSHA256: projectionsHash,
+                days: result.days.count, daysOff: result.daysOff.count, tolerance: tol.description, verdict: verdict))
+        } else {
+            FileHandle.standardError.write(Data("warning: \(global.dataDirectory.path) is not writable: this reconcile run was not recorded in \(ReconcileLog.fileName)\n".utf8))
+        }
         if format == .table {
             print(result.isMatch
                 ? "reconcile: \(result.days.count) days match the dashboard to the cent (tolerance $\(tol.formatted(places: 2)))"

@@ -65,29 +65,20 @@ struct SyncCommand: AsyncParsableCommand {
         let selected = try selectedStreams()
         let key = try loadKey()
         let base = try baseURLChecked()
-        let ledgerFile = global.dataDirectory.appendingPathComponent(Ledger.fileName).path
-        if dates.since == nil && !FileManager.default.fileExists(atPath: ledgerFile) {
-            throw CLIFailure(.badInput, "the ledger in \(global.dataDirectory.path) is empty: pass --since YYYY-MM-DD for the first sync")
-        }
         Permissions.warnIfShared(global.dataDirectory.path, what: "the data directory", fix: "chmod 700")
-        let ledger = try Ledger(directory: global.dataDirectory, create: true)
-        let lock = try await SyncLock.acquire(directory: global.dataDirectory, wait: .seconds(lockWait))
-        defer { lock.release() }
+        // The organization the data directory is bound to, read without writing a byte.
+        let bound = try global.data.checkBeforeSync(firstSyncNeedsSince: dates.since == nil)
+            .flatMap { try SyncEngine.boundOrganization(in: $0) }
 
         let logger = Logger(label: "claude-ledger.sync")
         let options = SyncOptions(since: dates.since, until: end, streams: selected, revisitDays: revisitDays,
                                   concurrency: concurrency)
-        let summary = try await fetch(options, ledger: ledger, key: key, base: base, logger: logger)
-        print("sync: \(summary.windowsPlanned) windows, \(summary.pagesNew) pages appended, \(summary.pagesUnchanged) pages already present, \(summary.windowsFailed) windows failed")
-        for failed in summary.failed.prefix(20) {
-            print("  failed: \(failed.window): \(failed.error)")
-        }
+        let summary = try await fetch(options, boundOrganization: bound, key: key, base: base, logger: logger)
         if let local = summary.localFailure {
             // The pages appended before the failure are durable; the projections are brought up
             // to date by the next successful sync or rebuild.
             throw local
         }
-        try updateProjections(ledger: ledger)
         if let aborted = summary.abortedBy {
             throw CLIFailure(.remoteFailed, "sync stopped: \(aborted); \(aborted.suggestion)")
         }
@@ -96,7 +87,10 @@ struct SyncCommand: AsyncParsableCommand {
         }
     }
 
-    func fetch(_ options: SyncOptions, ledger: Ledger, key: AdminKey, base: String, logger: Logger) async throws -> SyncSummary {
+    /// Checks the key's organization against the data directory's before anything is written,
+    /// then, holding the data directory's lock, fetches and brings the projections up to date.
+    func fetch(_ options: SyncOptions, boundOrganization: String?, key: AdminKey, base: String,
+               logger: Logger) async throws -> SyncSummary {
         var configuration = AdminClient.Configuration()
         configuration.baseURL = base
         let progress = Progress(label: "sync")
@@ -104,16 +98,32 @@ struct SyncCommand: AsyncParsableCommand {
         do {
             return try await AdminClient.withClient(key: key, configuration: configuration,
                                                     budget: RetryBudget(limit: .seconds(giveUpAfter)), logger: logger) { client in
+                let organization = try await SyncEngine.fetchOrganization(from: client, boundTo: boundOrganization,
+                                                                          directory: global.dataDirectory.path)
+                let ledger = try global.data.openLedgerForSync(firstSyncNeedsSince: options.since == nil)
+                let lock = try await SyncLock.acquire(directory: global.dataDirectory, wait: .seconds(lockWait))
+                defer { lock.release() }
                 let engine = SyncEngine(ledger: ledger, source: client, logger: logger,
                                         toolName: "claude-ledger \(ClaudeLedger.version)")
+                let summary: SyncSummary
                 do {
-                    return try await engine.run(options) { p in
+                    summary = try await engine.run(options, organization: organization) { p in
                         progress.update(done: Int64(p.windowsDone), total: Int64(p.windowsTotal), unit: .items,
                                         note: "windows, \(p.pagesNew) new pages, \(p.windowsFailed) failed")
                     }
                 } catch SyncPlanner.PlanError.needsSince {
                     throw CLIFailure(.badInput, "nothing to resume from: pass --since YYYY-MM-DD")
                 }
+                progress.finish()
+                print("sync: \(summary.windowsPlanned) windows, \(summary.pagesNew) pages appended, \(summary.pagesUnchanged) pages already present, \(summary.windowsFailed) windows failed")
+                for failed in summary.failed.prefix(20) {
+                    print("  failed: \(failed.window): \(failed.error)")
+                }
+                if summary.localFailure == nil {
+                    // Inside the lock: the tables are never older than what this sync prints.
+                    try updateProjections(ledger: ledger)
+                }
+                return summary
             }
         } catch let error as AdminAPIError {
             throw CLIFailure(.remoteFailed, "\(error); \(error.suggestion)")

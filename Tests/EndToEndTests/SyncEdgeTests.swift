@@ -227,3 +227,41 @@ extension SyncEdgeTests {
         }
     }
 }
+
+extension SyncEdgeTests {
+    /// One organization per data directory: a key of another organization is refused before
+    /// anything is written.
+    @Test func aKeyOfAnotherOrganizationIsRefusedAndNothingIsWritten() async throws {
+        try await withTemporaryDirectory { dir in
+            let today = Day("2025-06-01")!
+            let first = try await AdminSimulator.start(SimulatorConfiguration(seed: 7, today: today, historyDays: 5))
+            defer { Task { await first.stop() } }
+            var otherConfig = SimulatorConfiguration(seed: 8, today: today, historyDays: 5)
+            otherConfig.organizationID = "org-other-0000"
+            let other = try await AdminSimulator.start(otherConfig)
+            defer { Task { await other.stop() } }
+            let data = dir.appendingPathComponent("data")
+            let ok = try Self.run(["sync", "--since", "2025-05-28", "--until", "2025-06-01", "--data-dir", data.path,
+                                   "--base-url", first.baseURL.absoluteString])
+            #expect(ok.status == 0, "\(ok.stderrText)")
+            let ledgerFile = data.appendingPathComponent("ledger.sqlite")
+            let before = try Data(contentsOf: ledgerFile)
+            let refused = try Self.run(["sync", "--since", "2025-05-28", "--until", "2025-06-01", "--data-dir", data.path,
+                                        "--base-url", other.baseURL.absoluteString])
+            #expect(refused.status == 2)
+            let errors = Self.errorLines(refused)
+            #expect(errors.count == 1)
+            #expect(errors.first?.contains("org-other-0000") == true, "\(refused.stderrText)")
+            #expect(errors.first?.contains("separate --data-dir") == true)
+            #expect(try Data(contentsOf: ledgerFile) == before)
+            let ledger = try Ledger(directory: data, create: false)
+            // Only the first organization's events are in the ledger.
+            var events: [Ledger.Event] = []
+            try ledger.forEachEvent(stream: .organization) { events.append($0) }
+            #expect(events.count == 1)
+            let organizations = Set(try events.map { String(decoding: try ledger.body(of: $0), as: UTF8.self) })
+            #expect(organizations.count == 1)
+            #expect(!organizations.contains { $0.contains("org-other-0000") })
+        }
+    }
+}
