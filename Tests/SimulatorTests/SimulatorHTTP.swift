@@ -12,6 +12,10 @@ struct TestClient {
     let baseURL: URL
     var adminKey: String
     var version: String? = "2023-06-01"
+    /// false leaves `x-api-key` out (for `Authorization: Bearer` in `headers`).
+    var sendsXAPIKey = true
+    /// Sent on every request (e.g. `anthropic-beta`).
+    var headers: [String: String] = [:]
 
     init(_ sim: AdminSimulator) {
         baseURL = sim.baseURL
@@ -39,9 +43,9 @@ struct TestClient {
         }
         var request = URLRequest(url: components.url!)
         request.httpMethod = method
-        request.setValue(adminKey, forHTTPHeaderField: "x-api-key")
+        if sendsXAPIKey { request.setValue(adminKey, forHTTPHeaderField: "x-api-key") }
         if let version { request.setValue(version, forHTTPHeaderField: "anthropic-version") }
-        for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
+        for (k, v) in self.headers.merging(headers, uniquingKeysWith: { $1 }) { request.setValue(v, forHTTPHeaderField: k) }
         // A fresh session per request: a dropped connection must not poison a pooled one.
         let session = URLSession(configuration: .ephemeral)
         defer { session.finishTasksAndInvalidate() }
@@ -80,7 +84,8 @@ struct TestClient {
     }
 
     /// Every page of a report chain; returns the pages' `data` arrays concatenated.
-    func fetchAll(_ path: String, _ query: [(String, String)], retrying: Bool = false) async throws -> (data: [[String: Any]], pages: Int) {
+    func fetchAll(_ path: String, _ query: [(String, String)], retrying: Bool = false,
+                  onPage: ([String: Any]) -> Void = { _ in }) async throws -> (data: [[String: Any]], pages: Int) {
         var all: [[String: Any]] = []
         var page: String?
         var pages = 0
@@ -101,6 +106,7 @@ struct TestClient {
             let hasMore = json["has_more"] as! Bool
             page = json["next_page"] as? String
             precondition(hasMore == (page != nil), "has_more and next_page disagree")
+            onPage(json)
         } while page != nil
         return (all, pages)
     }
@@ -122,6 +128,8 @@ extension [String: Any] {
 
 enum Fixture {
     static let today = Day("2025-06-01")!
+    /// Inside the analytics API's servable range (from 2026-01-01, within 365 days).
+    static let analyticsToday = Day("2026-12-02")!
 
     static func config(seed: UInt64 = 11, history: Int = 12) -> SimulatorConfiguration {
         SimulatorConfiguration(seed: seed, today: today, historyDays: history)

@@ -115,38 +115,36 @@ struct RequestHandler: Sendable {
             break
         }
 
-        let org = state.organization
-        let now = org.today.daysSinceEpoch * 86_400 + config.secondsIntoToday
-        let clock = AnalyticsReports.Clock(today: org.today, now: now, refreshLagSeconds: config.analyticsRefreshLagSeconds,
-                                           expireCursorsOnRevision: config.analyticsCursorsExpireOnRevision)
         let result: JSONValue
         do {
-            switch path {
-            case "/v1/organizations/me":
-                try query.requireOnly([])
-                result = .object([("id", .string(org.organizationID)), ("name", .string(org.organizationName)),
-                                  ("type", .string("organization"))])
-            case _ where analytics == .cost:
-                result = try AnalyticsReports.cost(org, query: query, clock: clock)
-            case _ where analytics == .usage:
-                result = try AnalyticsReports.usage(org, query: query, clock: clock)
-            case "/v1/organizations/cost_report":
-                result = try Reports.cost(org, query: query, now: now, fastBeta: fastBeta)
-            case "/v1/organizations/usage_report/messages":
-                result = try Reports.usage(org, query: query, now: now, fastBeta: fastBeta)
-            case "/v1/organizations/usage_report/claude_code":
-                result = try Reports.claudeCode(org, query: query)
-            case "/v1/organizations/api_keys":
-                result = try Reports.apiKeys(org, query: query)
-            case "/v1/organizations/workspaces":
-                result = try Reports.workspaces(org, query: query)
-            default:
-                return fail(.notFound(path))
-            }
+            result = try route(path, query: query, fastBeta: fastBeta)
         } catch {
             return fail(error)
         }
         return finish(200, result.serialized(), truncated: fault == .truncatedBody)
+    }
+
+    /// The API endpoint behind `path` on the current organization; 404 for an unknown path.
+    func route(_ path: String, query: QueryParameters, fastBeta: Bool) throws(APIError) -> JSONValue {
+        let config = state.configuration
+        let org = state.organization
+        let now = org.today.daysSinceEpoch * 86_400 + config.secondsIntoToday
+        let clock = AnalyticsReports.Clock(today: org.today, now: now, refreshLagSeconds: config.analyticsRefreshLagSeconds,
+                                           expireCursorsOnRevision: config.analyticsCursorsExpireOnRevision)
+        switch path {
+        case "/v1/organizations/me":
+            try query.requireOnly([])
+            return .object([("id", .string(org.organizationID)), ("name", .string(org.organizationName)),
+                            ("type", .string("organization"))])
+        case "/v1/organizations/analytics/cost": return try AnalyticsReports.cost(org, query: query, clock: clock)
+        case "/v1/organizations/analytics/usage": return try AnalyticsReports.usage(org, query: query, clock: clock)
+        case "/v1/organizations/cost_report": return try Reports.cost(org, query: query, now: now, fastBeta: fastBeta)
+        case "/v1/organizations/usage_report/messages": return try Reports.usage(org, query: query, now: now, fastBeta: fastBeta)
+        case "/v1/organizations/usage_report/claude_code": return try Reports.claudeCode(org, query: query)
+        case "/v1/organizations/api_keys": return try Reports.apiKeys(org, query: query)
+        case "/v1/organizations/workspaces": return try Reports.workspaces(org, query: query)
+        default: throw .notFound(path)
+        }
     }
 
     /// `anthropic-version` values accepted: the Admin API examples' and the SDK 2.15.0 default
