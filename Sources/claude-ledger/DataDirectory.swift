@@ -37,6 +37,10 @@ struct DataDirectory {
     /// one (nil in an empty place); nothing is written.
     @discardableResult
     func checkBeforeSync(firstSyncNeedsSince: Bool) throws -> Ledger? {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw CLIFailure(.badInput, "\(url.path) exists and is not a directory: pass --data-dir a directory")
+        }
         var info = stat()
         let isEmptyPlace = stat(ledgerPath, &info) != 0 || info.st_size == 0
         if isEmptyPlace {

@@ -65,10 +65,10 @@ struct SyncCommand: AsyncParsableCommand {
         let selected = try selectedStreams()
         let key = try loadKey()
         let base = try baseURLChecked()
-        Permissions.warnIfShared(global.dataDirectory.path, what: "the data directory", fix: "chmod 700")
         // The organization the data directory is bound to, read without writing a byte.
         let bound = try global.data.checkBeforeSync(firstSyncNeedsSince: dates.since == nil)
             .flatMap { try SyncEngine.boundOrganization(in: $0) }
+        Permissions.warnIfShared(global.dataDirectory.path, what: "the data directory", fix: "chmod 700")
 
         let logger = Logger(label: "claude-ledger.sync")
         let options = SyncOptions(since: dates.since, until: end, streams: selected, revisitDays: revisitDays,

@@ -98,11 +98,14 @@ import TestSupport
             var configuration = AdminClient.Configuration()
             configuration.baseURL = sim.baseURL.absoluteString
             let logger = Logger(label: "test")
-            let summary = try await AdminClient.withClient(key: AdminKey("sk-ant-admin01-wrong")!, configuration: configuration, logger: logger) { client in
-                try await SyncEngine(ledger: ledger, source: client, logger: logger)
-                    .run(SyncOptions(since: Self.today.adding(days: -10), until: Self.today))
+            // The organization is asked for before any window: the refusal stops the sync there.
+            let error = await #expect(throws: AdminAPIError.self) {
+                try await AdminClient.withClient(key: AdminKey("sk-ant-admin01-wrong")!, configuration: configuration, logger: logger) { client in
+                    try await SyncEngine(ledger: ledger, source: client, logger: logger)
+                        .run(SyncOptions(since: Self.today.adding(days: -10), until: Self.today))
+                }
             }
-            #expect(summary.abortedBy?.classification == .authentication)
+            #expect(error?.classification == .authentication)
             #expect(try ledger.stats().events == 0)
         }
     }
