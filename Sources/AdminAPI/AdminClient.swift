@@ -208,8 +208,11 @@ public final class AdminClient: Sendable {
         while true {
             try Task.checkCancellation()
             // Each attempt gets the request timeout, cut to what is left of the request's time
-            // and of the shared budget, so neither bound is overrun by a slow attempt.
-            var allowed = min(configuration.requestTimeout, policy.maxRequestDuration - start.duration(to: clock.now))
+            // and of the shared budget, so neither bound is overrun by a slow attempt. While the
+            // API is healthy, no single attempt may outlast the whole budget either: a server
+            // trickling bytes must not hold a `--give-up-after 10` sync for the 60 s timeout.
+            var allowed = min(configuration.requestTimeout, policy.maxRequestDuration - start.duration(to: clock.now),
+                              await budget.limit)
             var limitedByBudget = false
             if let remaining = await budget.remaining(), remaining < allowed {
                 allowed = remaining
