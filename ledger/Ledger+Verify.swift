@@ -39,48 +39,11 @@ extension Ledger {
             try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(length(body)), 0) FROM blobs") ?? 0
         }
         // Pass 1: bodies. Bad ones are remembered by content hash and reported per event below.
-        var badBlobs: [Data: String] = [:]
-        var done: Int64 = 0
-        try read { db in
-            let cursor = try Row.fetchCursor(db, sql: "SELECT content_hash, raw_length, body FROM blobs")
-            var batch: [(hash: Data, length: Int, body: Data)] = []
-            var batchBytes = 0
-            func flush() {
-                guard !batch.isEmpty else { return }
-                nonisolated(unsafe) let results = UnsafeMutableBufferPointer<String?>.allocate(capacity: batch.count)
-                results.initialize(repeating: nil)
-                defer { results.deallocate() }
-                let items = batch
-                DispatchQueue.concurrentPerform(iterations: items.count) { i in
-                    let item = items[i]
-                    do {
-                        let raw = try LZ4Frame.decompress(item.body, expectedLength: item.length)
-                        if Data(SHA256.hash(data: raw)) != item.hash {
-                            results[i] = "stored body does not match its SHA-256 \(item.hash.hexString)"
-                        }
-                    } catch {
-                        results[i] = "stored body \(item.hash.hexString) is damaged: \(error)"
-                    }
-                }
-                for (i, item) in items.enumerated() {
-                    report.blobs += 1
-                    report.rawBytes += Int64(item.length)
-                    report.storedBytes += Int64(item.body.count)
-                    done += Int64(item.body.count)
-                    if let failure = results[i] { badBlobs[item.hash] = failure }
-                }
-                progress?(done, totalStored)
-                batch.removeAll(keepingCapacity: true)
-                batchBytes = 0
-            }
-            while let row = try cursor.next() {
-                let body: Data = row["body"]
-                batch.append((row["content_hash"], row["raw_length"], body))
-                batchBytes += body.count
-                if batch.count >= 256 || batchBytes >= 32 << 20 { flush() }
-            }
-            flush()
-        }
+        let bodies = try checkBodies(totalStored: totalStored, progress: progress)
+        report.blobs = bodies.blobs
+        report.rawBytes = bodies.rawBytes
+        report.storedBytes = bodies.storedBytes
+        let badBlobs = bodies.bad
         // Pass 2: events, in sequence order, each against its stored predecessor.
         try read { db in
             let cursor = try Row.fetchCursor(db, sql: """

@@ -1,0 +1,68 @@
+import CLZ4
+import Crypto
+import Foundation
+
+/// Checks stored bodies (LZ4 frame, recorded length, SHA-256) without allocating per body: one
+/// decompression context and one output buffer, reused for every body a worker checks. This is
+/// `verify`'s inner loop; a fresh multi-megabyte buffer per page made it page-fault bound.
+final class BodyChecker {
+    private let context: OpaquePointer
+    private var buffer: UnsafeMutableRawBufferPointer
+
+    init() throws {
+        var created: OpaquePointer?
+        let status = LZ4F_createDecompressionContext(&created, UInt32(LZ4F_VERSION))
+        guard LZ4F_isError(status) == 0, let created else {
+            throw LZ4Frame.Failure(description: "lz4 context creation failed")
+        }
+        context = created
+        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+    }
+
+    deinit {
+        LZ4F_freeDecompressionContext(context)
+        buffer.deallocate()
+    }
+
+    /// nil when `frame` decompresses to exactly `expectedLength` bytes whose SHA-256 is
+    /// `contentHash`; otherwise what is wrong, in words.
+    func problem(frame: UnsafeRawBufferPointer, expectedLength: Int, contentHash: UnsafeRawBufferPointer) -> String? {
+        // One spare byte lets a frame that holds more content than recorded be detected.
+        if buffer.count < expectedLength + 1 {
+            buffer.deallocate()
+            buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(expectedLength + 1, buffer.count * 2), alignment: 16)
+        }
+        LZ4F_resetDecompressionContext(context)
+        guard let source = frame.baseAddress, frame.count > 0 else { return "stored body is damaged: empty lz4 frame" }
+        var produced = 0
+        var consumed = 0
+        var finished = false
+        while consumed < frame.count {
+            var dstSize = expectedLength + 1 - produced
+            var srcSize = frame.count - consumed
+            let hint = LZ4F_decompress(context, buffer.baseAddress! + produced, &dstSize, source + consumed, &srcSize, nil)
+            if LZ4F_isError(hint) != 0 {
+                return "stored body is damaged: lz4 frame invalid: " + String(cString: LZ4F_getErrorName(hint))
+            }
+            produced += dstSize
+            consumed += srcSize
+            if hint == 0 {
+                finished = true
+                break
+            }
+            if dstSize == 0 && srcSize == 0 { break }
+            if produced > expectedLength {
+                return "stored body is damaged: lz4 frame holds more than the recorded \(expectedLength) bytes"
+            }
+        }
+        guard finished, consumed == frame.count else {
+            return "stored body is damaged: lz4 frame truncated or followed by extra bytes"
+        }
+        guard produced == expectedLength else {
+            return "stored body is damaged: lz4 frame holds \(produced) bytes, recorded length is \(expectedLength)"
+        }
+        let digest = SHA256.hash(data: UnsafeRawBufferPointer(rebasing: buffer[0..<produced]))
+        let matches = digest.withUnsafeBytes { $0.elementsEqual(contentHash) }
+        return matches ? nil : "stored body does not match its SHA-256"
+    }
+}
