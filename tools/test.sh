@@ -4,7 +4,9 @@
 # tests, runs the whole suite, and stops the emulator.
 #
 # Without the emulator (no Python 3.13 here), the BigQuery tests are skipped with a message;
-# under CI (CI=true) a missing emulator fails the run instead.
+# under CI (CI=true) a missing emulator fails the run instead. The FOCUS validator test installs
+# its own virtual environment (tools/focus-validator/run.sh, Python >= 3.12 from pyenv) and,
+# likewise, skips loudly without one except under CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh

@@ -9,8 +9,8 @@ extension FileExport.Format: ExpressibleByArgument {}
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write the three tables to files, or load them into BigQuery.",
-        subcommands: [ExportFiles.self, ExportBigQuery.self])
+        abstract: "Write the tables to files or a FOCUS 1.2 file, or load them into BigQuery.",
+        subcommands: [ExportFiles.self, ExportBigQuery.self, ExportFocus.self])
 }
 
 struct ExportFiles: AsyncParsableCommand {
