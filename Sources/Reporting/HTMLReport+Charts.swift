@@ -42,11 +42,20 @@ extension HTMLReport {
         return magnitude * 10
     }
 
-    /// The share of `part` in `whole` as "12.3%", from integers.
-    static func share(_ part: Int128, of whole: Int128) -> String {
-        guard whole > 0 else { return "–" }
-        let permille = (part * 1000 + whole / 2) / whole
+    /// The share of `part` in `whole` as "12.3%", rounded half up from the exact amounts.
+    static func share(_ part: ExactDecimal, of whole: ExactDecimal) -> String {
+        let scale = max(part.scale, whole.scale)
+        let (p, pOverflow) = part.units.multipliedReportingOverflow(by: power10(scale - part.scale))
+        let (w, wOverflow) = whole.units.multipliedReportingOverflow(by: power10(scale - whole.scale))
+        guard !pOverflow, !wOverflow, w > 0, p >= 0 else { return "–" }
+        let (product, overflow) = p.multipliedReportingOverflow(by: 1000)
+        guard !overflow else { return "–" }
+        let permille = (product + w / 2) / w
         return "\(permille / 10).\(permille % 10)%"
+    }
+
+    static func power10(_ n: Int) -> Int128 {
+        (0..<max(n, 0)).reduce(Int128(1)) { value, _ in value * 10 }
     }
 
     // MARK: formatting
@@ -129,10 +138,10 @@ extension HTMLReport {
         return svg
     }
 
-    /// Date labels under the bars: every day for short ranges, about ten otherwise.
-    static func xAxis(_ plot: Plot, days: [Day], slot: Int) -> String {
+    /// Date labels under the bars: every day for short ranges, about `labels` otherwise.
+    static func xAxis(_ plot: Plot, days: [Day], slot: Int, labels: Int = 10) -> String {
         guard !days.isEmpty else { return "" }
-        let every = max(1, (days.count + 9) / 10)
+        let every = max(1, (days.count + labels - 1) / labels)
         var svg = ""
         for (i, day) in days.enumerated() where i % every == 0 {
             let x = plot.left * 10 + slot * i + slot / 2
@@ -229,7 +238,7 @@ extension HTMLReport {
             svg += "<rect data-day=\"\(day)\" data-value=\"\(values[i])\" x=\"\(tenths(x))\" y=\"\(tenths(plot.baseline * 10 - h))\" width=\"\(tenths(barWidth))\" height=\"\(tenths(h))\" fill=\"\(palette[0])\">"
             svg += "<title>\(day): \(grouped(Int64(values[i]))) \(esc(unit))</title></rect>"
         }
-        svg += xAxis(plot, days: days, slot: slot)
+        svg += xAxis(plot, days: days, slot: slot, labels: 5)
         return svg + "</svg>"
     }
 

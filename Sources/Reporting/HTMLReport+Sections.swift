@@ -22,7 +22,6 @@ extension HTMLReport {
     }
 
     static func workspaceTable(_ page: Page) -> String {
-        let total = cents(page.grandTotal)
         let top = page.workspaces.first.map { cents($0.usd) } ?? 0
         var html = "<table class=\"figures\" id=\"workspaces\"><thead><tr><th>Workspace</th><th class=\"bar-col\"></th><th class=\"num\">Cost</th><th class=\"num\">Share</th></tr></thead><tbody>"
         let colors = workspaceSeries(page)
@@ -31,7 +30,7 @@ extension HTMLReport {
             let idText = slice.id.map { slice.label == $0 ? "" : " <code>\(esc($0))</code>" } ?? ""
             html += "<tr data-workspace-id=\"\(esc(slice.id ?? ""))\" data-usd=\"\(slice.usd)\"><td>\(esc(slice.label))\(idText)</td>"
             html += "<td class=\"bar-col\">\(bar([(cents(slice.usd), color, "\(slice.label): exactly $\(slice.usd)")], max: top))</td>"
-            html += "<td class=\"num\" title=\"exactly $\(slice.usd)\">\(usd(slice.usd))</td><td class=\"num\">\(share(cents(slice.usd), of: total))</td></tr>"
+            html += "<td class=\"num\" title=\"exactly $\(slice.usd)\">\(usd(slice.usd))</td><td class=\"num\">\(share(slice.usd, of: page.grandTotal))</td></tr>"
         }
         html += "</tbody><tfoot><tr><td>Total</td><td></td><td class=\"num\" title=\"exactly $\(page.grandTotal)\">\(usd(page.grandTotal))</td><td class=\"num\">100%</td></tr></tfoot></table>\n"
         return html
@@ -50,14 +49,13 @@ extension HTMLReport {
     static func modelSection(_ page: Page) -> String {
         let lead = "Billed cost per model over the range; rows without a model are web search and code execution."
         guard !page.models.isEmpty else { return section("models", "Cost by model", lead, empty("No cost in this range.")) }
-        let total = cents(page.grandTotal)
         let top = page.models.first.map { cents($0.usd) } ?? 0
         var html = "<table class=\"figures\" id=\"models\"><thead><tr><th>Model</th><th class=\"bar-col\"></th><th class=\"num\">Cost</th><th class=\"num\">Share</th></tr></thead><tbody>"
         for (i, slice) in page.models.enumerated() {
             let color = slice.id == nil ? otherColor : palette[i % palette.count]
             html += "<tr data-model=\"\(esc(slice.id ?? ""))\" data-usd=\"\(slice.usd)\"><td>\(esc(slice.label))</td>"
             html += "<td class=\"bar-col\">\(bar([(cents(slice.usd), color, "\(slice.label): exactly $\(slice.usd)")], max: top))</td>"
-            html += "<td class=\"num\" title=\"exactly $\(slice.usd)\">\(usd(slice.usd))</td><td class=\"num\">\(share(cents(slice.usd), of: total))</td></tr>"
+            html += "<td class=\"num\" title=\"exactly $\(slice.usd)\">\(usd(slice.usd))</td><td class=\"num\">\(share(slice.usd, of: page.grandTotal))</td></tr>"
         }
         html += "</tbody></table>\n"
         return section("models", "Cost by model", lead, html)
@@ -82,7 +80,7 @@ extension HTMLReport {
                 (Int128(key.cacheRead), palette[4], "\(key.label): \(grouped(key.cacheRead)) cache read tokens"),
                 (Int128(key.output), palette[1], "\(key.label): \(grouped(key.output)) output tokens"),
             ]
-            html += "<tr data-api-key-id=\"\(esc(key.id ?? ""))\" data-tokens=\"\(key.total)\"\(key.billedUSD.map { " data-usd=\"\($0)\"" } ?? "")><td>\(esc(key.label))</td><td class=\"bar-col\">\(bar(segments, max: top))</td>"
+            html += "<tr data-api-key-id=\"\(esc(key.id ?? ""))\" data-tokens=\"\(key.total)\"\(key.billedUSD.map { " data-usd=\"\($0)\"" } ?? "")><td>\(esc(key.label))\(key.id.map { $0 == key.label ? "" : "<br><code class=\"id\">\(esc($0))</code>" } ?? "")</td><td class=\"bar-col\">\(bar(segments, max: top))</td>"
             html += "<td class=\"num\">\(grouped(key.input))</td><td class=\"num\">\(grouped(key.cacheRead))</td><td class=\"num\">\(grouped(key.output))</td>"
             if let usdValue = key.billedUSD { html += "<td class=\"num\" title=\"exactly $\(usdValue)\">\(usd(usdValue))</td>" }
             html += "</tr>"

@@ -29,7 +29,7 @@ extension HTMLReport {
                        SUM(cache_read_input_tokens), SUM(output_tokens)
                 FROM claude_usage_keys WHERE \(Report.rangeClause) GROUP BY api_key_id
                 """, arguments: args).map { row in
-                KeyLine(label: names.apiKey(row[0]), id: row[0], input: row[1] ?? 0, cacheRead: row[2] ?? 0, output: row[3] ?? 0)
+                KeyLine(label: keyName(row[0], names), id: row[0], input: row[1] ?? 0, cacheRead: row[2] ?? 0, output: row[3] ?? 0)
             }
         }
         guard try hasTable(tables, analyticsCostTable) else {
@@ -48,7 +48,7 @@ extension HTMLReport {
                 if let index = lines.firstIndex(where: { $0.id == id }) {
                     lines[index].billedUSD = usd
                 } else {
-                    lines.append(KeyLine(label: names.apiKey(id), id: id, input: 0, cacheRead: 0, output: 0, billedUSD: usd))
+                    lines.append(KeyLine(label: keyName(id, names), id: id, input: 0, cacheRead: 0, output: 0, billedUSD: usd))
                 }
             }
             for index in lines.indices where lines[index].billedUSD == nil { lines[index].billedUSD = .zero }
@@ -58,6 +58,12 @@ extension HTMLReport {
             if l != r { return r < l }
             return lhs.total != rhs.total ? lhs.total > rhs.total : lhs.label < rhs.label
         }
+    }
+
+    /// The key's name, or its id when the names list lacks it; usage without a key is the Console's.
+    static func keyName(_ id: String?, _ names: NameBook) -> String {
+        guard let id else { return "Console and Workbench (no API key)" }
+        return names.apiKeys[id] ?? id
     }
 
     /// Exact billed USD per API key from `claude_costs_by_key` (SPEC column names).
@@ -88,7 +94,7 @@ extension HTMLReport {
             page.actors = actorRows.map { row in
                 let type: String? = row[0], id: String? = row[1], email: String? = row[2], name: String? = row[3]
                 let label: String = switch type {
-                case "api_actor": names.apiKey(id)
+                case "api_actor": keyName(id, names)
                 case "user_actor": name.map { n in email.map { "\(n) <\($0)>" } ?? n } ?? email ?? id ?? "(unknown user)"
                 default: id ?? "(unknown)"
                 }

@@ -54,6 +54,7 @@ extension HTMLReport {
         .bar{display:flex;height:12px;background:var(--soft);border-radius:2px;overflow:hidden}
         .bar span{display:block;height:100%}
         .muted{color:var(--muted);font-size:12px}
+        code.id{font-size:11px;color:var(--muted);background:none;padding:0}
         details.days summary{cursor:pointer;color:var(--accent);margin:4px 0 8px}
         .columns{display:grid;grid-template-columns:1fr 1fr;gap:24px}
         .grid{display:grid;grid-template-columns:1fr 1fr;gap:12px 24px}
