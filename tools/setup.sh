@@ -2,7 +2,8 @@
 # Installs what a fresh Debian machine lacks to build and test claude-ledger. Idempotent.
 set -euo pipefail
 need=()
-for pkg in liblz4-dev libsqlite3-dev lz4 sqlite3; do
+# chromium: the headless browser the `report html` test renders the page with.
+for pkg in liblz4-dev libsqlite3-dev lz4 sqlite3 chromium; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

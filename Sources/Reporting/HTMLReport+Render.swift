@@ -77,7 +77,8 @@ extension HTMLReport {
         guard let run else { return "<span class=\"badge\">none recorded</span> run <code>claude-ledger reconcile --dashboard FILE.csv</code>" }
         let ok = run.verdict == "match"
         let badge = "<span id=\"reconcile-verdict\" class=\"badge \(ok ? "ok" : "fail")\">\(esc(run.verdict))</span>"
-        let detail = ok ? "\(run.days) days match \(esc(run.fileName)) within $\(esc(run.tolerance))"
+        let tolerance = (try? ExactDecimal(parsing: run.tolerance)).map { usd($0) } ?? esc(run.tolerance)
+        let detail = ok ? "\(run.days) days match \(esc(run.fileName)) within \(tolerance)"
                         : "\(run.daysOff) of \(run.days) days differ from \(esc(run.fileName))"
         return "\(badge) \(detail) · \(esc(run.runAt)) at ledger seq \(run.ledgerHeadSeq)"
     }
