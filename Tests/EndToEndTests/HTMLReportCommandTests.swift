@@ -47,8 +47,10 @@ import TestSupport
         try await withTemporaryDirectory { dir in
             try await Self.syncedDirectory(dir) { data, sim in
                 let out = dir.appendingPathComponent("spend.html")
+                let ledgerBefore = try Data(contentsOf: data.appendingPathComponent("ledger.sqlite"))
                 let result = try Self.cli(data, ["report", "html", "--out", out.path, "--since", Self.since.description, "--until", Self.today.description])
                 #expect(result.status == 0, "\(result.stderrText)")
+                #expect(try Data(contentsOf: data.appendingPathComponent("ledger.sqlite")) == ledgerBefore, "a reader never changes the ledger")
                 #expect(result.stdoutText == out.path + "\n")
                 let html = try String(contentsOf: out, encoding: .utf8)
                 let truth = sim.truth
