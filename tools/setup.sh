@@ -2,7 +2,9 @@
 # Installs what a fresh Debian machine lacks to build and test claude-ledger. Idempotent.
 set -euo pipefail
 need=()
-for pkg in liblz4-dev libsqlite3-dev lz4 sqlite3 python3-venv util-linux; do
+# python3-venv: the SDK fidelity and FOCUS validator checks; util-linux: setpriv and unshare for the
+# safety tests; chromium: the headless browser the `report html` test renders the page with.
+for pkg in liblz4-dev libsqlite3-dev lz4 sqlite3 python3-venv util-linux chromium; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -74,15 +74,10 @@ public enum Report {
     }
 
     static func costs(_ o: Options, tables: ProjectionTables, column: String, label: String, names: NameBook) throws -> TextTable {
-        try tables.read { db in
+        do {
             var sums: [String?: (ExactDecimal, Int64)] = [:]
-            let cursor = try Row.fetchCursor(db, sql: "SELECT \(column) AS k, amount_usd FROM claude_costs WHERE \(rangeClause)",
-                                             arguments: [o.since?.description, o.until?.description])
-            while let row = try cursor.next() {
-                let key: String? = row["k"]
-                let amount = try ExactDecimal(parsing: row["amount_usd"] as String)
-                let current = sums[key] ?? (.zero, 0)
-                sums[key] = (try current.0.adding(amount), current.1 + 1)
+            for group in try costSums(tables, by: [column], since: o.since, until: o.until) {
+                sums[group.keys[0]] = (group.usd, group.rows)
             }
             let ordered = sums.sorted { lhs, rhs in
                 column == "date" ? (lhs.key ?? "") < (rhs.key ?? "") : (lhs.value.0 != rhs.value.0 ? lhs.value.0 > rhs.value.0 : (lhs.key ?? "") < (rhs.key ?? ""))

@@ -14,7 +14,7 @@ extension ClaudeLedger {
         Set(commands.map { $0._commandName }).union(["help"])
     }
 
-    static let subcommandNames: Set<String> = ["costs", "usage", "claude-code", "files", "bigquery"]
+    static let subcommandNames: Set<String> = ["costs", "usage", "claude-code", "html", "files", "bigquery"]
 }
 
 extension CLIFailure {

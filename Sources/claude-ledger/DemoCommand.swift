@@ -114,6 +114,13 @@ struct Demo: AsyncParsableCommand {
              ? "\(reconciliation.days.count) of \(reconciliation.days.count) days match the simulator's dashboard to the cent ($\(ledgerTotal.formatted(places: 2)) in total, exactly $\(ledgerTotal))"
              : "\(reconciliation.daysOff.count) day(s) differ: \(reconciliation.daysOff.map(\.day.description).joined(separator: ", "))")
 
+        let pageFile = directory.appendingPathComponent("report.html")
+        let page = try HTMLReport.gather(tables: tables, sources: .init(ledger: ledger, names: names,
+                                                                          reconcileLog: try ReconcileLog.openForReading(directory: directory), audit: audit),
+                                         since: since, until: today)
+        try HTMLPageFile.write(HTMLReport.render(page), to: pageFile)
+        step("html", "the spend as a page with charts: \(pageFile.path)")
+
         let elapsed = started.duration(to: .now)
         print("\ndone in \(elapsed.components.seconds) s. The data directory is \(directory.path)")
         print("keep exploring:")
@@ -121,6 +128,7 @@ struct Demo: AsyncParsableCommand {
         print("  claude-ledger --data-dir \(directory.path) explain --date \(today.adding(days: -2))")
         print("  claude-ledger --data-dir \(directory.path) events --stream cost_report")
         print("  claude-ledger --data-dir \(directory.path) reconcile --dashboard \(dashboard.path)")
+        print("  open \(pageFile.path) in a browser (claude-ledger report html --out FILE writes it again)")
         if !failed.isEmpty || !reconciliation.isMatch || !verify.isValid { throw CLIFailure.checkFailed() }
     }
 

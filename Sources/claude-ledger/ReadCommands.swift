@@ -12,7 +12,7 @@ extension DashboardCSV.DateOrder: ExpressibleByArgument {}
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Summaries of the tables: costs, usage or claude-code, grouped one way, over a date range.",
+        abstract: "Summaries of the tables: costs, usage or claude-code, grouped one way, over a date range; or html, a page with charts.",
         discussion: """
             `table` rounds money to cents for display; csv, json and markdown carry it exactly.
             Names of workspaces and API keys come from the names lists in the ledger.
@@ -22,15 +22,16 @@ struct ReportCommand: AsyncParsableCommand {
               claude-ledger report costs --by workspace --format csv
               claude-ledger report usage --by api-key --format json
               claude-ledger report claude-code --by actor --format markdown
+              claude-ledger report html --out spend.html --since 2025-10-01 --until 2025-11-01
             """)
 
     enum Kind: String, ExpressibleByArgument, CaseIterable {
-        case costs, usage, claudeCode = "claude-code"
+        case costs, usage, claudeCode = "claude-code", html
     }
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "costs, usage or claude-code.")
+    @Argument(help: "costs, usage, claude-code or html.")
     var kind: Kind
 
     @Option(help: "day, workspace, model, api-key, actor or description.")
@@ -41,13 +42,18 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(help: "table, csv, json or markdown.")
     var format: TextTable.Format = .table
 
+    @Option(help: ArgumentHelp("report html: the page to write.", valueName: "file"))
+    var out: String?
+
     func run() async throws {
+        if kind == .html { return try runHTML() }
         let tables = try global.data.projectionTables()
         let names = (try? global.openLedger()).flatMap { try? NameBook(ledger: $0) } ?? NameBook()
         let kind: Report.Kind = switch self.kind {
         case .costs: .costs
         case .usage: .usage
         case .claudeCode: .claudeCode
+        case .html: preconditionFailure("handled by runHTML")
         }
         let table = try Report.make(.init(kind: kind, by: by, since: dates.since, until: dates.until), tables: tables, names: names)
         print(table.render(format), terminator: "")
