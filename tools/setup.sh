@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Installs what a fresh Debian machine lacks to build and test claude-ledger. Idempotent.
+# Installs what a fresh Debian machine lacks to build claude-ledger (`tools/setup.sh`), and with
+# `--test` also what the test suite runs (`make test`, CI). Idempotent.
+#   python3-venv  the SDK fidelity and FOCUS validator checks build virtual environments
+#   util-linux    setpriv and unshare for the data-directory safety tests
+#   chromium      the headless browser the `report html` test renders the page with
 set -euo pipefail
+packages=(liblz4-dev libsqlite3-dev lz4 sqlite3)
+if [ "${1:-}" = "--test" ]; then
+  packages+=(python3-venv util-linux chromium)
+fi
 need=()
-# python3-venv: the SDK fidelity and FOCUS validator checks; util-linux: setpriv and unshare for the
-# safety tests; chromium: the headless browser the `report html` test renders the page with.
-for pkg in liblz4-dev libsqlite3-dev lz4 sqlite3 python3-venv util-linux chromium; do
+for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

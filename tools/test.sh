@@ -9,7 +9,7 @@
 # likewise, skips loudly without one except under CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash tools/setup.sh
+bash tools/setup.sh --test
 swift build --build-tests
 
 mkdir -p .build
