@@ -3,6 +3,7 @@ import Foundation
 import Ledger
 import Testing
 @testable import Projections
+import TableSchemas
 
 /// The reference examples under Tests/Fixtures/projections, appended as real fetches, must give
 /// exactly the hand-written rows next to them.
