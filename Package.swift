@@ -27,6 +27,10 @@ let package = Package(
         // Exact decimals, UTC days, stream names: values every layer shares.
         .target(name: "CoreValues", path: "Sources/CoreValues"),
 
+        // The tables, described once: columns, SQLite and BigQuery types, nullability, natural
+        // keys, indexes. Read by the projections, the exports and the reports.
+        .target(name: "TableSchemas", dependencies: ["CoreValues"], path: "Sources/TableSchemas"),
+
         // The append-only ledger: format, schema, LZ4 framing, hashing, chain, verify.
         .target(
             name: "Ledger",
@@ -44,7 +48,7 @@ let package = Package(
         .target(
             name: "Projections",
             dependencies: [
-                "Ledger", "CoreValues",
+                "Ledger", "TableSchemas", "CoreValues",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -79,7 +83,7 @@ let package = Package(
         .target(
             name: "Reporting",
             dependencies: [
-                "Projections", "Ledger", "CoreValues",
+                "Projections", "Ledger", "TableSchemas", "CoreValues",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -90,7 +94,7 @@ let package = Package(
         .target(
             name: "Export",
             dependencies: [
-                "Projections", "CoreValues",
+                "Projections", "TableSchemas", "CoreValues",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -136,7 +140,7 @@ let package = Package(
             name: "claude-ledger",
             dependencies: [
                 "Ledger", "Projections", "Sync", "Reporting", "Export", "AdminAPI", "AdminSimulator",
-                "CoreValues",
+                "TableSchemas", "CoreValues",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -144,6 +148,7 @@ let package = Package(
         ),
 
         .testTarget(name: "CoreValuesTests", dependencies: ["CoreValues"], path: "Tests/CoreValuesTests"),
+        .testTarget(name: "TableSchemasTests", dependencies: ["TableSchemas", "CoreValues"], path: "Tests/TableSchemasTests"),
         .testTarget(
             name: "LedgerTests",
             dependencies: [
@@ -169,7 +174,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ProjectionsTests",
-            dependencies: ["Projections", "Ledger", "CoreValues", "TestSupport"],
+            dependencies: ["Projections", "TableSchemas", "Ledger", "CoreValues", "TestSupport"],
             path: "Tests/ProjectionsTests"
         ),
         .testTarget(
@@ -179,7 +184,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReportingTests",
-            dependencies: ["Reporting", "Projections", "Ledger", "CoreValues", "TestSupport",
+            dependencies: ["Reporting", "Projections", "TableSchemas", "Ledger", "CoreValues", "TestSupport",
                            .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/ReportingTests"
         ),
@@ -193,7 +198,7 @@ let package = Package(
         .testTarget(
             name: "ExportTests",
             dependencies: [
-                "Export", "CoreValues", "TestSupport",
+                "Export", "TableSchemas", "CoreValues", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),

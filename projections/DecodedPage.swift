@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TableSchemas
 
 /// One value of a decoded row: a reference into the page body or the side arena, not a copy.
 enum Cell: Sendable {

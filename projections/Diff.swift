@@ -1,5 +1,6 @@
 import CoreValues
 import Foundation
+import TableSchemas
 
 /// What changed between two projection builds, per table and day.
 public struct DiffResult: Sendable, Equatable {

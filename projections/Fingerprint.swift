@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Ledger
+import TableSchemas
 
 /// The fingerprint of a projection build: one SHA-256 over the canonical content of every table.
 ///

@@ -1,5 +1,6 @@
 import CoreValues
 import Foundation
+import TableSchemas
 
 /// Decodes one raw report page into the rows it gives one table.
 ///

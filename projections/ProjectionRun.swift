@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import GRDBSQLite
 import Ledger
+import TableSchemas
 
 /// Projects a list of (table, authoritative fetch, days) items into an open projections file.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import TableSchemas
 
 /// The projections file's own tables, next to the three projection tables.
 ///

@@ -2,6 +2,7 @@ import CoreValues
 import Foundation
 import Ledger
 import Logging
+import TableSchemas
 
 extension Projections {
     /// What one timed rebuild did.

@@ -1,6 +1,7 @@
 import CoreValues
 import Foundation
 import Ledger
+import TableSchemas
 
 extension Projections {
     /// The cost one fetch reported for one day, exact in USD, decoded from its pages the same way

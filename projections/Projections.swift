@@ -2,6 +2,7 @@ import CoreValues
 import Foundation
 import Ledger
 import Logging
+import TableSchemas
 
 /// Deterministic projections of the ledger into `claude_costs`, `claude_usage_keys` and
 /// `claude_code_productivity` in `DIR/projections.sqlite`.

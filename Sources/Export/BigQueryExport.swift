@@ -1,6 +1,7 @@
 import CoreValues
 import Foundation
 import Logging
+import TableSchemas
 
 /// `export bigquery`: loads the three tables into BigQuery through its REST API.
 ///
@@ -120,10 +121,10 @@ public enum BigQueryExport {
         for field in existing?.schema?.fields ?? [] where field.type.uppercased() == "BIGNUMERIC" {
             if moneyTypes[field.name] != nil { moneyTypes[field.name] = .bignumeric }
         }
-        let schema = BigQueryClient.TableSchema(fields: table.schema(moneyTypes: moneyTypes).map {
+        let schema = BigQueryClient.TableSchema(fields: table.bigQueryFields(moneyTypes: moneyTypes).map {
             .init(name: $0.name, type: $0.type, mode: $0.mode, description: $0.description)
         })
-        let ourPartitioning = BigQueryClient.TimePartitioning(type: "DAY", field: ExportTable.partitionColumn)
+        let ourPartitioning = BigQueryClient.TimePartitioning(type: "DAY", field: TableSchema.partitionColumn)
 
         let partitioning: BigQueryClient.TimePartitioning?
         if let existing {

@@ -47,7 +47,7 @@ public enum FileExport {
             let dataName = "\(table.table.name).\(format.fileExtension)"
             let schemaName = "\(table.table.name).schema.json"
             let data = format == .ndjson ? RowEncoding.ndjson(table) : RowEncoding.csv(table)
-            let schema = RowEncoding.schemaFile(table.table.schema(moneyTypes: table.moneyTypes))
+            let schema = RowEncoding.schemaFile(table.table.bigQueryFields(moneyTypes: table.moneyTypes))
             files.append((dataName, data))
             files.append((schemaName, schema))
             tables.append(.init(name: table.table.name, rows: table.rows.count,

@@ -1,6 +1,7 @@
 import CoreValues
 import Foundation
 import GRDB
+import TableSchemas
 
 /// One exported value, already checked against its column's kind.
 enum Cell: Sendable, Hashable {
@@ -16,7 +17,7 @@ enum Cell: Sendable, Hashable {
 
 /// The rows of one table, in export order, with the money types they need.
 struct TableRows: Sendable {
-    let table: ExportTable
+    let table: TableSchema
     let rows: [[Cell]]
 
     /// The BigQuery type for each money column: the narrowest type holding every value.
@@ -50,7 +51,7 @@ struct ProjectionSnapshot: Sendable {
         var until: Day?
     }
 
-    static func read(projectionsPath: String, tables: [ExportTable] = ExportTable.all,
+    static func read(projectionsPath: String, tables: [TableSchema] = TableSchema.all,
                      range: DayRange = DayRange()) throws -> ProjectionSnapshot {
         if let since = range.since, let until = range.until, !(since < until) {
             throw ExportError.badInput("--since \(since) must be before --until \(until)")
@@ -82,7 +83,7 @@ struct ProjectionSnapshot: Sendable {
         }
     }
 
-    private static func readTable(_ table: ExportTable, db: Database, range: DayRange) throws -> TableRows {
+    private static func readTable(_ table: TableSchema, db: Database, range: DayRange) throws -> TableRows {
         let present = try Set(Row.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?)", arguments: [table.name])
             .map { $0["name"] as String })
         if present.isEmpty {
@@ -97,11 +98,11 @@ struct ProjectionSnapshot: Sendable {
         var conditions: [String] = []
         var arguments: StatementArguments = []
         if let since = range.since {
-            conditions.append("\(quoted(ExportTable.partitionColumn)) >= ?")
+            conditions.append("\(quoted(TableSchema.partitionColumn)) >= ?")
             arguments += [since.description]
         }
         if let until = range.until {
-            conditions.append("\(quoted(ExportTable.partitionColumn)) < ?")
+            conditions.append("\(quoted(TableSchema.partitionColumn)) < ?")
             arguments += [until.description]
         }
         let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
@@ -120,7 +121,7 @@ struct ProjectionSnapshot: Sendable {
         return TableRows(table: table, rows: rows)
     }
 
-    private static func cell(_ value: DatabaseValue, column: ExportTable.Column, table: ExportTable, row: Row) throws -> Cell {
+    private static func cell(_ value: DatabaseValue, column: ColumnSchema, table: TableSchema, row: Row) throws -> Cell {
         func invalid(_ expected: String) -> ExportError {
             let day = (row[0] as DatabaseValue).storage
             var dated = ""
@@ -129,14 +130,14 @@ struct ProjectionSnapshot: Sendable {
                 "\(table.name).\(column.name) holds a value that is not \(expected)\(dated): run `claude-ledger rebuild` or `claude-ledger audit`")
         }
         if case .null = value.storage {
-            if column.required { throw invalid("NULL-free (the column is required)") }
+            if !column.nullable { throw invalid("NULL-free (the column is required)") }
             return .null
         }
         switch (column.kind, value.storage) {
         case (.date, .string(let text)):
             guard let day = Day(text) else { throw invalid("a YYYY-MM-DD date") }
             return .date(day.description)
-        case (.string, .string(let text)):
+        case (.text, .string(let text)):
             return .text(text)
         case (.integer, .int64(let number)):
             return .integer(number)
@@ -149,7 +150,7 @@ struct ProjectionSnapshot: Sendable {
         case (.money, .int64(let number)):
             return .money(String(number))
         case (.date, _): throw invalid("a YYYY-MM-DD date")
-        case (.string, _): throw invalid("text")
+        case (.text, _): throw invalid("text")
         case (.integer, _): throw invalid("an integer")
         case (.boolean, _): throw invalid("0 or 1")
         case (.money, _): throw invalid("an exact decimal string (binary floating point is refused)")

@@ -1,4 +1,5 @@
 import CoreValues
+import TableSchemas
 /// Byte-exact encodings of exported rows and schemas: NDJSON, CSV and BigQuery schema JSON.
 ///
 /// Hand-written rather than `JSONEncoder` so key order follows the table's column order and
@@ -85,20 +86,12 @@ public struct SchemaField: Sendable, Hashable {
     }
 }
 
-extension ExportTable {
+extension TableSchema {
     /// The BigQuery schema, with money columns typed as `moneyTypes` says (NUMERIC by default).
-    public func schema(moneyTypes: [String: MoneyType] = [:]) -> [SchemaField] {
+    public func bigQueryFields(moneyTypes: [String: MoneyType] = [:]) -> [SchemaField] {
         columns.map { column in
-            let type: String
-            switch column.kind {
-            case .date: type = "DATE"
-            case .string: type = "STRING"
-            case .integer: type = "INT64"
-            case .boolean: type = "BOOL"
-            case .money: type = (moneyTypes[column.name] ?? .numeric).rawValue
-            }
-            return SchemaField(name: column.name, type: type, mode: column.required ? "REQUIRED" : "NULLABLE",
-                               description: column.description)
+            SchemaField(name: column.name, type: column.bigQueryType(money: moneyTypes[column.name] ?? .numeric),
+                        mode: column.bigQueryMode, description: column.description)
         }
     }
 }

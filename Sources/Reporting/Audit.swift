@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Ledger
 import Projections
+import TableSchemas
 
 /// `audit`: SPEC's five invariants (the origin report's checkpoints, made permanent), plus the
 /// Admin API's known gaps as warnings so that silence is never mistaken for completeness.
@@ -39,12 +40,10 @@ public enum Audit {
         return Result(findings: findings)
     }
 
-    static let naturalKeys: [(String, [String])] = [
-        ("claude_costs", ["date", "workspace_id", "description", "cost_type", "model", "token_type", "service_tier",
-                          "context_window", "inference_geo", "currency"]),
-        ("claude_usage_keys", ["date", "api_key_id", "workspace_id", "model", "service_tier", "context_window", "inference_geo"]),
-        ("claude_code_productivity", ["date", "actor_type", "actor", "customer_type", "terminal_type", "is_remote"]),
-    ]
+    /// Each table's natural key (SPEC's, `date` first), from the one schema.
+    static var naturalKeys: [(String, [String])] {
+        TableSchema.all.map { ($0.name, $0.naturalKeyWithDate) }
+    }
 
     static func duplicates(_ tables: ProjectionTables) throws -> [Finding] {
         try tables.read { db in

@@ -1,6 +1,7 @@
 import CoreValues
 import Foundation
 import GRDB
+import TableSchemas
 
 /// Read-only access to `projections.sqlite` through SPEC's table and column names, the stable
 /// contract between the projection builder and everything that reads its tables.
@@ -17,7 +18,7 @@ public struct ProjectionTables: Sendable {
         config.busyMode = .timeout(10)
         do {
             queue = try DatabaseQueue(path: url.path, configuration: config)
-            for table in ["claude_costs", "claude_usage_keys", "claude_code_productivity"] {
+            for table in TableSchema.all.map(\.name) {
                 guard try queue.read({ try $0.tableExists(table) }) else {
                     throw ReportingError.badInput("\(url.path) has no \(table) table: run `claude-ledger rebuild`")
                 }

@@ -8,6 +8,7 @@ import Logging
 import Projections
 import Reporting
 import Sync
+import TableSchemas
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

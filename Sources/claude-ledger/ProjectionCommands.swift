@@ -5,6 +5,7 @@ import Ledger
 import Projections
 import Reporting
 import Sync
+import TableSchemas
 
 struct Rebuild: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import Export
+import TableSchemas
 
 /// Where the tests find the local BigQuery emulator (`tools/bigquery-emulator/start.sh` prints
 /// these variables). Without `BIGQUERY_EMULATOR_URL` the suite is skipped.
@@ -164,14 +165,14 @@ struct BigQueryEmulatorTests {
             let fixture = ProjectionsFixture.generated()
             let summary = try await export(fixture, options, in: dir)
             #expect(summary.datasetCreated)
-            #expect(summary.tables.map(\.name) == ExportTable.all.map(\.name))
+            #expect(summary.tables.map(\.name) == TableSchema.all.map(\.name))
             #expect(summary.tables.allSatisfy { $0.created })
             #expect(summary.tables.map(\.rows) == [fixture.costs.count, fixture.usage.count, fixture.code.count])
             #expect(summary.tables[0].moneyTypes == ["amount_cents": .numeric, "amount_usd": .numeric])
             try await expectContents(fixture, options)
 
             let client = try BigQueryExport.makeClient(options, environment: Emulator.tokenEnvironment)
-            for table in ExportTable.all {
+            for table in TableSchema.all {
                 let created = try #require(try await client.getTable(dataset: options.dataset, table: table.name))
                 #expect(created.timePartitioning == .init(type: "DAY", field: "date"))
                 #expect(created.schema?.fields?.map(\.name) == table.columns.map(\.name))
@@ -261,8 +262,8 @@ struct BigQueryEmulatorTests {
         let options = Emulator.options()
         let client = try BigQueryExport.makeClient(options, environment: Emulator.tokenEnvironment)
         try await client.insertDataset(.init(datasetReference: .init(projectId: options.project, datasetId: options.dataset)))
-        let table = ExportTable.usageKeys
-        let schema = BigQueryClient.TableSchema(fields: table.schema().map {
+        let table = ProjectionTable.usage.schema
+        let schema = BigQueryClient.TableSchema(fields: table.bigQueryFields().map {
             .init(name: $0.name, type: $0.type, mode: $0.mode, description: $0.description)
         })
         let reference = BigQueryClient.TableReference(projectId: options.project, datasetId: options.dataset,
@@ -293,8 +294,8 @@ struct BigQueryEmulatorTests {
             _ = try await export(.generated(days: 1), options, in: dir)
             let client = try BigQueryExport.makeClient(options, environment: Emulator.tokenEnvironment)
             let reference = BigQueryClient.TableReference(projectId: options.project, datasetId: options.dataset,
-                                                          tableId: ExportTable.claudeCodeProductivity.name)
-            let schema = BigQueryClient.TableSchema(fields: ExportTable.claudeCodeProductivity.schema().map {
+                                                          tableId: ProjectionTable.claudeCode.rawValue)
+            let schema = BigQueryClient.TableSchema(fields: ProjectionTable.claudeCode.schema.bigQueryFields().map {
                 .init(name: $0.name, type: $0.type, mode: $0.mode, description: $0.description)
             })
             let job = BigQueryClient.Job(

@@ -156,7 +156,10 @@ struct RequestContractTests {
         let fields = try #require((table["schema"] as? [String: Any])?["fields"] as? [[String: String]])
         #expect(fields.count == 13)
         #expect(fields[10] == ["name": "amount_cents", "type": "NUMERIC", "mode": "REQUIRED",
-                               "description": "Amount in cents: the Admin API's decimal string, exact"])
+                               "description": "The API's amount: a decimal string in cents, exact as sent"])
+        // SPEC: currency is TEXT NOT NULL, so BigQuery REQUIRED.
+        #expect(fields[9] == ["name": "currency", "type": "STRING", "mode": "REQUIRED",
+                              "description": "Currency as sent (USD)"])
 
         // The load: multipart/related, JSON job part first, then exactly the NDJSON rows.
         #expect(requests[4].url == "http://127.0.0.1:9/upload/bigquery/v2/projects/p/jobs?uploadType=multipart")

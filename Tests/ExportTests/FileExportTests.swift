@@ -4,10 +4,11 @@ import GRDB
 import Testing
 
 @testable import Export
+import TableSchemas
 
 @Suite("export files")
 struct FileExportTests {
-    private static let names = ExportTable.all.map(\.name)
+    private static let names = TableSchema.all.map(\.name)
 
     /// `EXPORT_RECORD_GOLDENS=1 swift test --filter FileExportTests` rewrites the golden files
     /// (review the diff before committing).
@@ -39,6 +40,23 @@ struct FileExportTests {
             // Only the six final files: no temporary names left behind.
             let listing = try FileManager.default.contentsOfDirectory(atPath: dir.file("out")).sorted()
             #expect(listing == Self.names.flatMap { ["\($0).ndjson", "\($0).schema.json"] }.sorted())
+        }
+    }
+
+    @Test("Each schema file is the table's schema: names, types, modes and descriptions, in column order")
+    func schemaFilesAgreeWithTableSchemas() async throws {
+        try await withTemporaryDirectory { dir in
+            try ProjectionsFixture.sample.write(to: dir.file("projections.sqlite"))
+            _ = try FileExport.run(projectionsPath: dir.file("projections.sqlite"), outDirectory: dir.file("out"))
+            for table in TableSchema.all {
+                let data = try Data(contentsOf: URL(fileURLWithPath: dir.file("out/\(table.name).schema.json")))
+                let fields = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: String]])
+                #expect(fields.map { $0["name"] } == table.columns.map(\.name))
+                #expect(fields.map { $0["mode"] } == table.columns.map { $0.nullable ? "NULLABLE" : "REQUIRED" })
+                #expect(fields.map { $0["description"] } == table.columns.map(\.description))
+                // The sample's money fits NUMERIC (9 fractional digits at most).
+                #expect(fields.map { $0["type"] } == table.columns.map { $0.bigQueryType(money: .numeric) })
+            }
         }
     }
 
@@ -108,7 +126,7 @@ struct FileExportTests {
         try await withTemporaryDirectory { dir in
             try ProjectionsFixture.sample.write(to: dir.file("projections.sqlite"))
             _ = try FileExport.run(projectionsPath: dir.file("projections.sqlite"), outDirectory: dir.file("out"))
-            for table in ExportTable.all {
+            for table in TableSchema.all {
                 let data = try Data(contentsOf: URL(fileURLWithPath: dir.file("out/\(table.name).schema.json")))
                 let fields = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: String]])
                 #expect(fields.map { $0["name"] } == table.columns.map(\.name))

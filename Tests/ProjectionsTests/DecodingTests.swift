@@ -3,6 +3,7 @@ import Foundation
 import Ledger
 import Testing
 @testable import Projections
+import TableSchemas
 
 @Suite struct MoneyTests {
     @Test func centsStringsBecomeExactDollars() throws {

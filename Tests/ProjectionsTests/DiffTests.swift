@@ -3,6 +3,7 @@ import Foundation
 import Ledger
 import Testing
 @testable import Projections
+import TableSchemas
 
 @Suite struct DiffTests {
     func ledgerWithAllStreams() throws -> TestLedger {
@@ -97,36 +98,5 @@ import Testing
             _ = try Projections.fingerprint(of: l.dir.file("junk.sqlite"))
         }
         #expect(junk?.classification == .badInput)
-    }
-}
-
-@Suite struct SchemaTests {
-    @Test func columnsAreExactlyTheSpecsInOrder() {
-        #expect(ProjectionTable.costs.schema.columnNames == [
-            "date", "workspace_id", "description", "cost_type", "model", "token_type", "service_tier",
-            "context_window", "inference_geo", "currency", "amount_cents", "amount_usd", "event_id"])
-        #expect(ProjectionTable.usage.schema.columnNames == [
-            "date", "api_key_id", "workspace_id", "model", "service_tier", "context_window", "inference_geo",
-            "uncached_input_tokens", "cache_creation_5m_input_tokens", "cache_creation_1h_input_tokens",
-            "cache_read_input_tokens", "output_tokens", "web_search_requests", "event_id"])
-        #expect(ProjectionTable.claudeCode.schema.columnNames == [
-            "date", "actor_type", "actor", "organization_id", "customer_type", "subscription_type", "terminal_type",
-            "is_remote", "num_sessions", "lines_added", "lines_removed", "commits", "pull_requests",
-            "edit_accepted", "edit_rejected", "multi_edit_accepted", "multi_edit_rejected", "write_accepted",
-            "write_rejected", "notebook_edit_accepted", "notebook_edit_rejected", "input_tokens", "output_tokens",
-            "cache_read_tokens", "cache_creation_tokens", "event_id"])
-    }
-
-    @Test func bigQuerySchemaIsLoadableJSON() throws {
-        for table in ProjectionTable.allCases {
-            let parsed = try JSONSerialization.jsonObject(with: Data(table.schema.bigQuerySchemaJSON.utf8))
-            let fields = try #require(parsed as? [[String: String]])
-            #expect(fields.map { $0["name"]! } == table.schema.columnNames)
-            #expect(fields[0]["type"] == "DATE")
-        }
-        let costs = ProjectionTable.costs.schema
-        #expect(costs.columns[costs.index(of: "amount_usd")!].bigQueryType == "BIGNUMERIC")
-        #expect(costs.columns[costs.index(of: "workspace_id")!].bigQueryMode == "NULLABLE")
-        #expect(costs.columns[costs.index(of: "event_id")!].bigQueryMode == "REQUIRED")
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Ledger
 import Testing
 @testable import Projections
+import TableSchemas
 
 /// The reference examples under Tests/Fixtures/projections, appended as real fetches, must give
 /// exactly the hand-written rows next to them.
@@ -82,5 +83,19 @@ import Testing
         #expect(info.projectionVersion == Projections.version)
         #expect(info.fingerprint == first.fingerprint)
         #expect(info.ledgerHeadSeq == 8)
+    }
+
+    /// The fingerprint of a fixed ledger, pinned: `golden-ledger.sqlite` is the golden fetches
+    /// appended once (event ids are random, so a fresh append differs each run). Moving the schema,
+    /// renaming a type or reordering code must not change it; a change here is a new projection
+    /// version, never a refactoring.
+    @Test func fixedLedgerFingerprintIsPinned() throws {
+        let dir = try TempDirectory()
+        try FileManager.default.copyItem(at: Fixtures.directory.appendingPathComponent("golden-ledger.sqlite"),
+                                         to: dir.file(Ledger.fileName))
+        let ledger = try Ledger(directory: dir.url, create: false)
+        let result = try Projections.rebuild(ledger: ledger, into: dir.projections)
+        #expect(result.fingerprint == "c0e1f9cd7aa9a3a1ff73770a4e954634b5e3a15f016e9c70b8413125a9ddcfb7")
+        #expect(result.rows == [.costs: 5, .usage: 3, .claudeCode: 3])
     }
 }

@@ -2,6 +2,7 @@ import CoreValues
 import Foundation
 import Ledger
 @testable import Projections
+import TableSchemas
 
 /// A per-test temporary directory, removed when the value goes away.
 final class TempDirectory {

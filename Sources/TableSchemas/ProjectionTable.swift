@@ -1,118 +1,19 @@
 import CoreValues
 
-/// One column of a projection table, as SQLite stores it and as BigQuery loads it.
+/// The projection tables, in the fixed order every build, fingerprint and diff uses.
 ///
-/// Exporters read these descriptors instead of repeating the schema: `export files` writes
-/// `bigQuerySchemaJSON` next to each table, `export bigquery` sends the same fields.
-public struct ColumnSchema: Sendable, Hashable {
-    public enum Kind: Sendable, Hashable {
-        /// `YYYY-MM-DD` text; BigQuery DATE.
-        case date
-        case text
-        case integer
-        /// 0/1 integer; BigQuery BOOL.
-        case boolean
-        /// An exact decimal kept as text; BigQuery BIGNUMERIC (NUMERIC keeps only 9 fractional digits).
-        case money
-    }
-
-    public let name: String
-    public let kind: Kind
-    public let nullable: Bool
-    public let description: String
-
-    /// The declared SQLite type (`TEXT` or `INTEGER`).
-    public var sqliteType: String {
-        switch kind {
-        case .date, .text, .money: return "TEXT"
-        case .integer, .boolean: return "INTEGER"
-        }
-    }
-
-    /// The BigQuery standard SQL type.
-    public var bigQueryType: String {
-        switch kind {
-        case .date: return "DATE"
-        case .text: return "STRING"
-        case .integer: return "INT64"
-        case .boolean: return "BOOL"
-        case .money: return "BIGNUMERIC"
-        }
-    }
-
-    /// `NULLABLE` or `REQUIRED`.
-    public var bigQueryMode: String { nullable ? "NULLABLE" : "REQUIRED" }
-
-    init(_ name: String, _ kind: Kind, nullable: Bool = false, _ description: String) {
-        self.name = name
-        self.kind = kind
-        self.nullable = nullable
-        self.description = description
-    }
-}
-
-/// A projection table: its name, its columns in order, and the columns that identify a row.
-public struct TableSchema: Sendable, Hashable {
-    public let name: String
-    public let description: String
-    public let columns: [ColumnSchema]
-    /// The columns that identify a row within a day (after `date`): `diff` pairs rows by them and
-    /// `audit` checks they are unique. Value columns and `event_id` are not part of it.
-    public let naturalKey: [String]
-    /// Secondary indexes for reports, each a list of columns. Every index leads with `date`: reports
-    /// filter by a date range, per-day lookups (updates, diff, fingerprint) use the prefix, and rows
-    /// arrive in date order, so the indexes stay cheap to maintain during a bulk load (measured: a
-    /// `(date, api_key_id)` index kept while inserting costs about a third of building an
-    /// `(api_key_id, date)` index afterwards).
-    public let indexes: [[String]]
-
-    public var columnNames: [String] { columns.map(\.name) }
-
-    /// `CREATE TABLE` for SQLite, columns in schema order.
-    public var createTableSQL: String {
-        let cols = columns.map { col in
-            "\(col.name) \(col.sqliteType)\(col.nullable ? "" : " NOT NULL")"
-        }.joined(separator: ",\n    ")
-        return "CREATE TABLE \(name) (\n    \(cols)\n)"
-    }
-
-    public var createIndexesSQL: [String] {
-        indexes.map { cols in
-            "CREATE INDEX \(name)_by_\(cols.joined(separator: "_")) ON \(name)(\(cols.joined(separator: ", ")))"
-        }
-    }
-
-    /// The schema as `bq load --schema` reads it: a JSON array of `{name, type, mode, description}`.
-    public var bigQuerySchemaJSON: String {
-        func quoted(_ s: String) -> String {
-            var out = "\""
-            for u in s.unicodeScalars {
-                switch u {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                default:
-                    if u.value < 0x20 {
-                        out += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count)
-                            + String(u.value, radix: 16)
-                    } else {
-                        out.unicodeScalars.append(u)
-                    }
-                }
-            }
-            return out + "\""
-        }
-        let fields = columns.map { col in
-            "  {\"name\": \(quoted(col.name)), \"type\": \(quoted(col.bigQueryType)), \"mode\": \(quoted(col.bigQueryMode)), \"description\": \(quoted(col.description))}"
-        }
-        return "[\n" + fields.joined(separator: ",\n") + "\n]\n"
-    }
-
-    /// The index of a column by name.
-    public func index(of column: String) -> Int? { columns.firstIndex { $0.name == column } }
-}
-
-/// The three projection tables, in the fixed order every build, fingerprint and diff uses.
+/// This module is the one description of the tables (SPEC.md, "The tables" and "Natural keys"):
+/// `projections.sqlite` is created from it, `export files` and `export bigquery` read and type
+/// the columns by it, `audit` checks its natural keys, reports find the tables by it.
+/// `TableSchemasTests`, `SchemaAgreementTests` (projections), the export's schema-file test and
+/// the audit tests fail when any of them disagrees with it.
+///
+/// Adding a table is one change here: a case (its raw value is the table name; append it, since
+/// the order is part of the fingerprint), its stream in `stream` and `init(stream:)`, and a
+/// `TableSchema` in `schema` with columns, natural key and indexes. The projections then need a
+/// decoder that yields rows in this column order (`Projections`, `PageDecoder`); the exports,
+/// audit and the reports' table checks pick the table up from `allCases`. Adding a column to an
+/// existing table changes its rows and therefore the fingerprint: bump `Projections.version`.
 public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStringConvertible {
     case costs = "claude_costs"
     case usage = "claude_usage_keys"
@@ -150,7 +51,7 @@ public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStr
 
     static let costsSchema = TableSchema(
         name: "claude_costs",
-        description: "One row per cost_report result row of the authoritative fetch of its day.",
+        description: "Anthropic Admin API cost report rows, one per cost result of the authoritative fetch of each day (claude-ledger).",
         columns: [
             ColumnSchema("date", .date, "The bucket's UTC day"),
             ColumnSchema("workspace_id", .text, nullable: true, "Workspace id; NULL is the default workspace"),
@@ -172,7 +73,7 @@ public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStr
 
     static let usageSchema = TableSchema(
         name: "claude_usage_keys",
-        description: "One row per usage_report/messages result row of the authoritative fetch of its day.",
+        description: "Anthropic Admin API usage report rows, one per usage result of the authoritative fetch of each day (claude-ledger).",
         columns: [
             ColumnSchema("date", .date, "The bucket's UTC day"),
             ColumnSchema("api_key_id", .text, nullable: true, "API key id; NULL if not grouped or for Console usage"),
@@ -194,7 +95,7 @@ public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStr
 
     static let claudeCodeSchema = TableSchema(
         name: "claude_code_productivity",
-        description: "One row per Claude Code record (a day, an actor, a terminal, local or remote). No money column: Claude Code spend is inside claude_costs.",
+        description: "Claude Code usage records, one per day, actor, terminal and local/remote (claude-ledger). No money: Claude Code spend is inside claude_costs.",
         columns: [
             ColumnSchema("date", .date, "The record's UTC day"),
             ColumnSchema("actor_type", .text, nullable: true, "user_actor or api_actor, as sent"),
