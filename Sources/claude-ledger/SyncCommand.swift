@@ -85,7 +85,7 @@ struct SyncCommand: AsyncParsableCommand {
             throw local
         }
         if let refused = summary.analyticsRefused {
-            let message = "the Usage and Cost Analytics API refused this organization (\(refused)): analytics-cost and analytics-usage were skipped"
+            let message = "the Usage and Cost Analytics API refused this organization (\(Self.refusal(refused))): analytics-cost and analytics-usage were skipped"
             guard options.streams.contains(where: { !$0.isAnalytics }) else {
                 throw CLIFailure(.remoteFailed, message + "; nothing else was asked for: sync the other streams with --streams cost,usage,claude-code")
             }
@@ -143,6 +143,14 @@ struct SyncCommand: AsyncParsableCommand {
         } catch let error as AdminAPIError {
             throw CLIFailure(.remoteFailed, "\(error); \(error.suggestion)")
         }
+    }
+
+    /// What the API said when it refused the organization: status, its message, the request id.
+    static func refusal(_ error: AdminAPIError) -> String {
+        var text = "HTTP \(error.status ?? 0)"
+        if let message = error.apiError?.message { text += ": " + message }
+        if let requestID = error.requestID { text += "; request id " + requestID }
+        return text
     }
 
     /// The names `--streams` takes, comma-separated: every dated stream.

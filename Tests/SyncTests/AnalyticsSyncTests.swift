@@ -15,13 +15,14 @@ import TestSupport
     static let today = Day("2026-12-02")!
 
     static func sync(_ ledger: Ledger, _ sim: AdminSimulator, since: Day?, streams: [ReportStream] = ReportStream.synced,
-                     revisitDays: Int = 3) async throws -> SyncSummary {
+                     revisitDays: Int = 3, today: Day? = nil) async throws -> SyncSummary {
         var configuration = AdminClient.Configuration()
         configuration.baseURL = sim.baseURL.absoluteString
         let logger = Logger(label: "test.sync")
         return try await AdminClient.withClient(key: AdminKey(sim.adminKey)!, configuration: configuration, logger: logger) { client in
             try await SyncEngine(ledger: ledger, source: client, logger: logger)
-                .run(SyncOptions(since: since, until: sim.today, streams: streams, revisitDays: revisitDays, today: sim.today))
+                .run(SyncOptions(since: since, until: today ?? sim.today, streams: streams, revisitDays: revisitDays,
+                                 today: today ?? sim.today))
         }
     }
 
@@ -44,6 +45,8 @@ import TestSupport
             config.faults = FaultConfiguration(rate: 0.12, kinds: FaultKind.transient + [.cursorExpired])
             config.faults.retryAfterSeconds = 1
             config.faults.slowMilliseconds = 300
+            // Short pages, so that chains with limit=1000 have continuation pages for 410s.
+            config.analyticsMaxRowsPerPage = 100
             let sim = try await AdminSimulator.start(config)
             defer { Task { await sim.stop() } }
             sim.injectFaults([.cursorExpired, .cursorExpired])
@@ -62,6 +65,8 @@ import TestSupport
             let expired = sim.counters.responsesByStatus[410] ?? 0
             #expect(expired >= 2)
             #expect(summary.restarts == expired)
+            // Chains were followed to their end over several pages.
+            #expect(try ledger.fetchSummaries(stream: .analyticsUsage).contains { $0.isComplete && $0.pageCount >= 5 })
             var interrupted = 0
             for stream in ReportStream.analytics {
                 let incomplete = try ledger.fetchSummaries(stream: stream).filter { !$0.isComplete }
@@ -78,6 +83,54 @@ import TestSupport
             let body = try ledger.body(of: try #require(try ledger.events(fetchID: page.fetchID).first))
             #expect(String(decoding: body, as: UTF8.self).contains("\"data_refreshed_at\""))
             #expect(try ledger.verify().isValid)
+        }
+    }
+
+    @Test func aFourthExpiredCursorInOneWindowFailsIt() async throws {
+        try await withTemporaryDirectory { dir in
+            var config = SimulatorConfiguration(seed: 15, today: Self.today, historyDays: 40)
+            config.analyticsMaxRowsPerPage = 100
+            let sim = try await AdminSimulator.start(config)
+            defer { Task { await sim.stop() } }
+            sim.injectFaults(Array(repeating: .cursorExpired, count: 4))
+            let ledger = try Ledger(directory: dir, create: true)
+            // One window: the 31 revisited days 2026-11-01..2026-12-01.
+            let summary = try await Self.sync(ledger, sim, since: Self.today.adding(days: -5), streams: [.analyticsCost])
+            #expect(summary.restarts == 3)
+            #expect(summary.windowsFailed == 1)
+            #expect(summary.failed.map(\.window) == ["analytics_cost 2026-11-01..2026-12-01"])
+            #expect(summary.failed.first?.error.contains("HTTP 410") == true)
+            // Four fetches, each with the pages before its 410, none complete, all recorded failed.
+            let fetches = try ledger.fetchSummaries(stream: .analyticsCost)
+            #expect(fetches.count == 4 && fetches.allSatisfy { !$0.isComplete && $0.pageCount >= 1 })
+            #expect(try ledger.failedFetches(stream: .analyticsCost).count == 4)
+            #expect(sim.counters.responsesByStatus[410] == 4)
+
+            // The next sync fetches the window again and completes it.
+            let again = try await Self.sync(ledger, sim, since: nil, streams: [.analyticsCost])
+            #expect(again.succeeded, "\(Self.failureText(again))")
+            #expect(try Self.covered(ledger, .analyticsCost) == Set(Day.range(from: Day("2026-11-01")!, to: Self.today)))
+        }
+    }
+
+    @Test func aRefusedWindowOfAnOrganizationWithAccessFailsAndIsRecorded() async throws {
+        try await withTemporaryDirectory { dir in
+            // The client's clock is 5 days behind the API's: its oldest servable day (365 days
+            // back, 2026-01-05) is already too old for the API (2026-01-10), which answers 400.
+            let sim = try await AdminSimulator.start(SimulatorConfiguration(seed: 16, today: Day("2027-01-10")!, historyDays: 20))
+            defer { Task { await sim.stop() } }
+            let ledger = try Ledger(directory: dir, create: true)
+            let summary = try await Self.sync(ledger, sim, since: Day("2026-01-01")!, streams: [.analyticsUsage],
+                                              today: Day("2027-01-05")!)
+            #expect(summary.analyticsRefused == nil && summary.windowsSkipped == 0)
+            #expect(summary.failed.map(\.window) == ["analytics_usage 2026-01-05..2026-02-04"])
+            #expect(summary.failed.first?.error.contains("HTTP 400") == true)
+            #expect(summary.windowsComplete == summary.windowsPlanned - 1)
+            let failed = try ledger.failedFetches(stream: .analyticsUsage)
+            #expect(failed.map(\.windowStart) == [Day("2026-01-05")!])
+            // One access check was made (a one-row cost request), and answered.
+            let checks = sim.requestLog.filter { $0.path == "/v1/organizations/analytics/cost" }
+            #expect(checks.count == 1 && checks.first?.status == 200)
         }
     }
 
