@@ -127,7 +127,8 @@ extension SyncEngine {
             } else if let error = recordFailure(unrecorded) {
                 result.error = error
             }
-            logger.info("Window failed", metadata: ["sync.window": "\(job.label)"])
+            logger.info(result.unrecordedFailure == nil ? "Window failed" : "Window refused on its first page",
+                        metadata: ["sync.window": "\(job.label)"])
             return result
         }
     }

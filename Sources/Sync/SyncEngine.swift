@@ -187,7 +187,7 @@ public struct SyncEngine: Sendable {
         do {
             try ledger.endRun(summary.runID, .init(status: status, pagesNew: summary.pagesNew, pagesUnchanged: summary.pagesUnchanged,
                                                    windowsFailed: summary.windowsFailed,
-                                                   detail: summary.failed.prefix(20).map { "\($0.window): \($0.error)" }.joined(separator: "\n")))
+                                                   detail: SyncEngine.runDetail(summary)))
         } catch {
             // The run record is bookkeeping; the pages are already durable. Report the first
             // local failure, never drop this one silently.
@@ -195,6 +195,17 @@ public struct SyncEngine: Sendable {
             if summary.localFailure == nil { summary.localFailure = error }
         }
         return summary
+    }
+
+    /// What the run record says besides its counts: the failed windows, and analytics streams
+    /// skipped because the organization has no access.
+    static func runDetail(_ summary: SyncSummary) -> String {
+        var lines = summary.failed.prefix(20).map { "\($0.window): \($0.error)" }
+        if let refused = summary.analyticsRefused {
+            lines.insert("\(summary.windowsSkipped) analytics window(s) skipped: the analytics API refused the organization "
+                         + "(HTTP \(refused.status ?? 0))", at: 0)
+        }
+        return lines.joined(separator: "\n")
     }
 
     func makeJobs(_ options: SyncOptions) throws -> [Job] {
