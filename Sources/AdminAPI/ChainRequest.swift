@@ -10,6 +10,8 @@ import CoreValues
 /// - cost report: https://platform.claude.com/docs/en/api/admin/cost_report
 /// - messages usage report: https://platform.claude.com/docs/en/api/admin/usage_report/retrieve_messages
 /// - Claude Code usage report: https://platform.claude.com/docs/en/api/admin/usage_report/retrieve_claude_code
+/// - Usage and Cost Analytics API (beta): https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api
+///   (wire format and sources: `reference/analytics-api.md`)
 /// - API keys and workspaces lists: https://platform.claude.com/docs/en/api/organization/api_keys/list.md,
 ///   https://platform.claude.com/docs/en/api/admin/workspaces/list
 public struct ChainRequest: Hashable, Sendable, CustomStringConvertible {
@@ -62,7 +64,7 @@ public struct ChainRequest: Hashable, Sendable, CustomStringConvertible {
         self.headers = headers
     }
 
-    /// Pages a row-paged chain (Claude Code, the name lists, later the analytics streams) may
+    /// Pages a row-paged chain (Claude Code, the name lists, the analytics streams) may
     /// take before it is broken: 10,000 pages of up to 1000 records each is far beyond any real
     /// organization's day, and a cursor loop still ends in bounded time.
     public static let rowPagedMaxPages = 10_000
@@ -141,6 +143,78 @@ public struct ChainRequest: Hashable, Sendable, CustomStringConvertible {
         Day.range(from: days.lowerBound, to: days.upperBound).map { claudeCode(day: $0) }
     }
 
+    // MARK: The Usage and Cost Analytics API (beta)
+
+    /// The beta header the analytics endpoints require on every request (analytics-api.md §1),
+    /// and that no other endpoint is sent.
+    public static let analyticsBeta = Header("anthropic-beta", "analytics-usage-cost-2026-08-24")
+    /// The dimensions `analytics/cost` is grouped by (SPEC "What sync asks for"); `cost_type` and
+    /// `token_type` fan each row out per component and do not count toward the five-dimension cap.
+    public static let analyticsCostGroupBy = ["workspace_id", "api_key_id", "model", "service_tier", "context_window",
+                                              "cost_type", "token_type"]
+    /// The dimensions `analytics/usage` is grouped by (SPEC "What sync asks for").
+    public static let analyticsUsageGroupBy = ["workspace_id", "api_key_id", "model", "actor", "product"]
+    /// Rows per page: the documented maximum (1-1000; cost fan-out rows do not count toward it).
+    public static let analyticsRowLimit = 1000
+    /// The longest range one analytics request may span (analytics-api.md §2).
+    public static let analyticsMaxDays = 31
+    /// The first day the analytics API serves ("no earlier than 2026-01-01T00:00:00Z").
+    public static let analyticsFirstDay = Day(year: 2026, month: 1, day: 1)!
+    /// How far back the analytics API serves: `starting_at` "must be within the last 365 days".
+    public static let analyticsMaxAgeDays = 365
+    /// How often an analytics chain is started again from its first page after an expired
+    /// cursor (HTTP 410) before its window fails (SPEC "Bounds for every chain").
+    public static let maxRestartsAfterExpiredCursor = 3
+
+    /// `analytics/cost` for the days `[days.lowerBound, days.upperBound)`, at most 31 of them:
+    /// daily buckets in time order, grouped by SPEC's cost dimensions.
+    public static func analyticsCost(days: Range<Day>) -> ChainRequest {
+        analytics(.analyticsCost, groupBy: analyticsCostGroupBy, days: days)
+    }
+
+    /// `analytics/usage` for the days `[days.lowerBound, days.upperBound)`, at most 31 of them:
+    /// daily buckets in time order, grouped by SPEC's usage dimensions.
+    public static func analyticsUsage(days: Range<Day>) -> ChainRequest {
+        analytics(.analyticsUsage, groupBy: analyticsUsageGroupBy, days: days)
+    }
+
+    /// `order_by=time&order=asc` keeps the rows in bucket order (the default is the highest
+    /// amount first across the whole range); `time_bucket_width` makes `ending_at` required.
+    private static func analytics(_ stream: ReportStream, groupBy: [String], days: Range<Day>) -> ChainRequest {
+        precondition(!days.isEmpty, "an analytics window needs at least one day")
+        precondition(days.upperBound - days.lowerBound <= analyticsMaxDays, "an analytics window spans at most 31 days")
+        var items = [
+            QueryItem("starting_at", days.lowerBound.midnightRFC3339),
+            QueryItem("ending_at", days.upperBound.midnightRFC3339),
+            QueryItem("time_bucket_width", "1d"),
+            QueryItem("order_by", "time"),
+            QueryItem("order", "asc"),
+            QueryItem("limit", String(analyticsRowLimit)),
+        ]
+        items += groupBy.map { QueryItem("group_by[]", $0) }
+        return ChainRequest(stream: stream, parameters: items, cursorStyle: .page, window: days, headers: [analyticsBeta])
+    }
+
+    /// The smallest valid `analytics/cost` request, for one servable day: no grouping, one row.
+    /// Sync sends it once, only after a first analytics page was refused with a 400, to tell an
+    /// organization without access (this request is refused too) from a refused window.
+    public static func analyticsAccessCheck(day: Day) -> ChainRequest {
+        ChainRequest(
+            stream: .analyticsCost,
+            parameters: [QueryItem("starting_at", day.midnightRFC3339),
+                         QueryItem("ending_at", day.adding(days: 1).midnightRFC3339), QueryItem("limit", "1")],
+            cursorStyle: .page, window: day..<day.adding(days: 1), headers: [analyticsBeta])
+    }
+
+    /// The analytics chains that cover `days`: one per run of at most 31 days, oldest first.
+    static func analyticsChains(_ stream: ReportStream, days: Range<Day>) -> [ChainRequest] {
+        stride(from: 0, to: days.upperBound - days.lowerBound, by: analyticsMaxDays).map { offset in
+            let start = days.lowerBound.adding(days: offset)
+            let end = min(days.upperBound, start.adding(days: analyticsMaxDays))
+            return stream == .analyticsCost ? analyticsCost(days: start..<end) : analyticsUsage(days: start..<end)
+        }
+    }
+
     /// The API key list (for names), paged by `after_id`.
     public static let apiKeys = ChainRequest(
         stream: .apiKeys, parameters: [QueryItem("limit", String(recordLimit))], cursorStyle: .afterID, window: nil)
@@ -162,7 +236,8 @@ public struct ChainRequest: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The chains that cover a window of one stream: one for cost and usage, one per day for
-    /// Claude Code, the whole list for the name streams (which ignore the window).
+    /// Claude Code, one per 31 days for the analytics streams, the whole list for the name
+    /// streams (which ignore the window).
     public static func chains(for stream: ReportStream, days: Range<Day>) -> [ChainRequest] {
         switch stream {
         case .cost: return days.isEmpty ? [] : [cost(days: days)]
@@ -171,7 +246,7 @@ public struct ChainRequest: Hashable, Sendable, CustomStringConvertible {
         case .apiKeys: return [apiKeys]
         case .workspaces: return [workspaces]
         case .organization: return [organization()]
-        case .analyticsCost, .analyticsUsage: return []
+        case .analyticsCost, .analyticsUsage: return analyticsChains(stream, days: days)
         }
     }
 

@@ -89,11 +89,27 @@ public struct PageEnvelope: Hashable, Sendable {
                 guard let day, window.contains(day) else { return .failure(.recordOutsideDay(day: day)) }
             }
             return .success(decoded.envelope)
-        case .apiKeys, .workspaces, .analyticsCost, .analyticsUsage:
+        case .analyticsCost, .analyticsUsage:
+            guard let window = chain.window else { break }
+            return parseAnalytics(body, window: window)
+        case .apiKeys, .workspaces:
             break
         }
         guard let envelope = parse(body) else { return .failure(.notAPage) }
         return .success(envelope)
+    }
+
+    /// An analytics page: every row's `starting_at` inside the window (rows are flat, one per
+    /// bucket and combination). `has_more` is `bool|null` in the SDK's page type
+    /// (analytics-api.md §3); null is read as the SDK reads it: more pages while `next_page` is
+    /// non-empty. The key itself must be there, as on every other page.
+    static func parseAnalytics(_ body: Data, window: Range<Day>) -> Result<PageEnvelope, Violation> {
+        guard let decoded = try? JSONDecoder().decode(AnalyticsItems.self, from: body) else { return .failure(.notAPage) }
+        for row in decoded.items {
+            let day = row.startingAt.flatMap(PageEnvelope.utcDay(ofTimestamp:))
+            guard let day, window.contains(day) else { return .failure(.bucketOutsideWindow(day: day)) }
+        }
+        return .success(decoded.envelope)
     }
 
     /// The UTC day of an RFC 3339 timestamp `YYYY-MM-DDTHH:MM:SS[.fff](Z|+00:00)`, the form the
@@ -154,7 +170,22 @@ public struct PageEnvelope: Hashable, Sendable {
         }
     }
 
-    /// A cost or usage bucket, as far as the window check reads it.
+    /// An analytics page: the envelope with a nullable `has_more`, and each row's `starting_at`.
+    private struct AnalyticsItems: Decodable {
+        let envelope: PageEnvelope
+        let items: [Bucket]
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Keys.self)
+            items = try container.decode([Bucket].self, forKey: .data)
+            let nextPage = try container.decodeIfPresent(String.self, forKey: .nextPage)
+            let hasMore = try container.decodeNil(forKey: .hasMore)
+                ? !(nextPage ?? "").isEmpty : try container.decode(Bool.self, forKey: .hasMore)
+            envelope = PageEnvelope(hasMore: hasMore, nextPage: nextPage)
+        }
+    }
+
+    /// A cost or usage bucket (or an analytics row), as far as the window check reads it.
     private struct Bucket: Decodable {
         let startingAt: String?
         enum CodingKeys: String, CodingKey { case startingAt = "starting_at" }

@@ -34,8 +34,31 @@ public enum ReportStream: String, CaseIterable, Sendable, Codable, CustomStringC
         }
     }
 
-    /// The streams whose pages carry dated report data (the others are name lists).
+    /// The legacy report streams, whose pages carry dated report data (the others are name lists).
     public static let reports: [ReportStream] = [.cost, .usage, .claudeCode]
+
+    /// The successor Usage and Cost Analytics API's streams (beta), also dated.
+    public static let analytics: [ReportStream] = [.analyticsCost, .analyticsUsage]
+
+    /// Every dated stream `sync` plans windows for, in the order it fetches them: the legacy
+    /// reports first, then the analytics API. `sync --streams` chooses among these.
+    public static let synced: [ReportStream] = reports + analytics
+
+    /// True for the analytics API's streams.
+    public var isAnalytics: Bool { self == .analyticsCost || self == .analyticsUsage }
+
+    /// The name `sync --streams` documents for the stream (`cost`, `analytics-usage`, …); nil
+    /// for the name lists and the organization, which are not chosen that way.
+    public var userName: String? {
+        switch self {
+        case .cost: return "cost"
+        case .usage: return "usage"
+        case .claudeCode: return "claude-code"
+        case .analyticsCost: return "analytics-cost"
+        case .analyticsUsage: return "analytics-usage"
+        case .apiKeys, .workspaces, .organization: return nil
+        }
+    }
 
     /// Accepts the stream's raw name and the short names users type (`cost`, `usage`, `claude-code`).
     public init?(userName: String) {

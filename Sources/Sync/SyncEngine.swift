@@ -18,7 +18,7 @@ public struct SyncOptions: Sendable {
     /// bucket for it (the real API answers 400 when a window holds no complete day).
     public var today: Day
 
-    public init(since: Day?, until: Day, streams: [ReportStream] = ReportStream.reports, revisitDays: Int = 3,
+    public init(since: Day?, until: Day, streams: [ReportStream] = ReportStream.synced, revisitDays: Int = 3,
                 concurrency: Int = 2, includeNames: Bool = true, today: Day = Day(containing: Date())) {
         self.since = since
         self.until = until
@@ -56,6 +56,14 @@ public struct SyncSummary: Sendable {
     public var localFailure: (any Error)?
     /// The organization the key belongs to.
     public var organization: OrganizationInfo?
+    /// Analytics chains started again from their first page after an expired cursor (HTTP 410);
+    /// each restart left the fetch before it incomplete in the ledger.
+    public var restarts = 0
+    /// Set when the analytics API refused the organization (HTTP 400 on a first page, and on the
+    /// smallest valid request too): the analytics streams were skipped, not failed.
+    public var analyticsRefused: AdminAPIError?
+    /// Analytics windows skipped because the organization has no access; not failed, not planned.
+    public var windowsSkipped = 0
 
     public var succeeded: Bool { failed.isEmpty && abortedBy == nil && localFailure == nil }
 }
@@ -87,17 +95,27 @@ public struct SyncEngine: Sendable {
 
     /// The windows this sync would fetch, from the ledger's coverage. Only days that had ended
     /// when a complete fetch asked for them count as done: a day fetched early is fetched again.
+    /// The analytics streams follow their own rules (`SyncPlanner.analyticsWindows`).
     public func plan(_ options: SyncOptions) throws -> [SyncPlanner.Window] {
         var coverage: [ReportStream: Ledger.Coverage] = [:]
-        for stream in ReportStream.reports {
+        for stream in ReportStream.synced {
             coverage[stream] = try ledger.coverage(stream: stream)
         }
+        let legacyStart = ReportStream.reports.compactMap { coverage[$0]?.attempted.min() }.min()
+        // A legacy stream never synced starts where any stream's history starts.
         let fallback = coverage.values.compactMap { $0.attempted.min() }.min()
         var windows: [SyncPlanner.Window] = []
-        for stream in options.streams where ReportStream.reports.contains(stream) {
+        for stream in options.streams where ReportStream.synced.contains(stream) {
+            let covered = coverage[stream]?.final ?? [], attempted = coverage[stream]?.attempted ?? []
+            if stream.isAnalytics {
+                windows += try SyncPlanner.analyticsWindows(
+                    stream: stream, covered: covered, attempted: attempted, since: options.since, until: options.until,
+                    today: options.today, revisitDays: options.revisitDays, legacyStart: legacyStart)
+                continue
+            }
             let until = stream == .cost ? min(options.until, options.today) : options.until
             guard options.since.map({ $0 < until }) ?? true else { continue }
-            windows += try SyncPlanner.windows(stream: stream, covered: coverage[stream]?.final ?? [], attempted: coverage[stream]?.attempted ?? [],
+            windows += try SyncPlanner.windows(stream: stream, covered: covered, attempted: attempted,
                                                since: options.since, until: until, revisitDays: options.revisitDays,
                                                fallbackStart: fallback)
         }
@@ -114,9 +132,21 @@ public struct SyncEngine: Sendable {
 
     struct JobResult: Sendable {
         var label: String
+        var stream: ReportStream
         var pagesNew = 0
         var pagesUnchanged = 0
+        /// Times the chain was started again from its first page after an expired cursor.
+        var restarts = 0
         var error: (any Error)?
+        /// A failure not yet recorded in the ledger: a refused first analytics page, which is
+        /// recorded only once it is known not to be the organization's lack of access.
+        var unrecordedFailure: UnrecordedFailure?
+    }
+
+    struct UnrecordedFailure: Sendable {
+        var fetch: Ledger.FetchDescriptor
+        var attempts: Int
+        var message: String
     }
 
     /// Checks the key's organization against the one the data directory holds, then fetches
@@ -147,16 +177,17 @@ public struct SyncEngine: Sendable {
             await runJobs(jobs, options: options, summary: &summary, progress: progress)
         }
         // Windows never started because the sync stopped early are failed too: fetched next time.
-        let notStarted = jobs.count - summary.windowsComplete - summary.failed.count
+        summary.windowsPlanned = jobs.count - summary.windowsSkipped
+        let notStarted = summary.windowsPlanned - summary.windowsComplete - summary.failed.count
         if notStarted > 0 {
             summary.failed.append(.init(window: "\(notStarted) more window(s)", error: "not attempted: the sync stopped early"))
         }
-        summary.windowsFailed = jobs.count - summary.windowsComplete
+        summary.windowsFailed = summary.windowsPlanned - summary.windowsComplete
         let status = summary.localFailure != nil ? "error" : summary.abortedBy != nil ? "aborted" : summary.failed.isEmpty ? "complete" : "partial"
         do {
             try ledger.endRun(summary.runID, .init(status: status, pagesNew: summary.pagesNew, pagesUnchanged: summary.pagesUnchanged,
                                                    windowsFailed: summary.windowsFailed,
-                                                   detail: summary.failed.prefix(20).map { "\($0.window): \($0.error)" }.joined(separator: "\n")))
+                                                   detail: SyncEngine.runDetail(summary)))
         } catch {
             // The run record is bookkeeping; the pages are already durable. Report the first
             // local failure, never drop this one silently.
@@ -166,11 +197,24 @@ public struct SyncEngine: Sendable {
         return summary
     }
 
+    /// What the run record says besides its counts: the failed windows, and analytics streams
+    /// skipped because the organization has no access.
+    static func runDetail(_ summary: SyncSummary) -> String {
+        var lines = summary.failed.prefix(20).map { "\($0.window): \($0.error)" }
+        if let refused = summary.analyticsRefused {
+            lines.insert("\(summary.windowsSkipped) analytics window(s) skipped: the analytics API refused the organization "
+                         + "(HTTP \(refused.status ?? 0))", at: 0)
+        }
+        return lines.joined(separator: "\n")
+    }
+
     func makeJobs(_ options: SyncOptions) throws -> [Job] {
         var jobs: [Job] = try plan(options).map { w in
             let chain: ChainRequest = switch w.stream {
             case .cost: .cost(days: w.start..<w.end)
             case .usage: .usage(days: w.start..<w.end)
+            case .analyticsCost: .analyticsCost(days: w.start..<w.end)
+            case .analyticsUsage: .analyticsUsage(days: w.start..<w.end)
             default: .claudeCode(day: w.start)
             }
             return Job(chain: chain, label: w.description, stream: w.stream, start: w.start, end: w.end)
@@ -222,81 +266,5 @@ public struct SyncEngine: Sendable {
             request: Ledger.Request(method: page.method, path: page.path, query: page.query),
             status: page.status, requestID: page.requestID, fetchedAt: page.receivedAt, body: page.body,
             attempts: page.attempts))
-    }
-
-    /// Fetches the jobs, `options.concurrency` at a time. Stops launching new ones when the key
-    /// is refused, the API stays unavailable, or the ledger itself fails.
-    func runJobs(_ jobs: [Job], options: SyncOptions, summary: inout SyncSummary,
-                 progress: @Sendable (SyncProgress) -> Void) async {
-        let runID = summary.runID
-        await withTaskGroup(of: JobResult.self) { group in
-            var next = 0
-            var done = 0
-            func launch() {
-                let job = jobs[next]
-                next += 1
-                group.addTask { await self.fetch(job, runID: runID) }
-            }
-            while next < jobs.count && next < max(1, options.concurrency) { launch() }
-            while let result = await group.next() {
-                done += 1
-                summary.pagesNew += result.pagesNew
-                summary.pagesUnchanged += result.pagesUnchanged
-                if let error = result.error {
-                    record(error, label: result.label, in: &summary)
-                    if summary.abortedBy != nil || summary.localFailure != nil { group.cancelAll() }
-                } else {
-                    summary.windowsComplete += 1
-                }
-                progress(SyncProgress(windowsDone: done, windowsTotal: jobs.count, pagesNew: summary.pagesNew,
-                                      pagesUnchanged: summary.pagesUnchanged, windowsFailed: summary.failed.count,
-                                      last: result.label))
-                if summary.abortedBy == nil && summary.localFailure == nil && next < jobs.count { launch() }
-            }
-        }
-    }
-
-    func record(_ error: any Error, label: String, in summary: inout SyncSummary) {
-        if let api = error as? AdminAPIError {
-            summary.failed.append(.init(window: label, error: api.description))
-            if api.abortsSync && summary.abortedBy == nil { summary.abortedBy = api }
-        } else if error is CancellationError {
-            summary.failed.append(.init(window: label, error: "cancelled"))
-        } else {
-            // The ledger itself failed (disk full, I/O): stop, and report it as it is.
-            if summary.localFailure == nil { summary.localFailure = error }
-            summary.failed.append(.init(window: label, error: "\(error)"))
-        }
-    }
-
-    /// Fetches one chain, appending each page before the next request. A failure is recorded in
-    /// the ledger (the pages already in stay; the fetch is visibly incomplete).
-    func fetch(_ job: Job, runID: String) async -> JobResult {
-        var result = JobResult(label: job.label)
-        let fetch = Ledger.FetchDescriptor(runID: runID, stream: job.stream, windowStart: job.start, windowEnd: job.end)
-        var attempts = 0
-        do {
-            _ = try await source.fetchChain(job.chain, isolation: nil) { page in
-                attempts += page.attempts
-                let appended = try ledger.append(Ledger.Page(
-                    fetch: fetch, pageIndex: page.index, isLast: !page.hasMore,
-                    request: Ledger.Request(method: page.method, path: page.path, query: page.query),
-                    status: page.status, requestID: page.requestID, fetchedAt: page.receivedAt, body: page.body,
-                    attempts: attempts))
-                if appended.storedNewBody { result.pagesNew += 1 } else { result.pagesUnchanged += 1 }
-            }
-        } catch {
-            result.error = error
-            let message = (error as? AdminAPIError)?.description ?? (error is CancellationError ? "cancelled" : "\(error)")
-            if !(error is LedgerError) {
-                do {
-                    try ledger.recordFetchFailure(fetch, attempts: attempts, error: message)
-                } catch {
-                    result.error = error
-                }
-            }
-            logger.info("Window failed", metadata: ["sync.window": "\(job.label)"])
-        }
-        return result
     }
 }

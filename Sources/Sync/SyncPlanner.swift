@@ -1,3 +1,4 @@
+import AdminAPI
 import CoreValues
 
 /// Which days `sync` asks for, decided from the ledger's coverage alone. Pure: tested without a
@@ -60,6 +61,39 @@ public enum SyncPlanner {
             throw PlanError.needsSince
         }
         return split(days.filter { $0 < until }, stream: stream)
+    }
+
+    /// Days of the analytics streams revisited on every sync, whatever `--revisit-days` says:
+    /// Anthropic revises them for about 30 days after the usage date (SPEC "Projection semantics").
+    public static let analyticsRevisitDays = 31
+
+    /// The days the analytics API serves on `today`: from 2026-01-01 and within the last 365
+    /// days, up to the start of the current UTC day (exclusive; empty before 2026-01-02).
+    public static func analyticsServableDays(today: Day) -> Range<Day> {
+        let first = max(ChainRequest.analyticsFirstDay, today.adding(days: -ChainRequest.analyticsMaxAgeDays))
+        return first..<max(first, today)
+    }
+
+    /// The windows of an analytics stream. The same resume rules as the legacy streams, with
+    /// three differences: only servable days are asked for (the others are neither fetched nor
+    /// gaps); the last `analyticsRevisitDays` days are fetched again on every sync; and a stream
+    /// never synced in a ledger with legacy history starts at `legacyStart` or the first
+    /// servable day, whichever is later.
+    ///
+    /// - Parameters:
+    ///   - covered: the days some complete fetch of this stream covers (and that had ended).
+    ///   - attempted: the days any fetch of this stream asked for.
+    ///   - legacyStart: the first day any legacy stream asked for, nil without legacy history.
+    public static func analyticsWindows(stream: ReportStream, covered: Set<Day>, attempted: Set<Day>, since: Day?,
+                                        until: Day, today: Day, revisitDays: Int, legacyStart: Day?) throws -> [Window] {
+        let servable = analyticsServableDays(today: today)
+        let end = min(until, servable.upperBound)
+        let start = legacyStart.map { max($0, servable.lowerBound) }
+        var days = Set(try windows(stream: stream, covered: covered, attempted: attempted, since: since, until: end,
+                                   revisitDays: revisitDays, fallbackStart: start)
+            .flatMap { Day.range(from: $0.start, to: $0.end) })
+        days.formUnion(Day.range(from: today.adding(days: -analyticsRevisitDays), to: end))
+        return split(days.filter { servable.contains($0) && $0 < end }, stream: stream)
     }
 
     /// Contiguous runs of days, cut into windows of at most `maxDays(stream)`.

@@ -14,13 +14,18 @@ struct SyncCommand: AsyncParsableCommand {
             The admin key comes from ANTHROPIC_ADMIN_KEY or the first line of --admin-key-file, never
             from the command line. Without --since, each stream resumes from its last complete day
             minus --revisit-days (Anthropic revises recent days); windows that failed before are
-            fetched again. Exit 3 when the API refused the key or windows still failed after
-            retries: what was fetched is kept, and the next sync fetches the rest.
+            fetched again. The analytics streams (the beta Usage and Cost Analytics API) are asked
+            only for the days it serves (from 2026-01-01, within the last 365 days) and revisit
+            their last 31 days on every sync; an organization without access to that API gets one
+            warning and the other streams still sync. Exit 3 when the API refused the key or
+            windows still failed after retries: what was fetched is kept, and the next sync
+            fetches the rest.
 
             Examples:
               ANTHROPIC_ADMIN_KEY=sk-ant-admin01-… claude-ledger sync --since 2025-01-01
               claude-ledger sync --admin-key-file ~/.config/claude-ledger/key
               claude-ledger sync --streams cost,usage --revisit-days 7
+              claude-ledger sync --streams analytics-cost,analytics-usage
               claude-ledger sync --base-url http://127.0.0.1:8089 --since 2025-10-01   # the simulator
             """)
 
@@ -28,8 +33,8 @@ struct SyncCommand: AsyncParsableCommand {
 
     @OptionGroup var dates: DateRangeOptions
 
-    @Option(help: "Comma-separated streams: cost, usage, claude-code (default: all three).")
-    var streams: String = "cost,usage,claude-code"
+    @Option(help: "Comma-separated streams: cost, usage, claude-code, analytics-cost, analytics-usage (default: all of them).")
+    var streams: String = SyncCommand.streamNames
 
     @Option(parsing: .unconditional, help: "Days before the last complete day to fetch again, 0-60 (default 3).")
     var revisitDays: Int = 3
@@ -79,6 +84,13 @@ struct SyncCommand: AsyncParsableCommand {
             // to date by the next successful sync or rebuild.
             throw local
         }
+        if let refused = summary.analyticsRefused {
+            let message = "the Usage and Cost Analytics API refused this organization (\(Self.refusal(refused))): analytics-cost and analytics-usage were skipped"
+            guard options.streams.contains(where: { !$0.isAnalytics }) else {
+                throw CLIFailure(.remoteFailed, message + "; nothing else was asked for: sync the other streams with --streams cost,usage,claude-code")
+            }
+            FileHandle.standardError.write(Data("warning: \(message); the other streams synced\n".utf8))
+        }
         if let aborted = summary.abortedBy {
             throw CLIFailure(.remoteFailed, "sync stopped: \(aborted); \(aborted.suggestion)")
         }
@@ -116,6 +128,9 @@ struct SyncCommand: AsyncParsableCommand {
                 }
                 progress.finish()
                 print("sync: \(summary.windowsPlanned) windows, \(summary.pagesNew) pages appended, \(summary.pagesUnchanged) pages already present, \(summary.windowsFailed) windows failed")
+                if summary.restarts > 0 {
+                    print("  restarted: \(summary.restarts) analytics chain(s) from the first page after an expired cursor (HTTP 410)")
+                }
                 for failed in summary.failed.prefix(20) {
                     print("  failed: \(failed.window): \(failed.error)")
                 }
@@ -130,15 +145,27 @@ struct SyncCommand: AsyncParsableCommand {
         }
     }
 
+    /// What the API said when it refused the organization: status, its message, the request id.
+    static func refusal(_ error: AdminAPIError) -> String {
+        var text = "HTTP \(error.status ?? 0)"
+        if let message = error.apiError?.message { text += ": " + message }
+        if let requestID = error.requestID { text += "; request id " + requestID }
+        return text
+    }
+
+    /// The names `--streams` takes, comma-separated: every dated stream.
+    static let streamNames = ReportStream.synced.compactMap(\.userName).joined(separator: ",")
+
     func selectedStreams() throws -> [ReportStream] {
+        let valid = SyncCommand.streamNames.replacingOccurrences(of: ",", with: ", ")
         var selected: [ReportStream] = []
         for name in streams.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
-            guard let stream = ReportStream(userName: name), ReportStream.reports.contains(stream) else {
-                throw CLIFailure(.badInput, "unknown stream '\(name)' in --streams: use cost, usage, claude-code")
+            guard let stream = ReportStream(userName: name), ReportStream.synced.contains(stream) else {
+                throw CLIFailure(.badInput, "unknown stream '\(name)' in --streams: use \(valid)")
             }
             if !selected.contains(stream) { selected.append(stream) }
         }
-        guard !selected.isEmpty else { throw CLIFailure(.badInput, "--streams is empty: use cost, usage, claude-code") }
+        guard !selected.isEmpty else { throw CLIFailure(.badInput, "--streams is empty: use \(valid)") }
         return selected
     }
 

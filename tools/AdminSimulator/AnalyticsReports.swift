@@ -11,6 +11,11 @@ enum AnalyticsReports {
         let now: Int
         let refreshLagSeconds: Int
         let expireCursorsOnRevision: Bool
+        /// `SimulatorConfiguration.analyticsMaxRowsPerPage`.
+        var maxRowsPerPage: Int? = nil
+
+        /// The rows one page of `q` holds: its `limit`, or fewer where the server cuts pages short.
+        func pageSize(_ q: AnalyticsQuery) -> Int { min(q.limit, max(1, maxRowsPerPage ?? q.limit)) }
 
         /// The export watermark: `now` minus the lag, rounded down to the hour.
         var refreshedAt: Int { Timestamp.floor(now - refreshLagSeconds, 3_600) }
@@ -166,9 +171,10 @@ enum AnalyticsReports {
                 return tie(a, b)
             }
         }
-        let slice = sorted[min(offset, sorted.count)..<min(sorted.count, offset + q.limit)]
-        let next = offset + q.limit < sorted.count
-            ? Cursor.make([String(offset + q.limit), dataVersion(org, q), raw.fingerprint("analytics_" + q.endpoint.rawValue)]) : nil
+        let size = clock.pageSize(q)
+        let slice = sorted[min(offset, sorted.count)..<min(sorted.count, offset + size)]
+        let next = offset + size < sorted.count
+            ? Cursor.make([String(offset + size), dataVersion(org, q), raw.fingerprint("analytics_" + q.endpoint.rawValue)]) : nil
         let refreshed = clock.refreshedAt
         return .object([("data", .array(slice.flatMap { $0.render() })), ("has_more", .bool(next != nil)),
                         ("next_page", .optional(next)),
@@ -183,7 +189,7 @@ enum AnalyticsReports {
         guard f[2] == raw.fingerprint("analytics_" + q.endpoint.rawValue) else {
             throw .invalidRequest("page: page token does not match the other request parameters")
         }
-        guard let offset = Int(f[0]), offset > 0, offset % q.limit == 0 else { throw .invalidRequest("page: invalid page token") }
+        guard let offset = Int(f[0]), offset > 0, offset % clock.pageSize(q) == 0 else { throw .invalidRequest("page: invalid page token") }
         if clock.expireCursorsOnRevision && f[1] != dataVersion(org, q) { throw cursorExpired }
         return offset
     }

@@ -29,6 +29,10 @@ public struct SimulatorConfiguration: Sendable {
     /// An analytics cursor expires (410) when a day of its range was revised after the cursor
     /// was issued, as the reference describes for cursors after a data refresh (analytics-api.md §3).
     public var analyticsCursorsExpireOnRevision = true
+    /// At most this many rows (bucket × combination; cost fan-out rows aside) per analytics page,
+    /// whatever `limit` asks: a server that cuts pages short, so that a client's `limit=1000`
+    /// chains run to several pages on an organization this small. nil serves `limit` rows.
+    public var analyticsMaxRowsPerPage: Int?
     public var host: String = "127.0.0.1"
     /// 0 picks a free port; read it back from `AdminSimulator.port`.
     public var port: Int = 0

@@ -130,7 +130,8 @@ struct RequestHandler: Sendable {
         let org = state.organization
         let now = org.today.daysSinceEpoch * 86_400 + config.secondsIntoToday
         let clock = AnalyticsReports.Clock(today: org.today, now: now, refreshLagSeconds: config.analyticsRefreshLagSeconds,
-                                           expireCursorsOnRevision: config.analyticsCursorsExpireOnRevision)
+                                           expireCursorsOnRevision: config.analyticsCursorsExpireOnRevision,
+                                           maxRowsPerPage: config.analyticsMaxRowsPerPage)
         switch path {
         case "/v1/organizations/me":
             try query.requireOnly([])
