@@ -1,6 +1,8 @@
+import CoreValues
+
 /// The one public error of the ledger module: what went wrong, where, and how the CLI should
 /// classify it. Messages never contain a page body or a credential.
-public struct LedgerError: Error, CustomStringConvertible, Sendable {
+public struct LedgerError: ClassifiedError, Sendable {
     public enum Classification: Sendable, Equatable {
         /// The user asked for something that is not there or not valid (exit 2).
         case badInput
@@ -43,6 +45,14 @@ public struct LedgerError: Error, CustomStringConvertible, Sendable {
         case .unsupportedFormat, .corruptBody, .brokenChain: return .corruption
         case .busy: return .busy
         case .sqlite, .diskFull: return .io
+        }
+    }
+
+    public var failureClass: FailureClass {
+        switch classification {
+        case .badInput: return .badInput
+        case .corruption: return .corruption
+        case .busy, .io: return .localFailure
         }
     }
 

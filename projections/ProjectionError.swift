@@ -1,8 +1,10 @@
+import CoreValues
+
 /// The one public error of the projections module: what went wrong, where, and how the CLI
 /// should classify it. Messages never contain a page body or a credential. Errors reading the
 /// ledger itself (a body failing its hash, a busy ledger) are the ledger's `LedgerError`, passed
 /// through unchanged so they keep their own classification.
-public struct ProjectionError: Error, CustomStringConvertible, Sendable {
+public struct ProjectionError: ClassifiedError, Sendable {
     public enum Classification: Sendable, Equatable {
         /// The user pointed at something that is not there or is not a projections file (exit 2).
         case badInput
@@ -50,6 +52,14 @@ public struct ProjectionError: Error, CustomStringConvertible, Sendable {
 
     /// True when the error is a ledger page that cannot be decoded.
     public var isUndecodablePage: Bool { code == .undecodablePage }
+
+    public var failureClass: FailureClass {
+        switch classification {
+        case .badInput: return .badInput
+        case .corruption: return .corruption
+        case .busy, .io: return .localFailure
+        }
+    }
 
     public var description: String { message }
 }

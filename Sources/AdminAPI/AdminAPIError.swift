@@ -8,7 +8,7 @@ import Foundation
 /// fields of its JSON error body) and a `classification` the CLI maps to an exit code in one place.
 /// By construction it never holds the admin key, a header or a page body: error text from the API
 /// or the transport is scrubbed of the key and of anything key-shaped.
-public struct AdminAPIError: Error, Sendable, CustomStringConvertible {
+public struct AdminAPIError: ClassifiedError, Sendable {
     /// The broad kind of failure, which decides what a sync does next.
     public enum Classification: String, Sendable, Hashable {
         /// 401 or 403: the key is wrong or lacks permission. Fatal for the whole sync.
@@ -165,6 +165,11 @@ public struct AdminAPIError: Error, Sendable, CustomStringConvertible {
     /// True when the request was retried until attempts, time or budget ran out.
     public var isRetriesExhausted: Bool {
         code == .attemptsExhausted || code == .requestTimeExhausted || code == .budgetExhausted
+    }
+
+    /// A client set up wrongly is bad input; everything else is the API failing (exit 3).
+    public var failureClass: FailureClass {
+        classification == .configuration ? .badInput : .remoteFailure
     }
 
     /// The classification a final HTTP status gets.

@@ -1,10 +1,12 @@
+import CoreValues
+
 /// The one error the export module throws: what failed, where, and how the CLI should exit.
 ///
 /// Follows the house pattern (a public struct around a private code): callers switch on
 /// `classification`, never on message text. Messages name the table, file, job or HTTP status
 /// involved and what to do next; they never contain an access token, a private key, a
 /// credentials file's contents or exported row data.
-public struct ExportError: Error, CustomStringConvertible, Sendable, Equatable {
+public struct ExportError: ClassifiedError, Sendable, Equatable {
     /// How the failure maps to the product's exit codes (`docs/SPEC.md`, "Exit codes").
     public enum Classification: String, Sendable, Equatable, CaseIterable {
         /// Flags, names, dates, the credentials file or `projections.sqlite` are unusable.
@@ -35,9 +37,9 @@ public struct ExportError: Error, CustomStringConvertible, Sendable, Equatable {
     static func targetFailed(_ message: String) -> ExportError { ExportError(.targetFailed, message) }
     static func unreachable(_ message: String) -> ExportError { ExportError(.unreachable, message) }
 
-    /// The process exit code: 2 for bad input, 3 for everything the target or its auth did.
-    public var exitCode: Int32 {
-        classification == .badInput ? 2 : 3
+    /// Bad input, or a failure of the export target or its auth (exit 3).
+    public var failureClass: FailureClass {
+        classification == .badInput ? .badInput : .remoteFailure
     }
 
     public var description: String { message }

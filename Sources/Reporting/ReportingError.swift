@@ -1,5 +1,7 @@
+import CoreValues
+
 /// The one public error of the reporting module (report, audit, reconcile, explain).
-public struct ReportingError: Error, CustomStringConvertible, Sendable {
+public struct ReportingError: ClassifiedError, Sendable {
     public enum Classification: Sendable, Equatable {
         /// A flag, date or file the user gave is wrong; nothing was written (exit 2).
         case badInput
@@ -16,6 +18,13 @@ public struct ReportingError: Error, CustomStringConvertible, Sendable {
     }
 
     static func badInput(_ message: String) -> ReportingError { .init(.badInput, message) }
+
+    public var failureClass: FailureClass {
+        switch classification {
+        case .badInput: return .badInput
+        case .corruption: return .corruption
+        }
+    }
 
     public var description: String { message }
 }

@@ -1,19 +1,22 @@
 import AdminAPI
+import CoreValues
 
-/// Why a sync refused to start. Nothing is written to the ledger in either case.
-public enum SyncError: Error, CustomStringConvertible, Sendable {
+/// The one public error of the sync module: why a sync refused to start or could not take the
+/// data directory. Nothing is written to the ledger in any case.
+public enum SyncError: ClassifiedError, Sendable {
     /// The admin key belongs to another organization than the one the data directory holds.
     case otherOrganization(keyOrganization: String, ledgerOrganization: String, directory: String)
     /// `GET /v1/organizations/me` did not answer with an organization: the data directory's
     /// binding cannot be checked, so nothing is fetched.
     case organizationUnknown(String)
+    /// Another sync or rebuild held the data directory's lock for the whole wait.
+    case busy(directory: String, waited: Int)
 
-    public enum Classification: Sendable { case badInput, remoteFailure }
-
-    public var classification: Classification {
+    public var failureClass: FailureClass {
         switch self {
         case .otherOrganization: return .badInput
         case .organizationUnknown: return .remoteFailure
+        case .busy: return .localFailure
         }
     }
 
@@ -24,6 +27,8 @@ public enum SyncError: Error, CustomStringConvertible, Sendable {
                 + "use a separate --data-dir for each organization (nothing was written)"
         case let .organizationUnknown(detail):
             return "could not read the key's organization (GET /v1/organizations/me): \(detail); nothing was fetched"
+        case let .busy(directory, waited):
+            return "another sync or rebuild is using \(directory) (waited \(waited) s): try again when it has finished (one writer at a time per data directory)"
         }
     }
 }

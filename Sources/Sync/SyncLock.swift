@@ -9,15 +9,7 @@ public final class SyncLock: @unchecked Sendable {
 
     private var fd: Int32
 
-    public struct Busy: Error, CustomStringConvertible, Sendable {
-        public let directory: String
-        public let waited: Int
-        public var description: String {
-            "another sync or rebuild is using \(directory) (waited \(waited) s): try again when it has finished (one writer at a time per data directory)"
-        }
-    }
-
-    /// Takes the lock now or throws `Busy`.
+    /// Takes the lock now or throws `SyncError.busy`.
     public convenience init(directory: URL) throws {
         try self.init(directory: directory, waited: 0)
     }
@@ -26,23 +18,23 @@ public final class SyncLock: @unchecked Sendable {
         let path = directory.appendingPathComponent(SyncLock.fileName).path
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw Busy(directory: directory.path, waited: waited)
+            throw SyncError.busy(directory: directory.path, waited: waited)
         }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             close(fd)
-            throw Busy(directory: directory.path, waited: waited)
+            throw SyncError.busy(directory: directory.path, waited: waited)
         }
     }
 
-    /// Takes the lock, waiting up to `wait` for another writer to finish, then throws `Busy`.
+    /// Takes the lock, waiting up to `wait` for another writer to finish, then throws `SyncError.busy`.
     public static func acquire(directory: URL, wait: Duration) async throws -> SyncLock {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: wait)
         while true {
             do {
                 return try SyncLock(directory: directory, waited: Int(wait.components.seconds))
-            } catch let busy as Busy {
-                guard clock.now < deadline else { throw busy }
+            } catch let error as SyncError {
+                guard case .busy = error, clock.now < deadline else { throw error }
                 try await Task.sleep(for: .milliseconds(100))
             }
         }

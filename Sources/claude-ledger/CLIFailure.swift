@@ -1,8 +1,13 @@
-import ArgumentParser
+import AdminAPI
+import CoreValues
 import Foundation
 import Ledger
 
-/// SPEC's exit codes, and the one place module errors are mapped to them.
+/// SPEC's exit codes, and the one place errors become them.
+///
+/// Every module's public error is a `ClassifiedError`; its `FailureClass` picks the exit code in
+/// `code(for:)`, the only switch from a classification to an exit code. The commands' own
+/// failures (a bad flag, a failed window) are built here with the same classes.
 struct CLIFailure: Error, CustomStringConvertible {
     enum Code: Int32 {
         case checkFailed = 1
@@ -16,31 +21,47 @@ struct CLIFailure: Error, CustomStringConvertible {
     let code: Code
     let message: String
 
-    init(_ code: Code, _ message: String) {
+    private init(code: Code, _ message: String) {
         self.code = code
         self.message = message
+    }
+
+    init(_ failureClass: FailureClass, _ message: String) {
+        self.init(code: CLIFailure.code(for: failureClass), message)
     }
 
     var exitCode: Int32 { code.rawValue }
     var description: String { message }
 
-    /// A check that found problems has already printed them; it exits 1 without an error line.
-    static func checkFailed() -> CLIFailure { CLIFailure(.checkFailed, "") }
+    /// SPEC's exit code for each kind of failure.
+    static func code(for failureClass: FailureClass) -> Code {
+        switch failureClass {
+        case .badInput: return .badInput
+        case .corruption: return .checkFailed
+        case .remoteFailure: return .remoteFailed
+        case .localFailure, .internal: return .localFailure
+        }
+    }
 
-    /// Maps a module error; nil for ArgumentParser's own errors (usage, help).
+    /// A check that found problems has already printed them; it exits 1 without an error line.
+    static func checkFailed() -> CLIFailure { CLIFailure(code: .checkFailed, "") }
+
+    /// A classified error as a failure; nil for ArgumentParser's own errors (usage, help) and
+    /// errors no module classified, which `ClaudeLedger.exitReporting` handles.
     init?(_ error: any Error) {
         switch error {
         case let failure as CLIFailure:
             self = failure
-        case let error as LedgerError:
-            switch error.classification {
-            case .corruption: self.init(.checkFailed, error.message + " (run `claude-ledger verify` for a full check)")
-            case .badInput: self.init(.badInput, error.message)
-            case .busy, .io: self.init(.localFailure, error.message)
-            }
+        case let error as LedgerError where error.failureClass == .corruption:
+            self.init(.corruption, error.message + " (run `claude-ledger verify` for a full check)")
+        case let error as AdminAPIError:
+            self.init(error.failureClass, "\(error); \(error.suggestion)")
+        case let error as any ClassifiedError:
+            self.init(error.failureClass, error.description)
+        case let error as ExactDecimal.Error:
+            self.init(.corruption, "a stored amount is not an exact decimal: \(error)")
         default:
-            guard let mapped = CLIFailure.mapModuleError(error) else { return nil }
-            self = mapped
+            return nil
         }
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 import Logging
 
 /// The `claude-ledger` executable: parses, wires, and maps errors to SPEC's exit codes in one
-/// place (`CLIFailure.exitCode`). Everything else is library code.
+/// place (`CLIFailure.code(for:)`). Everything else is library code.
 @main
 struct ClaudeLedger: AsyncParsableCommand {
     static let version = "0.1.0"
@@ -61,8 +61,9 @@ struct ClaudeLedger: AsyncParsableCommand {
         }
         guard code.rawValue == 64 || error is ValidationError else {
             // An error no module classified: still one line and a documented code.
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            Foundation.exit(2)
+            let failure = CLIFailure(.internal, "\(error)")
+            FileHandle.standardError.write(Data("error: \(failure.message)\n".utf8))
+            Foundation.exit(failure.exitCode)
         }
         // ArgumentParser's own usage errors: one line, exit 2.
         let message = ClaudeLedger.message(for: error)

@@ -78,7 +78,7 @@ struct Demo: AsyncParsableCommand {
         let faults = sim.counters.totalFaults
         step("sync", "\(days) days (\(since)..\(today.adding(days: -1))): \(summary.windowsPlanned) windows, \(summary.pagesNew) pages appended, \(summary.failed.count) windows failed; \(faults) injected faults retried")
         guard summary.succeeded else {
-            throw CLIFailure(.remoteFailed, "the demo sync did not complete: \(summary.failed.first.map { "\($0.window): \($0.error)" } ?? "")")
+            throw CLIFailure(.remoteFailure, "the demo sync did not complete: \(summary.failed.first.map { "\($0.window): \($0.error)" } ?? "")")
         }
         let verify = try ledger.verify()
         step("verify", "\(verify.events) events, \(verify.blobs) bodies, chain head \(verify.headChainHash.hexString.prefix(16))…: \(verify.isValid ? "intact" : "FAILED")")

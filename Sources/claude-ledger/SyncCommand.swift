@@ -87,15 +87,15 @@ struct SyncCommand: AsyncParsableCommand {
         if let refused = summary.analyticsRefused {
             let message = "the Usage and Cost Analytics API refused this organization (\(Self.refusal(refused))): analytics-cost and analytics-usage were skipped"
             guard options.streams.contains(where: { !$0.isAnalytics }) else {
-                throw CLIFailure(.remoteFailed, message + "; nothing else was asked for: sync the other streams with --streams cost,usage,claude-code")
+                throw CLIFailure(.remoteFailure, message + "; nothing else was asked for: sync the other streams with --streams cost,usage,claude-code")
             }
             FileHandle.standardError.write(Data("warning: \(message); the other streams synced\n".utf8))
         }
         if let aborted = summary.abortedBy {
-            throw CLIFailure(.remoteFailed, "sync stopped: \(aborted); \(aborted.suggestion)")
+            throw CLIFailure(.remoteFailure, "sync stopped: \(aborted); \(aborted.suggestion)")
         }
         if summary.windowsFailed > 0 {
-            throw CLIFailure(.remoteFailed, "\(summary.windowsFailed) window(s) failed after retries: the pages fetched are kept, and the next sync fetches the failed windows again")
+            throw CLIFailure(.remoteFailure, "\(summary.windowsFailed) window(s) failed after retries: the pages fetched are kept, and the next sync fetches the failed windows again")
         }
     }
 
@@ -107,41 +107,37 @@ struct SyncCommand: AsyncParsableCommand {
         configuration.baseURL = base
         let progress = Progress(label: "sync")
         defer { progress.finish() }
-        do {
-            return try await AdminClient.withClient(key: key, configuration: configuration,
-                                                    budget: RetryBudget(limit: .seconds(giveUpAfter)), logger: logger) { client in
-                let organization = try await SyncEngine.fetchOrganization(from: client, boundTo: boundOrganization,
-                                                                          directory: global.dataDirectory.path)
-                let ledger = try global.data.openLedgerForSync(firstSyncNeedsSince: options.since == nil)
-                let lock = try await SyncLock.acquire(directory: global.dataDirectory, wait: .seconds(lockWait))
-                defer { lock.release() }
-                let engine = SyncEngine(ledger: ledger, source: client, logger: logger,
-                                        toolName: "claude-ledger \(ClaudeLedger.version)")
-                let summary: SyncSummary
-                do {
-                    summary = try await engine.run(options, organization: organization) { p in
-                        progress.update(done: Int64(p.windowsDone), total: Int64(p.windowsTotal), unit: .items,
-                                        note: "windows, \(p.pagesNew) new pages, \(p.windowsFailed) failed")
-                    }
-                } catch SyncPlanner.PlanError.needsSince {
-                    throw CLIFailure(.badInput, "nothing to resume from: pass --since YYYY-MM-DD")
+        return try await AdminClient.withClient(key: key, configuration: configuration,
+                                                budget: RetryBudget(limit: .seconds(giveUpAfter)), logger: logger) { client in
+            let organization = try await SyncEngine.fetchOrganization(from: client, boundTo: boundOrganization,
+                                                                      directory: global.dataDirectory.path)
+            let ledger = try global.data.openLedgerForSync(firstSyncNeedsSince: options.since == nil)
+            let lock = try await SyncLock.acquire(directory: global.dataDirectory, wait: .seconds(lockWait))
+            defer { lock.release() }
+            let engine = SyncEngine(ledger: ledger, source: client, logger: logger,
+                                    toolName: "claude-ledger \(ClaudeLedger.version)")
+            let summary: SyncSummary
+            do {
+                summary = try await engine.run(options, organization: organization) { p in
+                    progress.update(done: Int64(p.windowsDone), total: Int64(p.windowsTotal), unit: .items,
+                                    note: "windows, \(p.pagesNew) new pages, \(p.windowsFailed) failed")
                 }
-                progress.finish()
-                print("sync: \(summary.windowsPlanned) windows, \(summary.pagesNew) pages appended, \(summary.pagesUnchanged) pages already present, \(summary.windowsFailed) windows failed")
-                if summary.restarts > 0 {
-                    print("  restarted: \(summary.restarts) analytics chain(s) from the first page after an expired cursor (HTTP 410)")
-                }
-                for failed in summary.failed.prefix(20) {
-                    print("  failed: \(failed.window): \(failed.error)")
-                }
-                if summary.localFailure == nil {
-                    // Inside the lock: the tables are never older than what this sync prints.
-                    try updateProjections(ledger: ledger)
-                }
-                return summary
+            } catch SyncPlanner.PlanError.needsSince {
+                throw CLIFailure(.badInput, "nothing to resume from: pass --since YYYY-MM-DD")
             }
-        } catch let error as AdminAPIError {
-            throw CLIFailure(.remoteFailed, "\(error); \(error.suggestion)")
+            progress.finish()
+            print("sync: \(summary.windowsPlanned) windows, \(summary.pagesNew) pages appended, \(summary.pagesUnchanged) pages already present, \(summary.windowsFailed) windows failed")
+            if summary.restarts > 0 {
+                print("  restarted: \(summary.restarts) analytics chain(s) from the first page after an expired cursor (HTTP 410)")
+            }
+            for failed in summary.failed.prefix(20) {
+                print("  failed: \(failed.window): \(failed.error)")
+            }
+            if summary.localFailure == nil {
+                // Inside the lock: the tables are never older than what this sync prints.
+                try updateProjections(ledger: ledger)
+            }
+            return summary
         }
     }
 

@@ -281,7 +281,7 @@ struct BigQueryEmulatorTests {
             try BigQueryExport.checkOutcome(result, table: table.name, expectedRows: 1)
         }
         #expect(error.classification == .targetFailed)
-        #expect(error.exitCode == 3)
+        #expect(error.failureClass == .remoteFailure)
         #expect(error.message.contains("claude_usage_keys"))
         #expect(error.message.contains("invalid"))
         #expect(!error.message.contains("emulator-does-not-check-tokens"))
@@ -324,7 +324,7 @@ struct BigQueryFailureTests {
                                              environment: Emulator.tokenEnvironment)
             }
             #expect(error.classification == .unreachable)
-            #expect(error.exitCode == 3)
+            #expect(error.failureClass == .remoteFailure)
             #expect(!error.message.contains("emulator-does-not-check-tokens"))
         }
     }
@@ -349,7 +349,7 @@ struct BigQueryFailureTests {
                                              environment: Emulator.tokenEnvironment)
             }
             #expect(error.classification == .badInput, "\(label): \(error.message)")
-            #expect(error.exitCode == 2)
+            #expect(error.failureClass == .badInput)
         }
     }
 

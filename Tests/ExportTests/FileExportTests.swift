@@ -149,7 +149,7 @@ struct FileExportTests {
                 try FileExport.run(projectionsPath: dir.file("projections.sqlite"), outDirectory: dir.file("out"))
             }
             #expect(error.classification == .badInput)
-            #expect(error.exitCode == 2)
+            #expect(error.failureClass == .badInput)
             #expect(error.message.contains("rebuild"))
             #expect(!FileManager.default.fileExists(atPath: dir.file("out")))
         }

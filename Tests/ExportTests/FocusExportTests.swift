@@ -172,7 +172,7 @@ import Testing
             do {
                 try FocusExport.checkVersion("1.3")
             } catch let error as ExportError {
-                #expect(error.exitCode == 2 && error.message.contains("1.2") && error.message.contains("1.3"))
+                #expect(error.failureClass == .badInput && error.message.contains("1.2") && error.message.contains("1.3"))
             }
             #expect(!FileManager.default.fileExists(atPath: out))
         }
@@ -188,7 +188,7 @@ import Testing
                                             workspaceNames: [:], outDirectory: out)
                     Issue.record("\(out) was accepted")
                 } catch let error as ExportError {
-                    #expect(error.exitCode == 2, "\(error.message)")
+                    #expect(error.failureClass == .badInput, "\(error.message)")
                 }
                 try? FileManager.default.removeItem(atPath: dir.file("projections.sqlite"))
             }

@@ -179,7 +179,7 @@ struct ServiceAccountAuthTests {
                                                    environment: [:])
                 }
                 #expect(error.classification == .authFailed)
-                #expect(error.exitCode == 3)
+                #expect(error.failureClass == .remoteFailure)
                 #expect(error.message.contains("invalid_grant"))
                 #expect(!error.message.contains("PRIVATE KEY"))
                 #expect(await stub.record.authorizations.isEmpty, "no BigQuery request without a token")
