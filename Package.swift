@@ -3,6 +3,8 @@ import PackageDescription
 
 // The layer table lives in docs/ARCHITECTURE.md. Dependencies point one way:
 // claude-ledger (CLI) → Sync / Reporting / Export → Projections → Ledger → CoreValues.
+// Each target declares exactly the modules it imports; CI builds with
+// `--explicit-target-dependency-import-check error` so an undeclared import fails the build.
 let package = Package(
     name: "claude-ledger",
     platforms: [.macOS(.v14)],
@@ -19,6 +21,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Imported directly by the Admin API client and the simulator (also used by the two above).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // System liblz4 (frame API). `apt-get install -y liblz4-dev`.
@@ -49,7 +55,6 @@ let package = Package(
             name: "Projections",
             dependencies: [
                 "Ledger", "TableSchemas", "CoreValues",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -64,6 +69,8 @@ let package = Package(
             dependencies: [
                 "CoreValues",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/AdminAPI"
@@ -73,7 +80,7 @@ let package = Package(
         .target(
             name: "Sync",
             dependencies: [
-                "AdminAPI", "Ledger", "Projections", "CoreValues",
+                "AdminAPI", "Ledger", "CoreValues",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Sync"
@@ -94,7 +101,7 @@ let package = Package(
         .target(
             name: "Export",
             dependencies: [
-                "Projections", "TableSchemas", "CoreValues",
+                "TableSchemas", "CoreValues",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -110,7 +117,9 @@ let package = Package(
             dependencies: [
                 "CoreValues",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "tools/AdminSimulator"
@@ -118,9 +127,8 @@ let package = Package(
         .executableTarget(
             name: "admin-simulator",
             dependencies: [
-                "AdminSimulator",
+                "AdminSimulator", "CoreValues",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "tools/admin-simulator"
@@ -161,15 +169,17 @@ let package = Package(
         .testTarget(
             name: "AdminAPITests",
             dependencies: [
-                "AdminAPI", "AdminSimulator", "CoreValues", "TestSupport",
+                "AdminAPI", "CoreValues",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/AdminAPITests"
         ),
         .testTarget(
             name: "SimulatorTests",
-            dependencies: ["AdminSimulator", "CoreValues", "TestSupport"],
+            dependencies: ["AdminSimulator", "CoreValues"],
             path: "Tests/SimulatorTests"
         ),
         .testTarget(
@@ -179,12 +189,13 @@ let package = Package(
         ),
         .testTarget(
             name: "SyncTests",
-            dependencies: ["Sync", "Ledger", "AdminAPI", "AdminSimulator", "CoreValues", "TestSupport"],
+            dependencies: ["Sync", "Ledger", "AdminAPI", "AdminSimulator", "CoreValues", "TestSupport",
+                           .product(name: "Logging", package: "swift-log")],
             path: "Tests/SyncTests"
         ),
         .testTarget(
             name: "ReportingTests",
-            dependencies: ["Reporting", "Projections", "TableSchemas", "Ledger", "CoreValues", "TestSupport",
+            dependencies: ["Reporting", "TableSchemas", "CoreValues", "TestSupport",
                            .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/ReportingTests"
         ),
@@ -208,6 +219,6 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         // Helpers shared by the test targets: temporary directories, running the built binary.
-        .target(name: "TestSupport", dependencies: ["CoreValues"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
     ]
 )

@@ -10,7 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh --test
-swift build --build-tests
+# Undeclared imports (see docs/ARCHITECTURE.md, "Layers") and warnings fail the build.
+swift build --build-tests -Xswiftc -warnings-as-errors --explicit-target-dependency-import-check error
 
 mkdir -p .build
 emulator_env=.build/bigquery-emulator.env

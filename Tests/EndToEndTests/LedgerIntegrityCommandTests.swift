@@ -46,7 +46,7 @@ import TestSupport
         try await withTemporaryDirectory { dir in
             let data = dir.appendingPathComponent("data")
             try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: data.appendingPathComponent("ledger.sqlite").path, contents: Data())
+            #expect(FileManager.default.createFile(atPath: data.appendingPathComponent("ledger.sqlite").path, contents: Data()))
             try await T.syncedDataDirectory(data)
             let verify = try T.cli(["verify", "--data-dir", data.path])
             #expect(verify.status == 0)

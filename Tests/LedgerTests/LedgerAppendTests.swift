@@ -107,8 +107,8 @@ import TestSupport
         }
     }
 
-    @Test func openingWithoutCreateChangesNothing() async throws {
-        try await withTemporaryDirectory { dir in
+    @Test func openingWithoutCreateChangesNothing() async {
+        await withTemporaryDirectory { dir in
             let missing = dir.appendingPathComponent("absent")
             #expect(throws: LedgerError.self) { try Ledger(directory: missing, create: false) }
             #expect(!FileManager.default.fileExists(atPath: missing.path))

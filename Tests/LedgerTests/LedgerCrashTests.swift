@@ -11,7 +11,9 @@ import TestSupport
         let process = Process()
         process.executableURL = BuiltProducts.url("ledger-bench")
         process.arguments = ["soak-append", "--dir", dir.path, "--seed", String(seed)]
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        guard FileManager.default.createFile(atPath: output.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: output.path])
+        }
         process.standardOutput = try FileHandle(forWritingTo: output)
         process.standardError = FileHandle.nullDevice
         try process.run()
