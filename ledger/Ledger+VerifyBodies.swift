@@ -50,7 +50,7 @@ extension Ledger {
                             }
                             if let problem {
                                 lock.lock()
-                                batch.problems[i] = "\\(problem) (body \\(item.hash.hexString))"
+                                batch.problems[i] = "\(problem) (body \(item.hash.hexString))"
                                 lock.unlock()
                             }
                             i += workers
