@@ -44,7 +44,6 @@ let package = Package(
                 "CLZ4", "CoreValues",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             path: "ledger",
             exclude: ["FORMAT.md"]
