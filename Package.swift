@@ -7,7 +7,7 @@ import PackageDescription
 // `--explicit-target-dependency-import-check error` so an undeclared import fails the build.
 let package = Package(
     name: "claude-ledger",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],  // Int128 (ExactDecimal) needs macOS 15
     products: [
         .executable(name: "claude-ledger", targets: ["claude-ledger"]),
         .executable(name: "admin-simulator", targets: ["admin-simulator"]),
@@ -44,7 +44,6 @@ let package = Package(
                 "CLZ4", "CoreValues",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             path: "ledger",
             exclude: ["FORMAT.md"]

@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import Logging
 
 extension Ledger {
     /// What is at the ledger's path before anything opens it.
@@ -50,8 +49,7 @@ extension Ledger {
     /// is opened `immutable=1`, which needs no `-wal`/`-shm` files and takes no locks
     /// (https://www.sqlite.org/uri.html#uriimmutable). A writable data directory is opened with
     /// ordinary shared locks, so a `sync` running at the same time is read consistently.
-    public static func openReadOnly(directory: URL,
-                                    logger: Logger = Logger(label: "claude-ledger.ledger")) throws -> Ledger {
+    public static func openReadOnly(directory: URL) throws -> Ledger {
         let path = directory.appendingPathComponent(Ledger.fileName).path
         let state = try fileState(atPath: path)
         switch state {
@@ -76,7 +74,7 @@ extension Ledger {
         } catch {
             throw map(error, path: directory.path)
         }
-        return Ledger(directory: directory, databasePath: path, database: database, readOnly: true, logger: logger)
+        return Ledger(directory: directory, databasePath: path, database: database, readOnly: true)
     }
 
     /// Throws unless `db` holds this format: the `v1` migration, the chained tables, nothing newer.

@@ -2,7 +2,6 @@ import CoreValues
 import Crypto
 import Foundation
 import GRDB
-import Logging
 
 /// The append-only ledger: every raw Admin API page, LZ4-compressed, SHA-256-addressed and
 /// hash-chained, in `DIR/ledger.sqlite`. No code path updates or deletes a row, and SQLite
@@ -15,14 +14,12 @@ public final class Ledger: Sendable {
     /// True when the ledger was opened by `openReadOnly`: every write fails at the SQLite level.
     public let isReadOnly: Bool
     let pool: any DatabaseWriter
-    let logger: Logger
 
-    init(directory: URL, databasePath: String, database: any DatabaseWriter, readOnly: Bool, logger: Logger) {
+    init(directory: URL, databasePath: String, database: any DatabaseWriter, readOnly: Bool) {
         self.directory = directory
         self.databasePath = databasePath
         self.pool = database
         self.isReadOnly = readOnly
-        self.logger = logger
     }
 
     /// Opens the ledger in `directory` for appending. With `create`, the directory (0700) and an
@@ -31,8 +28,7 @@ public final class Ledger: Sendable {
     /// ledger (checked read-only before it is opened for writing), so another program's SQLite
     /// file or garbage is never modified. Without `create` a missing ledger is a `badInput` error
     /// and nothing is created.
-    public convenience init(directory: URL, create: Bool, busyTimeout: TimeInterval = 15,
-                            logger: Logger = Logger(label: "claude-ledger.ledger")) throws {
+    public convenience init(directory: URL, create: Bool, busyTimeout: TimeInterval = 15) throws {
         let databasePath = directory.appendingPathComponent(Ledger.fileName).path
         let state = try Ledger.fileState(atPath: databasePath)
         switch state {
@@ -47,7 +43,7 @@ public final class Ledger: Sendable {
             }
         case .sqlite:
             // Validate before any read-write connection exists: opening one already writes.
-            let probe = try Ledger.openReadOnly(directory: directory, logger: logger)
+            let probe = try Ledger.openReadOnly(directory: directory)
             withExtendedLifetime(probe) {}
         case .notSQLite:
             throw Ledger.notALedgerError(path: databasePath, detail: "not an SQLite database")
@@ -71,7 +67,7 @@ public final class Ledger: Sendable {
         for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: databasePath + suffix) {
             chmod(databasePath + suffix, 0o600)
         }
-        self.init(directory: directory, databasePath: databasePath, database: pool, readOnly: false, logger: logger)
+        self.init(directory: directory, databasePath: databasePath, database: pool, readOnly: false)
     }
 
     /// Creates `url` and its missing parents owner-only (0700).

@@ -61,11 +61,4 @@ public struct ProjectionTables: Sendable {
             return totals
         }
     }
-
-    /// The days each table has rows for.
-    public func days(in table: String) throws -> [Day] {
-        try read { db in
-            try String.fetchAll(db, sql: "SELECT DISTINCT date FROM \(table) ORDER BY date").compactMap { Day($0) }
-        }
-    }
 }

@@ -13,7 +13,7 @@ import ServiceLifecycle
 /// ```swift
 /// var config = SimulatorConfiguration(seed: 7, today: Day("2025-06-01")!, historyDays: 30)
 /// config.faults = FaultConfiguration(rate: 0.2)          // optional
-/// try await withAdminSimulator(config) { sim in
+/// try await AdminSimulator.withRunning(config) { sim in
 ///     // GET \(sim.baseURL)/v1/organizations/cost_report?starting_at=...
 ///     //   x-api-key: \(sim.adminKey), anthropic-version: 2023-06-01
 ///     let cents = sim.truth.totalCostCents(on: Day("2025-05-30")!)
@@ -174,13 +174,6 @@ public struct LoggedRequest: Sendable, Equatable {
 
     /// The decoded query parameters, in order, with repeats.
     public var parameters: [(name: String, value: String)] { QueryParameters(rawQuery: query).pairs }
-}
-
-/// Runs `body` with a started simulator and stops it afterwards (`AdminSimulator.withRunning`).
-public func withAdminSimulator<T: Sendable>(
-    _ configuration: SimulatorConfiguration, _ body: (AdminSimulator) async throws -> T
-) async throws -> T {
-    try await AdminSimulator.withRunning(configuration, body)
 }
 
 /// Hands the bound port from `onServerRunning` to `start`, exactly once.

@@ -1,33 +1,20 @@
 import CoreValues
 
-/// SplitMix64: a tiny, fast, fully specified generator, so a seed gives the same organization on
-/// every machine and Swift version (`Hasher` and the standard library generator are not stable).
-/// Reference: Steele, Lea, Flood, "Fast splittable pseudorandom number generators" (OOPSLA 2014).
-struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
+/// Generators derived from the organization's seed (`SplitMix64` is in CoreValues): a seed gives
+/// the same organization on every machine and Swift version.
+extension SplitMix64 {
     /// A generator for one named purpose, independent of the others derived from the same seed.
     init(seed: UInt64, _ parts: Int...) {
         var h = StableHash(seed)
         for p in parts { h.mix(UInt64(bitPattern: Int64(p))) }
-        state = h.value
+        self.init(seed: h.value)
     }
 
     init(seed: UInt64, label: String, _ parts: Int...) {
         var h = StableHash(seed)
         h.mix(label)
         for p in parts { h.mix(UInt64(bitPattern: Int64(p))) }
-        state = h.value
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        self.init(seed: h.value)
     }
 
     /// Uniform in `range` (both ends included).

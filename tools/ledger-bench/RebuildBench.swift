@@ -3,6 +3,7 @@ import CoreValues
 import Dispatch
 import Foundation
 import Ledger
+import Logging
 import Projections
 
 /// User + system CPU seconds of this process so far.
@@ -34,10 +35,13 @@ struct RebuildRuns: AsyncParsableCommand {
         let ledger = try Ledger(directory: URL(fileURLWithPath: dir), create: false)
         let url = out.map { URL(fileURLWithPath: $0) } ?? Projections.defaultURL(in: URL(fileURLWithPath: dir))
         var walls: [Double] = []
-        var last: Projections.BenchmarkResult?
+        var last: (build: Projections.BuildResult, elapsed: Duration)?
         for i in 1...runs {
             let cpu0 = processCPUSeconds()
-            let result = try Projections.benchmarkRebuild(ledger: ledger, into: url)
+            let started = ContinuousClock.now
+            let build = try Projections.rebuild(ledger: ledger, into: url,
+                                                logger: Logger(label: "claude-ledger.projections.bench"))
+            let result = (build: build, elapsed: ContinuousClock.now - started)
             let cpu = processCPUSeconds() - cpu0
             let wall = Double(result.elapsed.components.seconds) + Double(result.elapsed.components.attoseconds) / 1e18
             walls.append(wall)

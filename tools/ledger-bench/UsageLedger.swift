@@ -39,7 +39,7 @@ struct UsageDataSet {
     static let base62 = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
 
     init(totalRows: Int, days: Int, endingBefore end: Day, seed: UInt64) {
-        var rng = SplitMix64(state: seed)
+        var rng = SplitMix64(seed: seed)
         let startDay = end.adding(days: -days)
         self.days = days
         self.start = startDay
@@ -175,16 +175,8 @@ extension [[UInt8]] {
     }
 }
 
-/// SplitMix64 with uniform and lognormal draws.
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Uniform and lognormal draws for synthetic token counts (never money).
+extension SplitMix64 {
     /// Uniform in [0, 1).
     mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
     /// `Int(exp(N(mu, sigma)))`, the anchors' token-count distribution (Box-Muller).
