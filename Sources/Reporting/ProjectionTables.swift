@@ -61,4 +61,11 @@ public struct ProjectionTables: Sendable {
             return totals
         }
     }
+
+    /// The distinct days a table holds rows for, oldest first.
+    public func days(in table: String) throws -> [Day] {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT date FROM \(table) ORDER BY date").compactMap { Day($0) }
+        }
+    }
 }
