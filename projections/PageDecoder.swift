@@ -300,26 +300,7 @@ struct PageDecoder {
                 }
                 day = d
             } else if s.keyIs(key, "actor") {
-                var actorType: JSONScanner.Key?
-                var email: JSONScanner.Key?
-                var keyName: JSONScanner.Key?
-                var inner = try s.beginObject()
-                while let k = try s.nextKey(&inner) {
-                    if s.keyIs(k, "type") { actorType = try s.readStringOrNull() }
-                    else if s.keyIs(k, "email_address") { email = try s.readStringOrNull() }
-                    else if s.keyIs(k, "api_key_name") { keyName = try s.readStringOrNull() }
-                    else { try s.skipValue() }
-                }
-                row[1] = try textCell(s, actorType, &page)
-                if let actorType {
-                    let type = try s.unescaped(actorType)
-                    if type == Array("user_actor".utf8) {
-                        row[2] = try textCell(s, email, &page)
-                    } else if type == Array("api_actor".utf8) {
-                        row[2] = try textCell(s, keyName, &page)
-                    }
-                    // An unknown actor type keeps its type and a NULL actor.
-                }
+                try decodeActor(&s, into: &row, &page)
             } else if s.keyIs(key, "organization_id") {
                 row[3] = try textCell(s, try s.readStringOrNull(), &page)
             } else if s.keyIs(key, "customer_type") {
@@ -332,80 +313,11 @@ struct PageDecoder {
                 row[7] = try s.readBoolOrNull().map { .int($0 ? 1 : 0) } ?? .null
             } else if s.keyIs(key, "core_metrics") {
                 sawCore = true
-                var seen = 0
-                var inner = try s.beginObject()
-                while let k = try s.nextKey(&inner) {
-                    if s.keyIs(k, "num_sessions") { counts[0] = try s.readInt(); seen |= 1 }
-                    else if s.keyIs(k, "lines_of_code") {
-                        var loc = try s.beginObject()
-                        while let l = try s.nextKey(&loc) {
-                            if s.keyIs(l, "added") { counts[1] = try s.readInt(); seen |= 2 }
-                            else if s.keyIs(l, "removed") { counts[2] = try s.readInt(); seen |= 4 }
-                            else { try s.skipValue() }
-                        }
-                    }
-                    else if s.keyIs(k, "commits_by_claude_code") { counts[3] = try s.readInt(); seen |= 8 }
-                    else if s.keyIs(k, "pull_requests_by_claude_code") { counts[4] = try s.readInt(); seen |= 16 }
-                    else { try s.skipValue() }
-                }
-                guard seen == 31 else {
-                    throw RowFailure(message: "record core_metrics lacks num_sessions, lines_of_code.added/removed, commits_by_claude_code or pull_requests_by_claude_code")
-                }
+                try decodeCoreMetrics(&s, into: &counts)
             } else if s.keyIs(key, "tool_actions") {
-                if s.peek() == UInt8(ascii: "n") {
-                    try s.readLiteral("null")
-                    continue
-                }
-                var inner = try s.beginObject()
-                while let k = try s.nextKey(&inner) {
-                    let base: Int
-                    if s.keyIs(k, "edit_tool") { base = 5 }
-                    else if s.keyIs(k, "multi_edit_tool") { base = 7 }
-                    else if s.keyIs(k, "write_tool") { base = 9 }
-                    else if s.keyIs(k, "notebook_edit_tool") { base = 11 }
-                    else {
-                        try s.skipValue()
-                        continue
-                    }
-                    var tool = try s.beginObject()
-                    while let t = try s.nextKey(&tool) {
-                        if s.keyIs(t, "accepted") { counts[base] = try s.readInt() }
-                        else if s.keyIs(t, "rejected") { counts[base + 1] = try s.readInt() }
-                        else { try s.skipValue() }
-                    }
-                }
+                try decodeToolActions(&s, into: &counts)
             } else if s.keyIs(key, "model_breakdown") {
-                if s.peek() == UInt8(ascii: "n") {
-                    try s.readLiteral("null")
-                    continue
-                }
-                var models = try s.beginArray()
-                while try s.nextElement(&models) {
-                    var model = try s.beginObject()
-                    while let m = try s.nextKey(&model) {
-                        if s.keyIs(m, "tokens") {
-                            var tokens = try s.beginObject()
-                            while let t = try s.nextKey(&tokens) {
-                                let index: Int
-                                if s.keyIs(t, "input") { index = 13 }
-                                else if s.keyIs(t, "output") { index = 14 }
-                                else if s.keyIs(t, "cache_read") { index = 15 }
-                                else if s.keyIs(t, "cache_creation") { index = 16 }
-                                else {
-                                    try s.skipValue()
-                                    continue
-                                }
-                                let (sum, overflow) = counts[index].addingReportingOverflow(try s.readInt())
-                                guard !overflow else { throw RowFailure(message: "token sum out of range") }
-                                counts[index] = sum
-                            }
-                        } else {
-                            // `model` and `estimated_cost` (an estimate in integer cents) are not
-                            // projected: Claude Code spend is already inside claude_costs.
-                            try s.skipValue()
-                        }
-                    }
-                }
+                try decodeModelBreakdown(&s, into: &counts)
             } else {
                 try s.skipValue()
             }
@@ -418,5 +330,113 @@ struct PageDecoder {
         row[n - 1] = eventCell
         page.cells.append(contentsOf: row)
         page.days.append(Int32(day.daysSinceEpoch))
+    }
+
+    /// `actor`: its type into `row[1]`, the email (user_actor) or key name (api_actor) into `row[2]`.
+    private func decodeActor(_ s: inout JSONScanner, into row: inout [Cell], _ page: inout DecodedPage) throws {
+        var actorType: JSONScanner.Key?
+        var email: JSONScanner.Key?
+        var keyName: JSONScanner.Key?
+        var inner = try s.beginObject()
+        while let k = try s.nextKey(&inner) {
+            if s.keyIs(k, "type") { actorType = try s.readStringOrNull() }
+            else if s.keyIs(k, "email_address") { email = try s.readStringOrNull() }
+            else if s.keyIs(k, "api_key_name") { keyName = try s.readStringOrNull() }
+            else { try s.skipValue() }
+        }
+        row[1] = try textCell(s, actorType, &page)
+        if let actorType {
+            let type = try s.unescaped(actorType)
+            if type == Array("user_actor".utf8) {
+                row[2] = try textCell(s, email, &page)
+            } else if type == Array("api_actor".utf8) {
+                row[2] = try textCell(s, keyName, &page)
+            }
+            // An unknown actor type keeps its type and a NULL actor.
+        }
+    }
+
+    /// `core_metrics` into `counts[0...4]`; every one of them must be present.
+    private func decodeCoreMetrics(_ s: inout JSONScanner, into counts: inout [Int64]) throws {
+        var seen = 0
+        var inner = try s.beginObject()
+        while let k = try s.nextKey(&inner) {
+            if s.keyIs(k, "num_sessions") { counts[0] = try s.readInt(); seen |= 1 }
+            else if s.keyIs(k, "lines_of_code") {
+                var loc = try s.beginObject()
+                while let l = try s.nextKey(&loc) {
+                    if s.keyIs(l, "added") { counts[1] = try s.readInt(); seen |= 2 }
+                    else if s.keyIs(l, "removed") { counts[2] = try s.readInt(); seen |= 4 }
+                    else { try s.skipValue() }
+                }
+            }
+            else if s.keyIs(k, "commits_by_claude_code") { counts[3] = try s.readInt(); seen |= 8 }
+            else if s.keyIs(k, "pull_requests_by_claude_code") { counts[4] = try s.readInt(); seen |= 16 }
+            else { try s.skipValue() }
+        }
+        guard seen == 31 else {
+            throw RowFailure(message: "record core_metrics lacks num_sessions, lines_of_code.added/removed, commits_by_claude_code or pull_requests_by_claude_code")
+        }
+    }
+
+    /// `tool_actions` (or null) into `counts[5...12]`, accepted then rejected per tool.
+    private func decodeToolActions(_ s: inout JSONScanner, into counts: inout [Int64]) throws {
+        if s.peek() == UInt8(ascii: "n") {
+            try s.readLiteral("null")
+            return
+        }
+        var inner = try s.beginObject()
+        while let k = try s.nextKey(&inner) {
+            let base: Int
+            if s.keyIs(k, "edit_tool") { base = 5 }
+            else if s.keyIs(k, "multi_edit_tool") { base = 7 }
+            else if s.keyIs(k, "write_tool") { base = 9 }
+            else if s.keyIs(k, "notebook_edit_tool") { base = 11 }
+            else {
+                try s.skipValue()
+                continue
+            }
+            var tool = try s.beginObject()
+            while let t = try s.nextKey(&tool) {
+                if s.keyIs(t, "accepted") { counts[base] = try s.readInt() }
+                else if s.keyIs(t, "rejected") { counts[base + 1] = try s.readInt() }
+                else { try s.skipValue() }
+            }
+        }
+    }
+
+    /// `model_breakdown` (or null): token counts summed over models into `counts[13...16]`.
+    private func decodeModelBreakdown(_ s: inout JSONScanner, into counts: inout [Int64]) throws {
+        if s.peek() == UInt8(ascii: "n") {
+            try s.readLiteral("null")
+            return
+        }
+        var models = try s.beginArray()
+        while try s.nextElement(&models) {
+            var model = try s.beginObject()
+            while let m = try s.nextKey(&model) {
+                if s.keyIs(m, "tokens") {
+                    var tokens = try s.beginObject()
+                    while let t = try s.nextKey(&tokens) {
+                        let index: Int
+                        if s.keyIs(t, "input") { index = 13 }
+                        else if s.keyIs(t, "output") { index = 14 }
+                        else if s.keyIs(t, "cache_read") { index = 15 }
+                        else if s.keyIs(t, "cache_creation") { index = 16 }
+                        else {
+                            try s.skipValue()
+                            continue
+                        }
+                        let (sum, overflow) = counts[index].addingReportingOverflow(try s.readInt())
+                        guard !overflow else { throw RowFailure(message: "token sum out of range") }
+                        counts[index] = sum
+                    }
+                } else {
+                    // `model` and `estimated_cost` (an estimate in integer cents) are not
+                    // projected: Claude Code spend is already inside claude_costs.
+                    try s.skipValue()
+                }
+            }
+        }
     }
 }
