@@ -34,7 +34,7 @@ struct ClaudeLedger: AsyncParsableCommand {
         let arguments = GlobalOptions.hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try parseAsRoot(arguments)
-            Logging.bootstrapOnce()
+            LogSetup.bootstrapOnce()
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -74,7 +74,7 @@ struct ClaudeLedger: AsyncParsableCommand {
     }
 }
 
-enum Logging {
+enum LogSetup {
     nonisolated(unsafe) private static var done = false
 
     /// Log lines go to stderr; the level comes from CLAUDE_LEDGER_LOG (default `warning`).
