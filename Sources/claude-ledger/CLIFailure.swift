@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Ledger
 
-/// SPEC's exit codes, and the one place module errors are mapped to them.
+/// the exit codes of docs/REFERENCE.md, and the one place module errors are mapped to them.
 struct CLIFailure: Error, CustomStringConvertible {
     enum Code: Int32 {
         case checkFailed = 1

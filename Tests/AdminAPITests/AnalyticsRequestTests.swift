@@ -4,8 +4,8 @@ import Testing
 
 @testable import AdminAPI
 
-/// The analytics endpoints' requests as sent on the wire, checked against SPEC "What sync asks
-/// for" and analytics-api.md, not against the factories' own constants.
+/// The analytics endpoints' requests as sent on the wire, checked against docs/REFERENCE.md "What sync asks
+/// for" and https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api, not against the factories' own constants.
 @Suite struct AnalyticsRequestTests {
     static let beta = "analytics-usage-cost-2026-08-24"
 
