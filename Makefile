@@ -44,4 +44,4 @@ PREFIX ?= /usr/local
 install: setup
 	swift build -c release --product claude-ledger --static-swift-stdlib
 	install -d "$(DESTDIR)$(PREFIX)/bin"
-	install -m 0755 "$$(swift build -c release --static-swift-stdlib --show-bin-path)/claude-ledger" "$(DESTDIR)$(PREFIX)/bin/claude-ledger"
+	install -s -m 0755 "$$(swift build -c release --static-swift-stdlib --show-bin-path)/claude-ledger" "$(DESTDIR)$(PREFIX)/bin/claude-ledger"
