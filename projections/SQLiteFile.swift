@@ -4,7 +4,7 @@ import GRDBSQLite
 /// A thin owner of one raw `sqlite3` connection.
 ///
 /// Projections write millions of rows per rebuild; raw prepared statements measured 1.6x faster
-/// than GRDB arguments on this machine (see docs/DESIGN.md), and the reads that hash rows need the
+/// than GRDB arguments on this machine, and the reads that hash rows need the
 /// storage class of each value. This wrapper is the only place the C API is spoken.
 final class SQLiteFile {
     let handle: OpaquePointer

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The test command (`make test`, and what CI runs): installs what is missing, builds everything
-# (the tests run the built executables), starts the local BigQuery emulator for the export
-# tests, runs the whole suite, and stops the emulator.
+# The test command (`make test`, and what CI runs): installs what is missing, lints (`make lint`,
+# which fails the run on any finding), builds everything (the tests run the built executables),
+# starts the local BigQuery emulator for the export tests, runs the whole suite, and stops the
+# emulator.
 #
 # Without the emulator (no Python 3.13 here), the BigQuery tests are skipped with a message;
 # under CI (CI=true) a missing emulator fails the run instead. The FOCUS validator test installs
@@ -10,6 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh --test
+# Style first: a violation fails the run before anything is built (configuration: .swift-format).
+make --no-print-directory lint
 # Undeclared imports (see docs/ARCHITECTURE.md, "Layers") and warnings fail the build.
 swift build --build-tests -Xswiftc -warnings-as-errors --explicit-target-dependency-import-check error
 

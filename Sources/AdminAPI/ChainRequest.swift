@@ -2,7 +2,7 @@ import CoreValues
 
 /// Everything needed to fetch one pagination chain: one stream, one window, fixed parameters.
 ///
-/// The factories carry exactly the parameters `docs/SPEC.md` ("What sync asks for") fixes. Every
+/// The factories carry exactly the parameters `docs/REFERENCE.md` ("What sync asks for") fixes. Every
 /// page of the chain repeats all of them and adds only the cursor (`page=` or `after_id=`), as the
 /// official pagination example does (reference §6).
 ///
@@ -11,7 +11,7 @@ import CoreValues
 /// - messages usage report: https://platform.claude.com/docs/en/api/admin/usage_report/retrieve_messages
 /// - Claude Code usage report: https://platform.claude.com/docs/en/api/admin/usage_report/retrieve_claude_code
 /// - Usage and Cost Analytics API (beta): https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api
-///   (wire format and sources: `reference/analytics-api.md`)
+///   (wire format: https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api)
 /// - API keys and workspaces lists: https://platform.claude.com/docs/en/api/organization/api_keys/list.md,
 ///   https://platform.claude.com/docs/en/api/admin/workspaces/list
 public struct ChainRequest: Hashable, Sendable, CustomStringConvertible {
@@ -74,7 +74,7 @@ public struct ChainRequest: Hashable, Sendable, CustomStringConvertible {
     /// across two pages. Anything longer is a cursor that does not advance through the window.
     public static let bucketPageMargin = 3
 
-    /// The most pages this chain can need; past it the chain is broken (SPEC: "Every chain is
+    /// The most pages this chain can need; past it the chain is broken (docs/REFERENCE.md: "Every chain is
     /// bounded"). Bucket-paged streams: the window's day count plus `bucketPageMargin`;
     /// the organization: its one object; row-paged streams: `rowPagedMaxPages`.
     public var maxPages: Int {
@@ -145,35 +145,35 @@ public struct ChainRequest: Hashable, Sendable, CustomStringConvertible {
 
     // MARK: The Usage and Cost Analytics API (beta)
 
-    /// The beta header the analytics endpoints require on every request (analytics-api.md §1),
+    /// The beta header the analytics endpoints require on every request (https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api),
     /// and that no other endpoint is sent.
     public static let analyticsBeta = Header("anthropic-beta", "analytics-usage-cost-2026-08-24")
-    /// The dimensions `analytics/cost` is grouped by (SPEC "What sync asks for"); `cost_type` and
+    /// The dimensions `analytics/cost` is grouped by (docs/REFERENCE.md "What sync asks for"); `cost_type` and
     /// `token_type` fan each row out per component and do not count toward the five-dimension cap.
     public static let analyticsCostGroupBy = ["workspace_id", "api_key_id", "model", "service_tier", "context_window",
                                               "cost_type", "token_type"]
-    /// The dimensions `analytics/usage` is grouped by (SPEC "What sync asks for").
+    /// The dimensions `analytics/usage` is grouped by (docs/REFERENCE.md "What sync asks for").
     public static let analyticsUsageGroupBy = ["workspace_id", "api_key_id", "model", "actor", "product"]
     /// Rows per page: the documented maximum (1-1000; cost fan-out rows do not count toward it).
     public static let analyticsRowLimit = 1000
-    /// The longest range one analytics request may span (analytics-api.md §2).
+    /// The longest range one analytics request may span (https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api).
     public static let analyticsMaxDays = 31
     /// The first day the analytics API serves ("no earlier than 2026-01-01T00:00:00Z").
     public static let analyticsFirstDay = Day(year: 2026, month: 1, day: 1)!
     /// How far back the analytics API serves: `starting_at` "must be within the last 365 days".
     public static let analyticsMaxAgeDays = 365
     /// How often an analytics chain is started again from its first page after an expired
-    /// cursor (HTTP 410) before its window fails (SPEC "Bounds for every chain").
+    /// cursor (HTTP 410) before its window fails (docs/REFERENCE.md "Bounds for every chain").
     public static let maxRestartsAfterExpiredCursor = 3
 
     /// `analytics/cost` for the days `[days.lowerBound, days.upperBound)`, at most 31 of them:
-    /// daily buckets in time order, grouped by SPEC's cost dimensions.
+    /// daily buckets in time order, grouped by the documented cost dimensions.
     public static func analyticsCost(days: Range<Day>) -> ChainRequest {
         analytics(.analyticsCost, groupBy: analyticsCostGroupBy, days: days)
     }
 
     /// `analytics/usage` for the days `[days.lowerBound, days.upperBound)`, at most 31 of them:
-    /// daily buckets in time order, grouped by SPEC's usage dimensions.
+    /// daily buckets in time order, grouped by the documented usage dimensions.
     public static func analyticsUsage(days: Range<Day>) -> ChainRequest {
         analytics(.analyticsUsage, groupBy: analyticsUsageGroupBy, days: days)
     }

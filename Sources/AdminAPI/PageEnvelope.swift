@@ -101,7 +101,7 @@ public struct PageEnvelope: Hashable, Sendable {
 
     /// An analytics page: every row's `starting_at` inside the window (rows are flat, one per
     /// bucket and combination). `has_more` is `bool|null` in the SDK's page type
-    /// (analytics-api.md §3); null is read as the SDK reads it: more pages while `next_page` is
+    /// (https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api); null is read as the SDK reads it: more pages while `next_page` is
     /// non-empty. The key itself must be there, as on every other page.
     static func parseAnalytics(_ body: Data, window: Range<Day>) -> Result<PageEnvelope, Violation> {
         guard let decoded = try? JSONDecoder().decode(AnalyticsItems.self, from: body) else { return .failure(.notAPage) }

@@ -5,7 +5,7 @@
 /// starts the clock at the start of the failed attempt; any response that shows the API is
 /// serving (a page, or a 4xx that is not retried) stops it. Once the API has been unavailable for
 /// `limit`, no more retries are made, so a sync against a dead API ends in bounded time instead
-/// of working through every remaining window (SPEC: give up within about two minutes, exit 3).
+/// of working through every remaining window (docs/REFERENCE.md: give up within about two minutes, exit 3).
 public struct Unavailability: Sendable, Hashable {
     public let limit: Duration
     /// The start of the first failed attempt since the last sign of life, or nil when healthy.

@@ -1,5 +1,5 @@
 /// What kind of failure an error is: the one classification every module's public error
-/// carries. The CLI turns it into SPEC's exit code in one switch (`CLIFailure`); modules never
+/// carries. The CLI turns it into the exit code of docs/REFERENCE.md in one switch (`CLIFailure`); modules never
 /// choose exit codes themselves.
 public enum FailureClass: String, Sendable, Hashable, CaseIterable {
     /// A flag, date, file or data directory the user gave is wrong; nothing was written (exit 2).

@@ -7,7 +7,7 @@ import CoreValues
 /// involved and what to do next; they never contain an access token, a private key, a
 /// credentials file's contents or exported row data.
 public struct ExportError: ClassifiedError, Sendable, Equatable {
-    /// How the failure maps to the product's exit codes (`docs/SPEC.md`, "Exit codes").
+    /// How the failure maps to the product's exit codes (`docs/REFERENCE.md`, "Exit codes").
     public enum Classification: String, Sendable, Equatable, CaseIterable {
         /// Flags, names, dates, the credentials file or `projections.sqlite` are unusable.
         /// Nothing was written. Exit 2.

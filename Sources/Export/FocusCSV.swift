@@ -14,7 +14,7 @@ enum FocusCSV {
     }
 
     /// `5` is written `5.0`: the validator types a column by its values, and a column of bare
-    /// integers fails FOCUS's DECIMAL type rules (../shared/reference/focus.md §3.1).
+    /// integers fails FOCUS's DECIMAL type rules (the validator's behaviour, https://github.com/finopsfoundation/focus_validator).
     static func decimalText(_ value: ExactDecimal) -> String {
         let text = value.description
         return text.contains(".") ? text : text + ".0"

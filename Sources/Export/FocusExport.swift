@@ -3,7 +3,7 @@ import Foundation
 import Logging
 
 /// `export focus`: the billed cost as a FOCUS 1.2 Cost and Usage file, `DIR/focus-1.2.csv`
-/// (docs/SPEC.md "FOCUS export"; FOCUS facts in ../shared/reference/focus.md).
+/// (docs/REFERENCE.md "FOCUS export"; FOCUS 1.2 itself: https://focus.finops.org/focus-specification/v1-2/).
 ///
 /// The file is a pure function of `projections.sqlite`, the organization and the workspace
 /// names: the same inputs give the same bytes. It is written under a temporary name and renamed,

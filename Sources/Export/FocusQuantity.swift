@@ -3,7 +3,7 @@ import CoreValues
 /// The quantity rule of `export focus`: where a billed cost row's `PricingQuantity` comes from.
 ///
 /// FOCUS 1.2 requires `PricingQuantity` on every Usage row, and neither cost table carries a
-/// count, so the count is joined from `claude_usage_keys` (docs/SPEC.md "FOCUS export"):
+/// count, so the count is joined from `claude_usage_keys` (docs/REFERENCE.md "FOCUS export"):
 ///
 /// - **Token rows** (`cost_type` `tokens`, a known `token_type`): the sum, over API keys, of the
 ///   usage column for that token type on the same day and dimensions. A cost report row is

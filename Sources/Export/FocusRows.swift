@@ -1,9 +1,9 @@
 import CoreValues
 
 /// The FOCUS 1.2 Cost and Usage rows of a projection: a pure function of the cost tables, the
-/// usage counts, the organization and the workspace names (docs/SPEC.md "FOCUS export").
+/// usage counts, the organization and the workspace names (docs/REFERENCE.md "FOCUS export").
 enum FocusRows {
-    /// The columns in file order: the FOCUS 1.2 columns, then SPEC's `x_` columns in SPEC's
+    /// The columns in file order: the FOCUS 1.2 columns, then the documented `x_` columns in their
     /// order. Every Mandatory 1.2 column is here; Conditional and Recommended ones where the
     /// Admin API's data supports them. `CommitmentDiscountStatus` is always NULL (Anthropic has
     /// no commitment discounts) but present, because the validator's `ConsumedQuantity` rules

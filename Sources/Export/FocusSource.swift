@@ -7,7 +7,7 @@ import GRDB
 ///
 /// Read in one read transaction, so a concurrent `rebuild` cannot hand the export a mix of two
 /// builds. `claude_costs_by_key` is read only when the file has it (it is the analytics API's
-/// table, written against docs/SPEC.md's columns); every cell is checked here, before anything
+/// table, written against the columns of docs/TABLES.md); every cell is checked here, before anything
 /// is written.
 struct FocusSource: Sendable {
     /// Where a cost row came from: the `x_Source` value.

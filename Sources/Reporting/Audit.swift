@@ -5,7 +5,7 @@ import Ledger
 import Projections
 import TableSchemas
 
-/// `audit`: SPEC's five invariants (the origin report's checkpoints, made permanent), plus the
+/// `audit`: the documented five invariants (the origin report's checkpoints, made permanent), plus the
 /// Admin API's known gaps as warnings so that silence is never mistaken for completeness.
 public enum Audit {
     public enum Status: String, Sendable { case ok, warn, fail }
@@ -40,7 +40,7 @@ public enum Audit {
         return Result(findings: findings)
     }
 
-    /// Each table's natural key (SPEC's, `date` first), from the one schema.
+    /// Each table's natural key (as documented, `date` first), from the one schema.
     static var naturalKeys: [(String, [String])] {
         TableSchema.all.map { ($0.name, $0.naturalKeyWithDate) }
     }

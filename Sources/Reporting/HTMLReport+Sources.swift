@@ -66,7 +66,7 @@ extension HTMLReport {
         return names.apiKeys[id] ?? id
     }
 
-    /// Exact billed USD per API key from `claude_costs_by_key` (SPEC column names).
+    /// Exact billed USD per API key from `claude_costs_by_key` (the documented column names).
     static func analyticsCostByKey(_ tables: ProjectionTables, args: StatementArguments) throws -> [String?: ExactDecimal] {
         try tables.read { db in
             var sums: [String?: ExactDecimal] = [:]

@@ -218,7 +218,7 @@ public enum HTMLReport {
 
 extension NameBook {
     /// "Name" for a named workspace, the id otherwise, "Default workspace" for nil: the legacy
-    /// reports send the default workspace as NULL (SPEC "The tables").
+    /// reports send the default workspace as NULL (docs/REFERENCE.md "The tables").
     func workspaceLabel(_ key: String?) -> String {
         guard let key else { return "Default workspace" }
         return workspaces[key] ?? key

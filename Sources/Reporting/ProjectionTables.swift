@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 import TableSchemas
 
-/// Read-only access to `projections.sqlite` through SPEC's table and column names, the stable
+/// Read-only access to `projections.sqlite` through the documented table and column names (docs/TABLES.md), the stable
 /// contract between the projection builder and everything that reads its tables.
 public struct ProjectionTables: Sendable {
     public let url: URL

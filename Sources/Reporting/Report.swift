@@ -160,13 +160,13 @@ public struct NameBook: Sendable {
         self.apiKeys = apiKeys
     }
 
-    /// `null` is the default workspace in every report (admin-api.md §5.2).
+    /// `null` is the default workspace in every report (https://platform.claude.com/docs/en/api/admin/workspaces/list).
     public func workspace(_ id: String?) -> String {
         guard let id else { return "Default workspace" }
         return workspaces[id].map { "\($0) (\(id))" } ?? id
     }
 
-    /// `null` is usage from the Console, which has no API key (admin-api.md §2.2).
+    /// `null` is usage from the Console, which has no API key (https://platform.claude.com/docs/en/api/admin/usage_report/retrieve_messages).
     public func apiKey(_ id: String?) -> String {
         guard let id else { return "(Console, no API key)" }
         return apiKeys[id].map { "\($0) (\(id))" } ?? id

@@ -4,7 +4,7 @@ import CoreValues
 /// Telling an organization without access to the Usage and Cost Analytics API from a refused
 /// window.
 ///
-/// The API answers 400 to organizations with HIPAA readiness enabled (analytics-api.md §1), but
+/// The API answers 400 to organizations with HIPAA readiness enabled (https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api), but
 /// the message it sends is not documented, and a 400 is also what a request with a bad
 /// parameter gets (§6). Matching the message text would break the day Anthropic rewords it, and
 /// reading every first-page 400 as "no access" would hide a real problem with our own requests

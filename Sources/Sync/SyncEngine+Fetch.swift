@@ -169,7 +169,7 @@ extension SyncEngine {
     }
 
     /// A 410 answer to an analytics chain: its cursor expired after a data refresh, and paging
-    /// must restart from the first page (analytics-api.md §3, §6).
+    /// must restart from the first page (https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api).
     static func isExpiredCursor(_ error: any Error, stream: ReportStream) -> Bool {
         guard stream.isAnalytics, let api = error as? AdminAPIError else { return false }
         return api.status == 410

@@ -27,7 +27,7 @@ public enum SyncPlanner {
     }
 
     /// The most days one chain may ask for: `limit` counts daily buckets (max 31) for the cost and
-    /// usage reports; the Claude Code report takes one day per chain (admin-api.md §2.1, §3.1, §4.1).
+    /// usage reports; the Claude Code report takes one day per chain (https://platform.claude.com/docs/en/api/admin/usage_report/retrieve_messages, https://platform.claude.com/docs/en/api/admin/cost_report, https://platform.claude.com/docs/en/api/admin/usage_report/retrieve_claude_code).
     public static func maxDays(_ stream: ReportStream) -> Int {
         switch stream {
         case .cost, .usage: return 31
@@ -64,7 +64,7 @@ public enum SyncPlanner {
     }
 
     /// Days of the analytics streams revisited on every sync, whatever `--revisit-days` says:
-    /// Anthropic revises them for about 30 days after the usage date (SPEC "Projection semantics").
+    /// Anthropic revises them for about 30 days after the usage date (docs/REFERENCE.md "Projection semantics").
     public static let analyticsRevisitDays = 31
 
     /// The days the analytics API serves on `today`: from 2026-01-01 and within the last 365

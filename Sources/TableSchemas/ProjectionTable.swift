@@ -2,7 +2,7 @@ import CoreValues
 
 /// The projection tables, in the fixed order every build, fingerprint and diff uses.
 ///
-/// This module is the one description of the tables (SPEC.md, "The tables" and "Natural keys"):
+/// This module is the one description of the tables (docs/TABLES.md, rendered from it):
 /// `projections.sqlite` is created from it, `export files` and `export bigquery` read and type
 /// the columns by it, `audit` checks its natural keys, reports find the tables by it.
 /// `TableSchemasTests`, `SchemaAgreementTests` (projections), the export's schema-file test and

@@ -4,7 +4,7 @@ public struct TableSchema: Sendable, Hashable {
     public let description: String
     public let columns: [ColumnSchema]
     /// The columns that identify a row within a day (after `date`): `diff` pairs rows by them.
-    /// Value columns and `event_id` are not part of it. SPEC's natural key is `date` and these
+    /// Value columns and `event_id` are not part of it. The documented natural key is `date` and these
     /// (`naturalKeyWithDate`), which `audit` checks is unique.
     public let naturalKey: [String]
     /// Secondary indexes for reports, each a list of columns. Every index leads with `date`: reports
@@ -16,7 +16,7 @@ public struct TableSchema: Sendable, Hashable {
 
     public var columnNames: [String] { columns.map(\.name) }
 
-    /// SPEC's natural key: `date`, then `naturalKey`.
+    /// The documented natural key: `date`, then `naturalKey`.
     public var naturalKeyWithDate: [String] { [TableSchema.partitionColumn] + naturalKey }
 
     /// The column every table leads with and BigQuery partitions on (day partitioning).

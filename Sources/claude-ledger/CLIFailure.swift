@@ -3,7 +3,7 @@ import CoreValues
 import Foundation
 import Ledger
 
-/// SPEC's exit codes, and the one place errors become them.
+/// The exit codes of docs/REFERENCE.md, and the one place errors become them.
 ///
 /// Every module's public error is a `ClassifiedError`; its `FailureClass` picks the exit code in
 /// `code(for:)`, the only switch from a classification to an exit code. The commands' own
@@ -33,7 +33,7 @@ struct CLIFailure: Error, CustomStringConvertible {
     var exitCode: Int32 { code.rawValue }
     var description: String { message }
 
-    /// SPEC's exit code for each kind of failure.
+    /// The exit code (docs/REFERENCE.md) for each kind of failure.
     static func code(for failureClass: FailureClass) -> Code {
         switch failureClass {
         case .badInput: return .badInput

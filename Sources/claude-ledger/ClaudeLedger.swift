@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 
-/// The `claude-ledger` executable: parses, wires, and maps errors to SPEC's exit codes in one
+/// The `claude-ledger` executable: parses, wires, and maps errors to the exit codes of docs/REFERENCE.md in one
 /// place (`CLIFailure.code(for:)`). Everything else is library code.
 @main
 struct ClaudeLedger: AsyncParsableCommand {
@@ -45,7 +45,7 @@ struct ClaudeLedger: AsyncParsableCommand {
         }
     }
 
-    /// Prints one `error:` line (or help) and exits with SPEC's code.
+    /// Prints one `error:` line (or help) and exits with the documented exit code.
     static func exitReporting(_ error: any Error) -> Never {
         if let failure = CLIFailure(error) {
             if !failure.message.isEmpty {

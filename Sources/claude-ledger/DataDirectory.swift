@@ -3,7 +3,7 @@ import Ledger
 import Projections
 import Reporting
 
-/// The data directory's files and the rules for opening them safely (SPEC "Safety of the data
+/// The data directory's files and the rules for opening them safely (docs/REFERENCE.md "Safety of the data
 /// directory"): reading never writes, a ledger is only created in an empty place, and a ledger
 /// that other files prove existed is never silently replaced by a new one.
 struct DataDirectory {
@@ -53,7 +53,7 @@ struct DataDirectory {
         return try Ledger.openReadOnly(directory: url)
     }
 
-    /// Exit 2 with SPEC's words when the ledger is missing or empty but a head was recorded.
+    /// Exit 2 with the documented words when the ledger is missing or empty but a head was recorded.
     func lostLedgerFailure() -> CLIFailure? {
         guard let head = recordedHeads().filter({ $0.seq > 0 }).max(by: { $0.seq < $1.seq }) else { return nil }
         return CLIFailure(.badInput, "the ledger was lost: \(ledgerPath) is missing or empty, but \(head.source) records ledger head seq \(head.seq); restore it from a backup (nothing was changed)")

@@ -7,7 +7,7 @@ extension Day: ExpressibleByArgument {
 }
 
 /// `--since D --until D`, the one definition every command with a date range shares, checked
-/// before anything is planned or written (SPEC, "Commands": dates before 2020-01-01 or after
+/// before anything is planned or written (docs/REFERENCE.md, "Commands": dates before 2020-01-01 or after
 /// tomorrow, UTC, are refused with exit 2).
 struct DateRangeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("First day (inclusive), YYYY-MM-DD, UTC.", valueName: "day"))

@@ -125,15 +125,31 @@ struct Demo: AsyncParsableCommand {
         let elapsed = started.duration(to: .now)
         print("\ndone in \(elapsed.components.seconds) s. The data directory is \(directory.path)")
         print("keep exploring:")
-        print("  claude-ledger --data-dir \(directory.path) report usage --by api-key")
-        print("  claude-ledger --data-dir \(directory.path) explain --date \(today.adding(days: -2))")
-        print("  claude-ledger --data-dir \(directory.path) events --stream cost_report")
-        print("  claude-ledger --data-dir \(directory.path) reconcile --dashboard \(dashboard.path)")
-        print("  open \(pageFile.path) in a browser (claude-ledger report html --out FILE writes it again)")
+        let command = "\(Self.shellWord(Self.invokedAs)) --data-dir \(Self.shellWord(directory.path))"
+        print("  \(command) report usage --by api-key")
+        print("  \(command) explain --date \(today.adding(days: -2))")
+        print("  \(command) events --stream cost_report")
+        print("  \(command) reconcile --dashboard \(Self.shellWord(dashboard.path))")
+        print("  \(command) report html --out \(Self.shellWord(pageFile.path))")
+        print("and open \(pageFile.path) in a browser.")
         if !failed.isEmpty || !reconciliation.isMatch || !verify.isValid { throw CLIFailure.checkFailed() }
     }
 
     func step(_ name: String, _ text: String) {
         print("\(name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(text)")
+    }
+
+    /// How the user ran this executable, so the "keep exploring" lines run as printed: the bare
+    /// name when the shell found it on the PATH, else the path as typed (`make demo` runs
+    /// `.build/debug/claude-ledger`, which is not on the PATH, from the directory it prints in).
+    static var invokedAs: String {
+        let typed = CommandLine.arguments.first ?? "claude-ledger"
+        return typed.isEmpty ? "claude-ledger" : typed
+    }
+
+    /// `word` as one shell word: unchanged when it holds only characters no shell treats specially.
+    static func shellWord(_ word: String) -> String {
+        let plain = word.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "/._-+:=@%,".unicodeScalars.contains($0) }
+        return plain && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
     }
 }

@@ -70,7 +70,7 @@ struct Events: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "Only this stream: cost_report, usage_messages, claude_code, api_keys, workspaces.")
+    @Option(help: "Only this stream: cost_report, usage_messages, claude_code, analytics_cost, analytics_usage, api_keys, workspaces, organization.")
     var stream: String?
 
     @Option(help: "Only the pages of this fetch (pagination chain).")

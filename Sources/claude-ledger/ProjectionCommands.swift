@@ -22,7 +22,7 @@ struct Rebuild: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(parsing: .unconditional, help: "Seconds to wait for a sync or rebuild of the data directory to finish before exit 4 (default 60).")
+    @Option(parsing: .unconditional, help: "Seconds to wait for a sync or rebuild of the data directory to finish before exit 4.")
     var lockWait: Int = 60
 
     func validate() throws {

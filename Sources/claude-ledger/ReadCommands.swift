@@ -130,7 +130,7 @@ struct Reconcile: AsyncParsableCommand {
     @Option(help: "The dashboard CSV file.")
     var dashboard: String?
 
-    @Option(help: "Largest accepted difference per day in USD (default 0.00).")
+    @Option(help: "Largest accepted difference per day in USD.")
     var tolerance: String = "0.00"
 
     @Option(help: "How to read slash dates: auto, iso, us or day-first.")

@@ -33,10 +33,10 @@ struct SyncCommand: AsyncParsableCommand {
 
     @OptionGroup var dates: DateRangeOptions
 
-    @Option(help: "Comma-separated streams: cost, usage, claude-code, analytics-cost, analytics-usage (default: all of them).")
+    @Option(help: "Comma-separated streams: cost, usage, claude-code, analytics-cost, analytics-usage.")
     var streams: String = SyncCommand.streamNames
 
-    @Option(parsing: .unconditional, help: "Days before the last complete day to fetch again, 0-60 (default 3).")
+    @Option(parsing: .unconditional, help: "Days before the last complete day to fetch again, 0-60.")
     var revisitDays: Int = 3
 
     @Option(help: "Admin API base URL (default: $ANTHROPIC_ADMIN_BASE_URL, else https://api.anthropic.com).")
@@ -48,10 +48,10 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: "Chains fetched at once (1-4).")
     var concurrency: Int = 2
 
-    @Option(parsing: .unconditional, help: "Seconds the API may stay unavailable before sync gives up with exit 3 (default 100).")
+    @Option(parsing: .unconditional, help: "Seconds the API may stay unavailable before sync gives up with exit 3.")
     var giveUpAfter: Int = 100
 
-    @Option(parsing: .unconditional, help: "Seconds to wait for another sync or rebuild of the data directory before exit 4 (default 60).")
+    @Option(parsing: .unconditional, help: "Seconds to wait for another sync or rebuild of the data directory before exit 4.")
     var lockWait: Int = 60
 
     func validate() throws {

@@ -4,8 +4,8 @@ import Testing
 
 @testable import AdminAPI
 
-/// The analytics endpoints' requests as sent on the wire, checked against SPEC "What sync asks
-/// for" and analytics-api.md, not against the factories' own constants.
+/// The analytics endpoints' requests as sent on the wire, checked against docs/REFERENCE.md "What sync asks
+/// for" and https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api, not against the factories' own constants.
 @Suite struct AnalyticsRequestTests {
     static let beta = "analytics-usage-cost-2026-08-24"
 
@@ -13,7 +13,7 @@ import Testing
         #"{"starting_at":"\#(day)T00:00:00Z","ending_at":"\#(day)T00:00:00Z","group":{},"cost":{"amount":"1.5","list_amount":"1.5","currency":"USD","requests":null}}"#
     }
 
-    @Test func costAndUsageChainsAskForExactlySPECsParameters() {
+    @Test func costAndUsageChainsAskForExactlyTheDocumentedParameters() {
         let days = Day("2026-11-01")!..<Day("2026-12-01")!
         let cost = ChainRequest.analyticsCost(days: days)
         let usage = ChainRequest.analyticsUsage(days: days)

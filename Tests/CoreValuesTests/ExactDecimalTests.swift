@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct ExactDecimalTests {
     @Test func documentedCentsExamples() throws {
-        // admin-api.md §3.2: "123.45" in USD is $1.2345 exactly, $1.23 for display.
+        // https://platform.claude.com/docs/en/api/admin/cost_report: "123.45" in USD is $1.2345 exactly, $1.23 for display.
         let a = try ExactDecimal(parsing: "123.45").dividedByPowerOfTen(2)
         #expect(a.description == "1.2345")
         #expect(a.formatted(places: 2) == "1.23")

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 import TestSupport
 
-/// SPEC "Safety of the data directory", as a user meets it: the built binary, real files, and
+/// docs/REFERENCE.md "Safety of the data directory", as a user meets it: the built binary, real files, and
 /// checks made with tools outside claude-ledger (sha256sum, sqlite3, another Unix user).
 @Suite(.serialized) struct DataDirectorySafetyTests {
     static let today = Day("2025-06-01")!

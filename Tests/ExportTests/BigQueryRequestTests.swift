@@ -157,7 +157,7 @@ struct RequestContractTests {
         #expect(fields.count == 13)
         #expect(fields[10] == ["name": "amount_cents", "type": "NUMERIC", "mode": "REQUIRED",
                                "description": "The API's amount: a decimal string in cents, exact as sent"])
-        // SPEC: currency is TEXT NOT NULL, so BigQuery REQUIRED.
+        // docs/TABLES.md: currency is TEXT NOT NULL, so BigQuery REQUIRED.
         #expect(fields[9] == ["name": "currency", "type": "STRING", "mode": "REQUIRED",
                               "description": "Currency as sent (USD)"])
 

@@ -148,7 +148,7 @@ struct FileExportTests {
             try ProjectionsFixture.sample.write(to: dir.file("projections.sqlite"))
             let queue = try DatabaseQueue(path: dir.file("projections.sqlite"))
             try queue.write { db in
-                // A projection that stored dollars as REAL (what the SPEC forbids).
+                // A projection that stored dollars as REAL (what docs/REFERENCE.md forbids).
                 try db.execute(sql: """
                     ALTER TABLE claude_costs RENAME TO claude_costs_text;
                     CREATE TABLE claude_costs AS SELECT date, workspace_id, description, cost_type, model, token_type,
@@ -166,7 +166,7 @@ struct FileExportTests {
         }
     }
 
-    @Test("A table lacking a SPEC column is bad input naming the column")
+    @Test("A table lacking a documented column is bad input naming the column")
     func missingColumn() async throws {
         try await withTemporaryDirectory { dir in
             try ProjectionsFixture.sample.write(to: dir.file("projections.sqlite"))

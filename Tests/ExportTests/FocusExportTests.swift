@@ -10,7 +10,7 @@ import Testing
     static let organization = FocusExport.Organization(id: "org_7f3a", name: "Acme, Inc.")
     static let names = ["wrkspc_a": "Research"]
 
-    /// `claude_costs_by_key` with exactly docs/SPEC.md's columns.
+    /// `claude_costs_by_key` with exactly the columns of docs/TABLES.md.
     static let byKeySQL = """
         CREATE TABLE claude_costs_by_key (
             date TEXT NOT NULL, workspace_id TEXT, api_key_id TEXT, model TEXT, service_tier TEXT,

@@ -2,7 +2,7 @@ import CoreValues
 import Foundation
 import GRDB
 
-/// Hand-written `projections.sqlite` files with exactly the columns of docs/SPEC.md, so the
+/// Hand-written `projections.sqlite` files with exactly the columns of docs/TABLES.md, so the
 /// export is tested without the projections module.
 struct CostRow: Sendable, Hashable {
     var date: String

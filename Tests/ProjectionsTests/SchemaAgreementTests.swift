@@ -49,7 +49,7 @@ import Testing
             #expect(try Self.storedColumns(file, schema.name) == expected, "\(schema.name)")
             #expect(try Self.storedIndexes(file, schema.name) == Set(schema.indexes), "\(schema.name)")
         }
-        // SPEC's facts, checked on the file itself: currency and token counts are NOT NULL.
+        // The documented facts, checked on the file itself: currency and token counts are NOT NULL.
         let costs = try Self.storedColumns(file, "claude_costs")
         #expect(costs.first { $0.name == "currency" }?.notNull == true)
         let usage = try Self.storedColumns(file, "claude_usage_keys")

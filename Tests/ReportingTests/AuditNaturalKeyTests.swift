@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 @testable import Reporting
 
-/// `audit`'s first check: duplicates are judged by SPEC's natural keys. Two Claude Code records
+/// `audit`'s first check: duplicates are judged by the documented natural keys. Two Claude Code records
 /// that differ only in `subscription_type` or `organization_id` are two records, not a duplicate.
 @Suite struct AuditNaturalKeyTests {
     /// A `projections.sqlite` with the three tables and the given Claude Code rows

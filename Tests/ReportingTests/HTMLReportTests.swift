@@ -5,7 +5,7 @@ import GRDB
 import Testing
 import TestSupport
 
-/// `report html` on hand-made projections files with SPEC's columns: figures worked out by hand,
+/// `report html` on hand-made projections files with the documented columns: figures worked out by hand,
 /// the analytics tables absent, present and partial, empty and single-day ranges, escaping.
 @Suite struct HTMLReportTests {
     static let legacySQL = """
@@ -24,7 +24,7 @@ import TestSupport
             cache_read_tokens INTEGER, cache_creation_tokens INTEGER, event_id TEXT);
         """
 
-    /// SPEC's `claude_costs_by_key` and `claude_usage_by_actor` columns.
+    /// The documented `claude_costs_by_key` and `claude_usage_by_actor` columns.
     static let analyticsSQL = """
         CREATE TABLE claude_costs_by_key (date TEXT, workspace_id TEXT, api_key_id TEXT, model TEXT, service_tier TEXT,
             context_window TEXT, cost_type TEXT, token_type TEXT, currency TEXT, amount_cents TEXT, list_amount_cents TEXT,

@@ -3,7 +3,7 @@ import CoreValues
 import Foundation
 import Testing
 
-/// The beta Usage and Cost Analytics endpoints against analytics-api.md, and their consistency
+/// The beta Usage and Cost Analytics endpoints against https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api, and their consistency
 /// with the legacy reports of the same organization, read over HTTP.
 @Suite struct AnalyticsEndpointTests {
     static let costPath = "/v1/organizations/analytics/cost"
@@ -35,7 +35,7 @@ import Testing
         try ExactDecimal(parsing: str(row["cost"] as! [String: Any], field)!)
     }
 
-    /// SPEC's `actor_id` rule, applied to the wire object.
+    /// The documented `actor_id` rule, applied to the wire object.
     static func actorID(_ actor: [String: Any]) -> String {
         switch str(actor, "type")! {
         case "user_actor": return str(actor, "user_id")!

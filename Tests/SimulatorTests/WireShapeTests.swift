@@ -3,7 +3,7 @@ import CoreValues
 import Foundation
 import Testing
 
-/// Field sets exactly as admin-api.md §2.2, §3.2, §4.2 and §5 document them.
+/// Field sets exactly as the Admin API reference documents them (https://platform.claude.com/docs/en/api/admin/usage_report/retrieve_messages, /cost_report, /usage_report/retrieve_claude_code, /workspaces/list).
 @Suite struct WireShapeTests {
     func keys(_ object: Any?) -> Set<String> { Set((object as? [String: Any] ?? [:]).keys) }
 

@@ -2,7 +2,7 @@ import CoreValues
 import Sync
 import Testing
 
-/// The analytics streams' planning rules (SPEC "What sync asks for"), with days worked out by
+/// The analytics streams' planning rules (docs/REFERENCE.md "What sync asks for"), with days worked out by
 /// hand from the calendar, not from the planner.
 @Suite struct AnalyticsPlannerTests {
     func d(_ s: String) -> Day { Day(s)! }

@@ -4,7 +4,7 @@ import Sync
 import TestSupport
 import Testing
 
-/// A data directory held by another writer is a local failure (SPEC exit 4), not bad input.
+/// A data directory held by another writer is a local failure (exit 4, docs/REFERENCE.md), not bad input.
 @Suite struct SyncLockTests {
     @Test func heldLockIsABusyLocalFailureAfterTheWait() async throws {
         try await withTemporaryDirectory { dir in

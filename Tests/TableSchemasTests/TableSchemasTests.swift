@@ -1,8 +1,8 @@
 import Testing
 import TableSchemas
 
-/// The one schema against SPEC.md, "The tables" and "Natural keys", written out here by hand
-/// from SPEC so that a change to the schema that SPEC does not make fails.
+/// The one schema against its contract (columns, nullability, natural keys), written out here by hand
+/// from the product's table contract, so that a schema change the contract does not make fails.
 @Suite struct TableSchemasTests {
     @Test func columnsAreExactlyTheSpecsInOrder() {
         #expect(ProjectionTable.costs.schema.columnNames == [
@@ -20,7 +20,7 @@ import TableSchemas
             "cache_read_tokens", "cache_creation_tokens", "event_id"])
     }
 
-    /// SPEC's TEXT NULL / INTEGER NULL columns; every other column is NOT NULL.
+    /// The documented TEXT NULL / INTEGER NULL columns; every other column is NOT NULL.
     static let specNullable: [ProjectionTable: Set<String>] = [
         .costs: ["workspace_id", "description", "cost_type", "model", "token_type", "service_tier",
                  "context_window", "inference_geo"],
@@ -33,7 +33,7 @@ import TableSchemas
     func nullabilityIsTheSpecs(_ table: ProjectionTable) throws {
         let nullable = Set(table.schema.columns.filter(\.nullable).map(\.name))
         #expect(nullable == Self.specNullable[table])
-        // The two the export once had optional: SPEC has them NOT NULL.
+        // The two the export once had optional: the contract has them NOT NULL.
         if table == .costs {
             #expect(table.schema.columns.first { $0.name == "currency" }?.nullable == false)
         }
@@ -48,7 +48,7 @@ import TableSchemas
             "context_window", "inference_geo", "currency"])
         #expect(ProjectionTable.usage.schema.naturalKeyWithDate == [
             "date", "api_key_id", "workspace_id", "model", "service_tier", "context_window", "inference_geo"])
-        // SPEC: (date, actor_type, actor, terminal_type, is_remote, customer_type, subscription_type,
+        // docs/TABLES.md: (date, actor_type, actor, terminal_type, is_remote, customer_type, subscription_type,
         // organization_id); the order inside the key does not matter.
         let claudeCode = ProjectionTable.claudeCode.schema.naturalKeyWithDate
         #expect(claudeCode.first == "date")
@@ -76,7 +76,7 @@ import TableSchemas
         let claudeCode = ProjectionTable.claudeCode.schema
         #expect(try column(claudeCode, "is_remote").sqliteType == "INTEGER")
         #expect(try column(claudeCode, "is_remote").bigQueryType() == "BOOL")
-        // SPEC: no money column of any kind in claude_code_productivity.
+        // docs/TABLES.md: no money column of any kind in claude_code_productivity.
         #expect(!claudeCode.columns.contains { $0.kind == .money })
     }
 

@@ -6,7 +6,7 @@ import HTTPTypes
 import NIOCore
 import ServiceLifecycle
 
-/// A local Admin API: the report and name-list endpoints of admin-api.md served over HTTP on
+/// A local Admin API: the report and name-list endpoints of the Admin API (https://platform.claude.com/docs/en/api/admin) served over HTTP on
 /// loopback from a seeded synthetic organization, with injected faults and late revisions, and
 /// the ground truth the pages must add up to.
 ///
@@ -26,7 +26,7 @@ import ServiceLifecycle
 /// `/v1/organizations/usage_report/claude_code`, `/v1/organizations/api_keys`,
 /// `/v1/organizations/workspaces`, `/v1/organizations/me`, and the beta Usage and Cost Analytics
 /// endpoints `/v1/organizations/analytics/cost` and `/v1/organizations/analytics/usage`
-/// (analytics-api.md; `anthropic-beta: analytics-usage-cost-2026-08-24` required). Undocumented
+/// (https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api; `anthropic-beta: analytics-usage-cost-2026-08-24` required). Undocumented
 /// query parameters are rejected with 400 so a misspelt filter fails loudly.
 ///
 /// Control routes (`x-api-key` required, no version header): `POST /_simulator/revise?day=D`

@@ -1,13 +1,13 @@
 import CoreValues
 
-/// An identity the analytics API attributes usage to (analytics-api.md §3, `actor` union).
+/// An identity the analytics API attributes usage to (https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api, `actor` union).
 public struct AnalyticsActor: Sendable, Hashable {
     public enum Kind: String, Sendable, CaseIterable {
         case user = "user_actor", serviceAccount = "service_account_actor", federated = "federated_actor", apiKey = "api_actor"
     }
 
     public let kind: Kind
-    /// SPEC's `actor_id`: the user, service account or API key id; for a federated identity its
+    /// The documented `actor_id`: the user, service account or API key id; for a federated identity its
     /// `subject`, or without one `<provider type>:<the provider's id field>`.
     public let id: String
     /// For a user actor.
@@ -80,7 +80,7 @@ public struct AnalyticsActors: Sendable, Hashable {
 /// The dimensions one analytics line carries; any other `group_by[]` value is null for all of
 /// this organization's usage (no Managed Agents, Slack, RBAC groups or child organizations).
 struct AnalyticsDimensions: Sendable, Hashable {
-    /// Tagged, including the default workspace's id (analytics-api.md §3 `workspace_id`).
+    /// Tagged, including the default workspace's id (https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api `workspace_id`).
     let workspaceID: String
     let apiKeyID: String?
     let model: String?
@@ -206,7 +206,7 @@ extension SimulatedOrganization {
 
     /// Every billed component of the day, priced as the legacy cost report prices it, so the
     /// day's analytics total equals the cost report's to the last decimal. Priority tier is not
-    /// billed here (admin-api.md pitfall 5). `list_amount` is before the batch discount.
+    /// billed here (https://platform.claude.com/docs/en/manage-claude/usage-cost-api: Priority Tier is not in the cost report, code execution not in the usage report). `list_amount` is before the batch discount.
     func analyticsCostLines(on day: Day) -> [AnalyticsCostLine] {
         var lines: [AnalyticsCostLine] = []
         for atom in usageAtoms(on: day) where atom.serviceTier != "priority" {
@@ -226,7 +226,7 @@ extension SimulatedOrganization {
                 requests = 0
             }
             if atom.tokens.webSearchRequests > 0 {
-                // Web search is billed per search, not per model: model and tier are null (analytics-api.md §3.1 (c)).
+                // Web search is billed per search, not per model: model and tier are null (https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api).
                 let search = AnalyticsDimensions(workspaceID: dims.workspaceID, apiKeyID: dims.apiKeyID, model: nil, serviceTier: nil,
                                                  contextWindow: nil, inferenceGeo: nil, speed: nil, product: dims.product, actor: dims.actor)
                 let amount = try! PriceTable.webSearchCentsPerRequest.multiplied(by: ExactDecimal(atom.tokens.webSearchRequests))

@@ -1,6 +1,6 @@
 import CoreValues
 
-/// A validated request to `/v1/organizations/analytics/{usage,cost}` (analytics-api.md §2):
+/// A validated request to `/v1/organizations/analytics/{usage,cost}` (https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api):
 /// parameter rules, range rules and filters, before any data is read.
 struct AnalyticsQuery {
     enum Endpoint: String { case usage, cost }
@@ -90,7 +90,7 @@ struct AnalyticsQuery {
                               excludeDeletedUsers: exclude, filters: filters, matchesNothing: nothing)
     }
 
-    /// `starting_at`, `ending_at` and `time_bucket_width` with their rules (analytics-api.md §2).
+    /// `starting_at`, `ending_at` and `time_bucket_width` with their rules (https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api).
     static func range(_ query: QueryParameters, today: Day, now: Int) throws(APIError) -> (Int, Int, Int?) {
         guard let startText = try query.single("starting_at") else { throw .invalidRequest("starting_at: Field required") }
         guard let start = Timestamp.parse(startText) else {

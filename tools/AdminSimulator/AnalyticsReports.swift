@@ -1,6 +1,6 @@
 import CoreValues
 
-/// The Usage and Cost Analytics endpoints (analytics-api.md) as pure functions of the
+/// The Usage and Cost Analytics endpoints (https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api) as pure functions of the
 /// organization, the simulated clock and the query: one row per bucket and combination with
 /// data (no empty ones), ranked across the whole result, row-paged with cursors bound to their
 /// parameters and to the data they were cut from.
@@ -178,7 +178,7 @@ enum AnalyticsReports {
         let refreshed = clock.refreshedAt
         return .object([("data", .array(slice.flatMap { $0.render() })), ("has_more", .bool(next != nil)),
                         ("next_page", .optional(next)),
-                        // Null when no export yet covers any part of the range (analytics-api.md §3).
+                        // Null when no export yet covers any part of the range (https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api).
                         ("data_refreshed_at", q.start < refreshed ? .string(Timestamp.format(refreshed)) : .null)])
     }
 

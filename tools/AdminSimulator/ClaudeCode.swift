@@ -1,6 +1,6 @@
 import CoreValues
 
-/// One Claude Code report record (admin-api.md §4.2): one actor, one day, local or remote.
+/// One Claude Code report record (https://platform.claude.com/docs/en/api/admin/usage_report/retrieve_claude_code): one actor, one day, local or remote.
 public struct ClaudeCodeRecord: Sendable, Hashable {
     public struct ModelUsage: Sendable, Hashable {
         public let model: String
@@ -72,7 +72,7 @@ extension SimulatedOrganization {
     }
 
     /// The records as they were at `revision`; a pagination chain keeps the revision it started
-    /// with, which is how the real report keeps "a consistent data boundary" (admin-api.md §6).
+    /// with, which is how the real report keeps "a consistent data boundary" (https://platform.claude.com/docs/en/manage-claude/usage-cost-api).
     public func claudeCodeRecords(on day: Day, revision: Int) -> [ClaudeCodeRecord] {
         guard hasData(on: day) else { return [] }
         var rng = SplitMix64(seed: seed, label: "claude-code", day.daysSinceEpoch)

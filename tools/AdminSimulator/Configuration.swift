@@ -21,13 +21,13 @@ public struct SimulatorConfiguration: Sendable {
     /// nil gives `Simulated Organization <seed>`.
     public var organizationName: String?
     /// false plays an organization without access to the Usage and Cost Analytics API (HIPAA
-    /// readiness enabled, analytics-api.md §1): both analytics endpoints answer 400.
+    /// readiness enabled, https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api): both analytics endpoints answer 400.
     public var analyticsAccess = true
     /// How far the analytics export watermark (`data_refreshed_at`) trails the simulated clock;
     /// the watermark is that instant rounded down to the hour.
     public var analyticsRefreshLagSeconds = 4 * 3_600
     /// An analytics cursor expires (410) when a day of its range was revised after the cursor
-    /// was issued, as the reference describes for cursors after a data refresh (analytics-api.md §3).
+    /// was issued, as the reference describes for cursors after a data refresh (https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api).
     public var analyticsCursorsExpireOnRevision = true
     /// At most this many rows (bucket × combination; cost fan-out rows aside) per analytics page,
     /// whatever `limit` asks: a server that cuts pages short, so that a client's `limit=1000`

@@ -1,6 +1,6 @@
 import CoreValues
 
-/// One row of SPEC's `claude_costs_by_key`: the analytics cost of a day grouped by
+/// One row of the documented `claude_costs_by_key`: the analytics cost of a day grouped by
 /// `workspace_id`, `api_key_id`, `model`, `service_tier`, `context_window`, `cost_type` and
 /// `token_type`, every column as the API sends it.
 public struct CostByKeyRow: Sendable, Hashable {
@@ -24,7 +24,7 @@ public struct CostByKeyRow: Sendable, Hashable {
     }
 }
 
-/// One row of SPEC's `claude_usage_by_actor`: the analytics usage of a day grouped by
+/// One row of the documented `claude_usage_by_actor`: the analytics usage of a day grouped by
 /// `workspace_id`, `api_key_id`, `model`, `actor` and `product`.
 public struct UsageByActorRow: Sendable, Hashable {
     public let date: Day
@@ -34,7 +34,7 @@ public struct UsageByActorRow: Sendable, Hashable {
     public let product: String?
     /// `user_actor`, `service_account_actor`, `federated_actor`, `api_actor`; nil without an actor.
     public let actorType: String?
-    /// SPEC's `actor_id` (see `AnalyticsActor.id`).
+    /// The documented `actor_id` (see `AnalyticsActor.id`).
     public let actorID: String?
     public let actorEmail: String?
     public let actorName: String?
@@ -89,7 +89,7 @@ extension GroundTruth {
 }
 
 extension CostByKeyRow {
-    /// The row as `GET /_simulator/truth?day=` shows it; names are SPEC's column names.
+    /// The row as `GET /_simulator/truth?day=` shows it; names are the documented column names.
     public var json: JSONValue {
         .object([("date", .string(date.description)), ("workspace_id", .optional(workspaceID)), ("api_key_id", .optional(apiKeyID)),
                  ("model", .optional(model)), ("service_tier", .optional(serviceTier)), ("context_window", .optional(contextWindow)),

@@ -45,9 +45,9 @@ public struct DayTruth: Sendable {
     public var totalCostUSD: ExactDecimal { try! totalCostCents.dividedByPowerOfTen(2) }
     public let usageRows: [UsageRow]
     public let claudeCodeRecords: [ClaudeCodeRecord]
-    /// SPEC's `claude_costs_by_key` rows of the day (analytics cost).
+    /// The documented `claude_costs_by_key` rows of the day (analytics cost).
     public let costsByKey: [CostByKeyRow]
-    /// SPEC's `claude_usage_by_actor` rows of the day (analytics usage).
+    /// The documented `claude_usage_by_actor` rows of the day (analytics usage).
     public let usageByActor: [UsageByActorRow]
 
     /// Cost per workspace (nil = default workspace), in cents.

@@ -11,7 +11,7 @@ public enum TokenType: String, Sendable, CaseIterable, Hashable, Comparable {
     public static func < (a: TokenType, b: TokenType) -> Bool { a.rawValue < b.rawValue }
 
     /// The tail of the cost report's `description`. The first, second, third and fifth forms are
-    /// observed in real cost reports (admin-api.md §3.2); the 1-hour cache-write wording is not
+    /// observed in real cost reports (https://platform.claude.com/docs/en/api/admin/cost_report); the 1-hour cache-write wording is not
     /// documented anywhere, so the simulator makes one up. Clients must not parse descriptions.
     var descriptionSuffix: String {
         switch self {
@@ -40,7 +40,7 @@ public struct SimulatedModel: Sendable, Hashable {
     /// "Long context pricing": input ×2, output ×1.5, cache prices follow input).
     public let supportsLongContext: Bool
     /// Models from Opus 4.6 on honour `inference_geo`; older ones report `"not_available"`
-    /// (admin-api.md §2.1). US-only inference costs 1.1× (pricing page, "Data residency pricing").
+    /// (https://platform.claude.com/docs/en/api/admin/usage_report/retrieve_messages). US-only inference costs 1.1× (pricing page, "Data residency pricing").
     public let supportsInferenceGeo: Bool
 
     static func prices(input: String, write5m: String, write1h: String, read: String, output: String) -> [TokenType: String] {
@@ -83,7 +83,7 @@ public enum PriceTable {
 
     /// Cents per token for one finest cost line. Batch is half price (pricing page, "Batch
     /// processing"); priority tier has no price here because it never reaches the cost report
-    /// (admin-api.md §3.2, pitfall 5), so asking for it is a programming error.
+    /// (https://platform.claude.com/docs/en/manage-claude/usage-cost-api: Priority Tier is not in the cost report), so asking for it is a programming error.
     public static func centsPerToken(model: SimulatedModel, tokenType: TokenType, serviceTier: String,
                                      contextWindow: String, inferenceGeo: String) -> ExactDecimal {
         precondition(serviceTier != "priority", "priority tier is not billed through the cost report")

@@ -10,7 +10,7 @@ enum Reports {
     static let inferenceGeos: Set = ["global", "us", "not_available"]
     static let speeds: Set = ["standard", "fast"]
 
-    /// `limit` default and maximum per bucket width (admin-api.md §2.1).
+    /// `limit` default and maximum per bucket width (https://platform.claude.com/docs/en/api/admin/usage_report/retrieve_messages).
     static func bucketLimits(_ width: String) -> (seconds: Int, defaultLimit: Int, maxLimit: Int)? {
         switch width {
         case "1d": return (86_400, 7, 31)
@@ -49,10 +49,10 @@ enum Reports {
         let start = Timestamp.floor(startRaw, width)
         let end: Int
         if isCost {
-            // Only complete days: a bucket is served once its day has ended (admin-api.md §1.3, pitfall 7).
+            // Only complete days: a bucket is served once its day has ended (https://platform.claude.com/docs/en/manage-claude/usage-cost-api).
             end = Timestamp.floor(min(endRaw ?? now, now), width)
         } else if let endRaw {
-            // "Time buckets that end before this RFC 3339 timestamp will be returned" (admin-api.md §2.1).
+            // "Time buckets that end before this RFC 3339 timestamp will be returned" (https://platform.claude.com/docs/en/api/admin/usage_report/retrieve_messages).
             end = Timestamp.floor(endRaw, width)
         } else {
             // Without `ending_at`, up to and including the bucket that contains now (undocumented;

@@ -149,14 +149,14 @@ struct RequestHandler: Sendable {
     }
 
     /// `anthropic-version` values accepted: the Admin API examples' and the SDK 2.15.0 default
-    /// (analytics-api.md §1).
+    /// (https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api).
     static let versions: Set = ["2023-06-01", "2023-01-01", "2026-10-21"]
 
     static let analyticsPaths: [String: AnalyticsQuery.Endpoint] = [
         "/v1/organizations/analytics/cost": .cost, "/v1/organizations/analytics/usage": .usage,
     ]
 
-    /// What an organization without access to the analytics API gets (analytics-api.md §1: HIPAA
+    /// What an organization without access to the analytics API gets (https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api: HIPAA
     /// readiness "their API requests return a 400 error"; the wording is the simulator's).
     static let noAnalyticsAccess = APIError.invalidRequest(
         "The Usage and Cost Analytics API is not available to this organization (HIPAA readiness is enabled).")

@@ -297,7 +297,7 @@ extension SimulatedOrganization {
     }
 
     /// Code execution container time per workspace (nil = default), in tenths of an hour. It is
-    /// billed in the cost report but absent from the usage report (admin-api.md pitfall 5).
+    /// billed in the cost report but absent from the usage report (https://platform.claude.com/docs/en/manage-claude/usage-cost-api: Priority Tier is not in the cost report, code execution not in the usage report).
     public func codeExecution(on day: Day) -> [(workspaceID: String?, tenthsOfHour: Int)] {
         guard hasData(on: day) else { return [] }
         var rng = SplitMix64(seed: seed, label: "code-execution", day.daysSinceEpoch)

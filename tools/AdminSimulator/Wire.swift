@@ -1,7 +1,7 @@
 import CoreValues
 import Foundation
 
-/// An Admin API error as the wire shows it (admin-api.md §1.3).
+/// An Admin API error as the wire shows it (https://platform.claude.com/docs/en/api/errors).
 public struct APIError: Error, Sendable, Equatable {
     public let status: Int
     public let type: String

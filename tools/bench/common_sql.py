@@ -1,6 +1,6 @@
 """Shared DuckDB SQL for the peer builders: explicit schema, no sampling or inference.
 
-The same query as perf-anchors.md (section 6): one row per usage result, 13 columns,
+The same query as the performance anchors (BENCHMARKS.md): one row per usage result, 13 columns,
 date = substr(starting_at, 1, 10)."""
 COLS = """{'data': 'STRUCT(starting_at VARCHAR, ending_at VARCHAR, results STRUCT(
   uncached_input_tokens BIGINT,

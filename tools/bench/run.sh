@@ -109,7 +109,7 @@ if has rebuild; then
         timed sqlite-insert-floor+indexes "$set" "$rows" "$bytes" -- sqlite3 "$WORK/out/copy.sqlite" \
             "$pragmas ATTACH '$WORK/proj-$set.sqlite' AS p; $schema; BEGIN; INSERT INTO main.claude_usage_keys SELECT * FROM p.claude_usage_keys; $indexes; COMMIT;"
         rm -f "$WORK/proj-$set.sqlite"
-        # Peers on the same pages (perf-anchors.md, section 6).
+        # Peers on the same pages (BENCHMARKS.md).
         cd "$BENCH"
         timed duck-t2-mem "$set" "$rows" "$bytes" -- "$VENV/duck/bin/python" duck_build.py "$P" 2 :memory:
         timed duck-t1-mem "$set" "$rows" "$bytes" -- "$VENV/duck/bin/python" duck_build.py "$P" 1 :memory:

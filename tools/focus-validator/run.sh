@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the FinOps Foundation's focus-validator 2.2.1 on a FOCUS 1.2 CSV and gates on its
-# per-rule results (docs/SPEC.md "FOCUS export").
+# per-rule results (docs/REFERENCE.md "FOCUS export").
 #
 # Usage:
 #   tools/focus-validator/run.sh FILE.csv [RESULTS.xml]
@@ -14,7 +14,7 @@
 #   3  no Python >= 3.12 on this machine, or the virtual environment could not be installed;
 #      callers outside CI may skip on this code, CI must not
 #
-# Why it is done this way (../shared/reference/focus.md §3.1):
+# Why it is done this way (the validator's behaviour, https://github.com/finopsfoundation/focus_validator):
 # - focus-validator 2.x needs Python >= 3.12; pip on Debian's 3.11 silently installs 1.0.0,
 #   which checks FOCUS 1.0. Debian bookworm has no python3.12 package, so the Python comes from
 #   FOCUS_VALIDATOR_PYTHON, pyenv (the machine image ships /root/.pyenv with 3.12 and 3.13), or

@@ -4,7 +4,7 @@ import Foundation
 import Ledger
 
 /// A deterministic `usage_report/messages` data set shaped like the one in the project's
-/// performance anchors (`perf-anchors.md`, §2): consecutive daily buckets grouped by all six
+/// performance anchors (BENCHMARKS.md): consecutive daily buckets grouped by all six
 /// dimensions, the API example's field set and order, lognormal token counts (5m cache creation
 /// in 60 % of rows, 1h in 10 %, cache reads in 70 %, web search in 5 %), a few rows with a null
 /// key (console usage) or a null workspace (default workspace), rows per day growing 3x over the

@@ -62,7 +62,7 @@ def run(base_url, key):
     check(plain.id == org.id and plain.name == org.name, "organization.retrieve() and beta.organization.retrieve() disagree")
     print(f"organization.retrieve: {org.id} {org.name!r}")
 
-    # What sync asks for (SPEC), small pages so the chains are long.
+    # What sync asks for (docs/REFERENCE.md), small pages so the chains are long.
     usage, pages = paginate("usage by actor", analytics.usage.list(
         starting_at=START, ending_at=END, time_bucket_width="1d", order_by="time", order="asc", limit=40,
         group_by=["workspace_id", "api_key_id", "model", "actor", "product"]), BetaAnalyticsUsageItem)
