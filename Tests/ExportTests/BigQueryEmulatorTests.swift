@@ -155,7 +155,7 @@ struct BigQueryEmulatorTests {
                         in dir: TemporaryDirectory) async throws -> BigQueryExport.Summary {
         let path = dir.file("projections-\(UUID().uuidString).sqlite")
         try fixture.write(to: path)
-        return try await BigQueryExport.run(projectionsPath: path, options: options, environment: Emulator.tokenEnvironment)
+        return try await BigQueryExport.run(projectionsPath: path, organizationID: ProjectionsFixture.organizationID, options: options, environment: Emulator.tokenEnvironment)
     }
 
     @Test("Exports the three tables: dataset and day-partitioned tables created, contents exact")
@@ -320,7 +320,7 @@ struct BigQueryFailureTests {
             var options = Emulator.options()
             options.apiBase = "http://127.0.0.1:1"
             let error = try await #require(throws: ExportError.self) {
-                try await BigQueryExport.run(projectionsPath: dir.file("projections.sqlite"), options: options,
+                try await BigQueryExport.run(projectionsPath: dir.file("projections.sqlite"), organizationID: ProjectionsFixture.organizationID, options: options,
                                              environment: Emulator.tokenEnvironment)
             }
             #expect(error.classification == .unreachable)
@@ -345,7 +345,7 @@ struct BigQueryFailureTests {
         try await withTemporaryDirectory { dir in
             try ProjectionsFixture.sample.write(to: dir.file("projections.sqlite"))
             let error = try await #require(throws: ExportError.self, "\(label)") {
-                try await BigQueryExport.run(projectionsPath: dir.file("projections.sqlite"), options: options,
+                try await BigQueryExport.run(projectionsPath: dir.file("projections.sqlite"), organizationID: ProjectionsFixture.organizationID, options: options,
                                              environment: Emulator.tokenEnvironment)
             }
             #expect(error.classification == .badInput, "\(label): \(error.message)")
@@ -356,7 +356,7 @@ struct BigQueryFailureTests {
     @Test("Missing projections are bad input before credentials are touched")
     func missingProjections() async throws {
         let error = try await #require(throws: ExportError.self) {
-            try await BigQueryExport.run(projectionsPath: "/nonexistent/projections.sqlite",
+            try await BigQueryExport.run(projectionsPath: "/nonexistent/projections.sqlite", organizationID: ProjectionsFixture.organizationID,
                                          options: Emulator.options(), environment: Emulator.tokenEnvironment)
         }
         #expect(error.classification == .badInput)
