@@ -157,7 +157,7 @@ struct RequestContractTests {
         #expect(requests[3].url == "http://127.0.0.1:9/bigquery/v2/projects/p/datasets/ds/tables")
         #expect(table["timePartitioning"] as? [String: String] == ["type": "DAY", "field": "date"])
         let fields = try #require((table["schema"] as? [String: Any])?["fields"] as? [[String: String]])
-        #expect(fields.count == 13)
+        #expect(fields.count == 14) // SPEC's 13 columns and organization_id
         #expect(fields[10] == ["name": "amount_cents", "type": "NUMERIC", "mode": "REQUIRED",
                                "description": "The API's amount: a decimal string in cents, exact as sent"])
         // SPEC: currency is TEXT NOT NULL, so BigQuery REQUIRED.
@@ -191,7 +191,7 @@ struct RequestContractTests {
         #expect(load["writeDisposition"] as? String == "WRITE_TRUNCATE")
         #expect(load["createDisposition"] as? String == "CREATE_NEVER")
         #expect(load["destinationTable"] as? [String: String] == ["projectId": "p", "datasetId": "ds", "tableId": stagingID])
-        #expect(((load["schema"] as? [String: Any])?["fields"] as? [Any])?.count == 13)
+        #expect(((load["schema"] as? [String: Any])?["fields"] as? [Any])?.count == 14)
         let golden = try String(contentsOfFile: fixturesDirectory + "/golden/claude_costs.ndjson", encoding: .utf8)
         #expect(parts[2] == "\r\nContent-Type: application/octet-stream\r\n\r\n" + golden + "\r\n")
 
