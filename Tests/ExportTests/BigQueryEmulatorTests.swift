@@ -257,6 +257,33 @@ struct BigQueryEmulatorTests {
         }
     }
 
+    /// Real BigQuery widens NUMERIC to BIGNUMERIC in place (`ALTER TABLE … ALTER COLUMN … SET
+    /// DATA TYPE BIGNUMERIC`, a documented widening). The emulator cannot: its DuckDB refuses
+    /// DECIMAL(38,9) to DECIMAL(38,18). So here the statement's failure is checked to be clean
+    /// (exit-3 class, no row changed); the SQL itself is checked in
+    /// `BigQueryOrganizationRequestTests`. Should a later emulator run it, the widened contents
+    /// are checked instead.
+    @Test("A NUMERIC money column meeting a value that needs BIGNUMERIC: widened in place, or (emulator gap) a clean failure")
+    func wideningToBignumeric() async throws {
+        try await withTemporaryDirectory { dir in
+            let options = Emulator.options()
+            let before = ProjectionsFixture.generated(days: 2)
+            _ = try await export(before, options, in: dir)
+            var after = before
+            after.costs.append(CostRow(date: "2026-02-02", workspaceID: "wrkspc_9", description: "tiny",
+                                       amountCents: "0.12345678901", eventID: "ev_tiny"))
+            do {
+                let summary = try await export(after, options, in: dir)
+                #expect(summary.tables[0].moneyTypes == ["amount_cents": .bignumeric, "amount_usd": .bignumeric])
+                try await expectContents(after, options)
+            } catch let error as ExportError {
+                #expect(error.classification == .targetFailed)
+                #expect(error.message.contains("widening claude_costs.amount_cents to BIGNUMERIC"), "\(error.message)")
+                try await expectContents(before, options)
+            }
+        }
+    }
+
     @Test("A failed load job reports BigQuery's errorResult as an export-target failure")
     func failedJob() async throws {
         let options = Emulator.options()
