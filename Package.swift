@@ -208,7 +208,7 @@ let package = Package(
         .testTarget(
             name: "ExportTests",
             dependencies: [
-                "Export", "TableSchemas", "CoreValues", "TestSupport",
+                "Export", "TableSchemas", "CoreValues", "TestSupport", "AdminSimulator", "Ledger",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -20,6 +20,11 @@ struct PageDecoder {
 
     var amountUnit: AmountUnit = .cents
 
+    /// The `organization_id` of every row: the `id` of the newest `organization` event in the
+    /// ledger, nil (NULL) when it has none. A Claude Code record's own `organization_id` is not
+    /// projected; `audit` checks it against this one.
+    var organizationID: String?
+
     func decode(table: ProjectionTable, eventID: String, seq: Int64, body: Data,
                 keep: (Day) -> Bool) throws -> DecodedPage {
         var page = try decodeRows(table: table, eventID: eventID, seq: seq, body: body, keep: keep)
@@ -58,6 +63,7 @@ struct PageDecoder {
         var state = try s.beginObject()
         var sawData = false
         let eventCell = page.arenaCell(page.eventID.utf8)
+        let orgCell = organizationID.map { page.arenaCell($0.utf8) } ?? .null
         while let key = try s.nextKey(&state) {
             if s.keyIs(key, "data") {
                 sawData = true
@@ -65,9 +71,9 @@ struct PageDecoder {
                 while try s.nextElement(&items) {
                     switch page.table {
                     case .costs, .usage:
-                        try decodeBucket(&s, into: &page, eventCell: eventCell, keep: keep)
+                        try decodeBucket(&s, into: &page, cells: (eventCell, orgCell), keep: keep)
                     case .claudeCode:
-                        try decodeClaudeCodeRecord(&s, into: &page, eventCell: eventCell, keep: keep)
+                        try decodeClaudeCodeRecord(&s, into: &page, cells: (eventCell, orgCell), keep: keep)
                     }
                 }
             } else if s.keyIs(key, "has_more") {
@@ -84,7 +90,10 @@ struct PageDecoder {
 
     // MARK: buckets (cost and usage)
 
-    private func decodeBucket(_ s: inout JSONScanner, into page: inout DecodedPage, eventCell: Cell,
+    /// The cells every row of a page ends with: its event and its organization.
+    typealias TrailingCells = (event: Cell, organization: Cell)
+
+    private func decodeBucket(_ s: inout JSONScanner, into page: inout DecodedPage, cells: TrailingCells,
                               keep: (Day) -> Bool) throws {
         var state = try s.beginObject()
         var day: Day?
@@ -105,9 +114,9 @@ struct PageDecoder {
                 var rows = try s.beginArray()
                 while try s.nextElement(&rows) {
                     if page.table == .costs {
-                        try decodeCostRow(&s, into: &page, eventCell: eventCell)
+                        try decodeCostRow(&s, into: &page, cells: cells)
                     } else {
-                        try decodeUsageRow(&s, into: &page, eventCell: eventCell)
+                        try decodeUsageRow(&s, into: &page, cells: cells)
                     }
                 }
             } else {
@@ -149,10 +158,10 @@ struct PageDecoder {
         return page.arenaCell(try s.unescaped(key))
     }
 
-    private func decodeCostRow(_ s: inout JSONScanner, into page: inout DecodedPage, eventCell: Cell) throws {
+    private func decodeCostRow(_ s: inout JSONScanner, into page: inout DecodedPage, cells: TrailingCells) throws {
         // date, workspace_id, description, cost_type, model, token_type, service_tier,
-        // context_window, inference_geo, currency, amount_cents, amount_usd, event_id
-        var row = [Cell](repeating: .null, count: 13)
+        // context_window, inference_geo, currency, amount_cents, amount_usd, event_id, organization_id
+        var row = [Cell](repeating: .null, count: 14)
         var amount: ExactDecimal?
         var sawCurrency = false
         var state = try s.beginObject()
@@ -200,14 +209,16 @@ struct PageDecoder {
             usd = amount
         }
         row[11] = page.arenaCell(usd.description.utf8)
-        row[12] = eventCell
+        row[12] = cells.event
+        row[13] = cells.organization
         page.cells.append(contentsOf: row)
         page.days.append(0)
     }
 
-    private func decodeUsageRow(_ s: inout JSONScanner, into page: inout DecodedPage, eventCell: Cell) throws {
+    private func decodeUsageRow(_ s: inout JSONScanner, into page: inout DecodedPage, cells: TrailingCells) throws {
         // date, api_key_id, workspace_id, model, service_tier, context_window, inference_geo,
-        // uncached, cache_creation_5m, cache_creation_1h, cache_read, output, web_search, event_id
+        // uncached, cache_creation_5m, cache_creation_1h, cache_read, output, web_search, event_id,
+        // organization_id
         var dims: (Cell, Cell, Cell, Cell, Cell, Cell) = (.null, .null, .null, .null, .null, .null)
         var uncached: Int64?, c5m: Int64?, c1h: Int64?, read: Int64?, output: Int64?, web: Int64?
         var state = try s.beginObject()
@@ -263,7 +274,8 @@ struct PageDecoder {
         page.cells.append(.int(read))
         page.cells.append(.int(output))
         page.cells.append(.int(web))
-        page.cells.append(eventCell)
+        page.cells.append(cells.event)
+        page.cells.append(cells.organization)
         page.days.append(0)
     }
 
@@ -284,7 +296,7 @@ struct PageDecoder {
 
     // MARK: Claude Code records
 
-    private func decodeClaudeCodeRecord(_ s: inout JSONScanner, into page: inout DecodedPage, eventCell: Cell,
+    private func decodeClaudeCodeRecord(_ s: inout JSONScanner, into page: inout DecodedPage, cells: TrailingCells,
                                         keep: (Day) -> Bool) throws {
         let n = page.columnCount
         var row = [Cell](repeating: .null, count: n)
@@ -302,7 +314,8 @@ struct PageDecoder {
             } else if s.keyIs(key, "actor") {
                 try decodeActor(&s, into: &row, &page)
             } else if s.keyIs(key, "organization_id") {
-                row[3] = try textCell(s, try s.readStringOrNull(), &page)
+                // Checked by `audit` against the ledger's organization; the column takes that one.
+                _ = try s.readStringOrNull()
             } else if s.keyIs(key, "customer_type") {
                 row[4] = try textCell(s, try s.readStringOrNull(), &page)
             } else if s.keyIs(key, "subscription_type") {
@@ -327,7 +340,8 @@ struct PageDecoder {
         guard keep(day) else { return }
         row[0] = page.arenaCell(day.description.utf8)
         for i in 0..<17 { row[8 + i] = .int(counts[i]) }
-        row[n - 1] = eventCell
+        row[3] = cells.organization
+        row[n - 1] = cells.event
         page.cells.append(contentsOf: row)
         page.days.append(Int32(day.daysSinceEpoch))
     }

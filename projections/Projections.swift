@@ -15,7 +15,9 @@ public enum Projections {
     /// Changes whenever the projection's output for the same ledger could change (decoding,
     /// supersession, columns, canonical encoding). Stored with every build, so a rebuild after a
     /// fix can be compared with `diff` against the build it replaces.
-    public static let version = 1
+    ///
+    /// 2: `organization_id` on every table, from the newest `organization` event.
+    public static let version = 2
 
     /// `projections.sqlite`.
     public static let fileName = "projections.sqlite"
@@ -61,8 +63,10 @@ public enum Projections {
         try rebuild(ledger: ledger, into: url, decoder: PageDecoder(), logger: logger)
     }
 
-    static func rebuild(ledger: Ledger, into url: URL, decoder: PageDecoder, logger: Logger) throws -> BuildResult {
+    static func rebuild(ledger: Ledger, into url: URL, decoder base: PageDecoder, logger: Logger) throws -> BuildResult {
         let head = try ledgerHead(ledger)
+        var decoder = base
+        decoder.organizationID = try organizationID(in: ledger)
         // What is projected must be the chain: a page appended by hand with a wrong chain hash
         // fails here, naming its event, instead of becoming rows.
         try ledger.checkChain()
@@ -103,7 +107,8 @@ public enum Projections {
             let entries = try ProjectionStore.readDayEntries(file)
             let fingerprint = Fingerprint.combine(entries)
             let rows = rowCounts(entries)
-            try ProjectionStore.writeMeta(file, meta(head: head, fingerprint: fingerprint, rows: rows, mode: .rebuild))
+            try ProjectionStore.writeMeta(file, meta(head: head, fingerprint: fingerprint, rows: rows, mode: .rebuild,
+                                                     organizationID: decoder.organizationID))
             try file.execute("COMMIT")
             try file.execute("PRAGMA locking_mode = NORMAL; PRAGMA journal_mode = DELETE")
             result = BuildResult(mode: .rebuild, fingerprint: fingerprint, projectionVersion: version, rows: rows,
@@ -133,19 +138,24 @@ public enum Projections {
         try update(ledger: ledger, projectionsURL: url, decoder: PageDecoder(), logger: logger)
     }
 
-    static func update(ledger: Ledger, projectionsURL url: URL, decoder: PageDecoder, logger: Logger) throws -> BuildResult {
+    static func update(ledger: Ledger, projectionsURL url: URL, decoder base: PageDecoder, logger: Logger) throws -> BuildResult {
         guard FileManager.default.fileExists(atPath: url.path) else {
-            return try rebuild(ledger: ledger, into: url, decoder: decoder, logger: logger)
+            return try rebuild(ledger: ledger, into: url, decoder: base, logger: logger)
         }
         TemporaryBuild.removeStale(beside: url)
         let head = try ledgerHead(ledger)
+        var decoder = base
+        decoder.organizationID = try organizationID(in: ledger)
         let file = try SQLiteFile(path: url.path, create: false)
         let stored = try ProjectionStore.readMeta(file)
+        // Every row carries the organization id: a build made with another one (or none) is
+        // rebuilt whole rather than left with rows of two organizations.
         guard stored["projection_version"] == String(version),
+              stored[organizationMetaKey] == decoder.organizationID,
               let builtSeq = stored["ledger_head_seq"].flatMap(Int64.init), builtSeq <= head.seq,
               try builtFromThisLedger(ledger, seq: builtSeq, chainHash: stored["ledger_head_chain_hash"]) else {
-            logger.info("projections rebuilt: version or ledger changed")
-            return try rebuild(ledger: ledger, into: url, decoder: decoder, logger: logger)
+            logger.info("projections rebuilt: version, organization or ledger changed")
+            return try rebuild(ledger: ledger, into: url, decoder: base, logger: logger)
         }
         // Only the events after the build's head are new; the head itself was just matched.
         try ledger.checkChain(afterSeq: builtSeq,
@@ -191,7 +201,8 @@ public enum Projections {
             let entries = try ProjectionStore.readDayEntries(file)
             let fingerprint = Fingerprint.combine(entries)
             let rows = rowCounts(entries)
-            try ProjectionStore.writeMeta(file, meta(head: head, fingerprint: fingerprint, rows: rows, mode: .incremental))
+            try ProjectionStore.writeMeta(file, meta(head: head, fingerprint: fingerprint, rows: rows, mode: .incremental,
+                                                     organizationID: decoder.organizationID))
             try file.execute("COMMIT")
             logger.info("projections updated", metadata: ["projections.days": "\(dayRows.count)",
                                                           "projections.fingerprint": "\(fingerprint)"])
@@ -303,8 +314,21 @@ public enum Projections {
         return rows
     }
 
+    /// The build metadata key holding the organization id the rows were built with (absent: none).
+    static let organizationMetaKey = "organization_id"
+
+    /// The `id` of the newest `organization` event (`GET /v1/organizations/me`), nil when the
+    /// ledger has none or its body has no string id: every table's `organization_id`.
+    public static func organizationID(in ledger: Ledger) throws -> String? {
+        guard let event = try ledger.edgeEvent(stream: .organization, newest: true) else { return nil }
+        let body = try ledger.body(of: event)
+        guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
+              let id = object["id"] as? String, !id.isEmpty else { return nil }
+        return id
+    }
+
     static func meta(head: Head, fingerprint: String, rows: [ProjectionTable: Int],
-                     mode: BuildResult.Mode) -> [String: String] {
+                     mode: BuildResult.Mode, organizationID: String?) -> [String: String] {
         var meta: [String: String] = [
             "format": ProjectionStore.formatTag,
             "projection_version": String(version),
@@ -315,6 +339,7 @@ public enum Projections {
             "last_operation": mode.rawValue,
         ]
         for (table, n) in rows { meta["rows.\(table.rawValue)"] = String(n) }
+        if let organizationID { meta[organizationMetaKey] = organizationID }
         return meta
     }
 }

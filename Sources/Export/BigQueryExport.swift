@@ -3,15 +3,19 @@ import Foundation
 import Logging
 import TableSchemas
 
-/// `export bigquery`: loads the three tables into BigQuery through its REST API.
+/// `export bigquery`: loads the tables into BigQuery through its REST API, replacing only the
+/// exporting organization's rows, so several organizations' data directories share one dataset.
 ///
-/// For each table: create the dataset and the day-partitioned table (on `date`) with the explicit
-/// schema when missing, then replace the table's contents with one load job
-/// (`WRITE_TRUNCATE`, `NEWLINE_DELIMITED_JSON`, schema in the load configuration) and poll the
-/// job until it is DONE. A load job is atomic, so the table holds either the old rows or exactly
-/// the projection's rows: running twice, or after Anthropic revised a day, never duplicates or
-/// leaves stale rows. (The three tables are three jobs; a failure part-way leaves earlier tables
-/// new and later ones old, and the next run completes them.)
+/// For each table: create the dataset and the day-partitioned table (on `date`) with the
+/// explicit schema when missing, or upgrade one an earlier version wrote (columns it lacks are
+/// added; rows without `organization_id` are attributed to the exporting organization, the only
+/// one such a table can hold). Then load the projection's rows into a staging table
+/// (`WRITE_TRUNCATE`, schema in the load configuration), and in one transaction delete the
+/// organization's rows and insert the staging rows (`jobs.query`); the staging table is dropped
+/// afterwards, also on failure. Re-running never duplicates; a revised day leaves no stale
+/// rows; another organization's rows are never read or written. (The tables are separate
+/// transactions; a failure part-way leaves earlier tables new and later ones old, and the next
+/// run completes them.)
 public enum BigQueryExport {
     public static let defaultAPIBase = "https://bigquery.googleapis.com"
 
@@ -57,24 +61,48 @@ public enum BigQueryExport {
             public let created: Bool
             /// The BigQuery type of each money column.
             public let moneyTypes: [String: MoneyType]
+            /// Columns this run added to a table an earlier version created (e.g. organization_id).
+            public let addedColumns: [String]
         }
 
         public let datasetCreated: Bool
         public let tables: [Table]
     }
 
-    /// Exports every table of `projectionsPath` (normally `DIR/projections.sqlite`).
+    /// Exports every table of `projectionsPath` (normally `DIR/projections.sqlite`) as the rows
+    /// of `organizationID` (the newest organization page of the ledger).
     ///
     /// Throws `ExportError`: `.badInput` (exit 2) for unusable options, credentials file,
-    /// environment variable or projections, found before any request is sent; `.authFailed`,
-    /// `.targetFailed` or `.unreachable` (exit 3) for what BigQuery or the token endpoint did.
-    public static func run(projectionsPath: String, options: Options,
+    /// environment variable or projections, no organization, or rows of another organization,
+    /// found before any request is sent; `.authFailed`, `.targetFailed` or `.unreachable`
+    /// (exit 3) for what BigQuery or the token endpoint did.
+    public static func run(projectionsPath: String, organizationID: String?, options: Options,
                            environment: [String: String] = ProcessInfo.processInfo.environment,
                            logger: Logger = Logger(label: "claude-ledger.export")) async throws -> Summary {
         try validate(options)
+        guard let organizationID, !organizationID.isEmpty else {
+            throw ExportError.badInput("the ledger has no organization page: run `claude-ledger sync` first")
+        }
         let snapshot = try ProjectionSnapshot.read(projectionsPath: projectionsPath)
+        try checkOwnership(snapshot, organizationID: organizationID)
         let client = try makeClient(options, environment: environment, logger: logger)
-        return try await export(snapshot, client: client, options: options, logger: logger)
+        return try await export(snapshot, organizationID: organizationID, client: client, options: options,
+                                logger: logger)
+    }
+
+    /// Every row must carry the exporting organization: a row of another (or of none) would
+    /// never be replaced by this organization's next export.
+    static func checkOwnership(_ snapshot: ProjectionSnapshot, organizationID: String) throws {
+        for rows in snapshot.tables {
+            guard let index = rows.table.columns.firstIndex(where: { $0.name == BigQuerySQL.organizationColumn }) else {
+                throw ExportError.badInput("\(rows.table.name) has no organization_id column: run `claude-ledger rebuild`")
+            }
+            if let row = rows.rows.first(where: { $0[index] != .text(organizationID) }) {
+                let found = if case .text(let other) = row[index] { "organization \(other)" } else { "no organization" }
+                throw ExportError.badInput(
+                    "\(rows.table.name) holds rows of \(found), not of the ledger's organization \(organizationID): run `claude-ledger rebuild`")
+            }
+        }
     }
 
     /// Runs one standard-SQL query against the same project and returns its rows as strings
@@ -89,12 +117,13 @@ public enum BigQueryExport {
 
     // MARK: Steps
 
-    static func export(_ snapshot: ProjectionSnapshot, client: BigQueryClient, options: Options,
-                       logger: Logger) async throws -> Summary {
+    static func export(_ snapshot: ProjectionSnapshot, organizationID: String, client: BigQueryClient,
+                       options: Options, logger: Logger) async throws -> Summary {
         let datasetCreated = try await ensureDataset(client: client, options: options, logger: logger)
         var tables: [Summary.Table] = []
         for rows in snapshot.tables {
-            tables.append(try await load(rows, client: client, options: options, logger: logger))
+            tables.append(try await load(rows, organizationID: organizationID, client: client, options: options,
+                                         logger: logger))
         }
         return Summary(datasetCreated: datasetCreated, tables: tables)
     }
@@ -109,50 +138,155 @@ public enum BigQueryExport {
         return true
     }
 
-    private static func load(_ rows: TableRows, client: BigQueryClient, options: Options,
+    private static func load(_ rows: TableRows, organizationID: String, client: BigQueryClient, options: Options,
                              logger: Logger) async throws -> Summary.Table {
         let table = rows.table
-        let reference = BigQueryClient.TableReference(projectId: options.project, datasetId: options.dataset,
-                                                      tableId: table.name)
+        let target = try await prepareTarget(rows, organizationID: organizationID, client: client,
+                                             options: options, logger: logger)
+        let staging = BigQuerySQL.Target(project: options.project, dataset: options.dataset,
+                                         table: makeStagingName(table: table.name))
+        let jobID: String
+        do {
+            jobID = try await stage(rows, into: staging, schema: target.schema, client: client, options: options)
+            let sql = BigQuerySQL.replaceOrganization(target.reference, from: staging, columns: table.columns.map(\.name))
+            _ = try await client.query(sql, location: options.location,
+                                       parameters: [.string(BigQuerySQL.organizationParameter, organizationID)],
+                                       what: "replacing organization \(organizationID)'s rows of \(table.name)")
+        } catch {
+            await dropStaging(staging, client: client, logger: logger)
+            throw error
+        }
+        await dropStaging(staging, client: client, logger: logger)
+        logger.info("loaded table into BigQuery", metadata: [
+            "bq.table": "\(table.name)", "bq.job": "\(jobID)", "export.rows": "\(rows.rows.count)",
+            "export.organization": "\(organizationID)",
+        ])
+        return .init(name: table.name, rows: rows.rows.count, jobID: jobID, created: target.created,
+                     moneyTypes: target.moneyTypes, addedColumns: target.addedColumns)
+    }
+
+    /// The destination table as this export needs it.
+    struct PreparedTarget {
+        var reference: BigQuerySQL.Target
+        var schema: BigQueryClient.TableSchema
+        var moneyTypes: [String: MoneyType]
+        var created: Bool
+        var addedColumns: [String]
+    }
+
+    /// Creates the day-partitioned table when missing; upgrades one an earlier version wrote:
+    /// missing (nullable) columns added, rows without `organization_id` attributed to this
+    /// organization, a NUMERIC money column widened when a value needs BIGNUMERIC.
+    static func prepareTarget(_ rows: TableRows, organizationID: String, client: BigQueryClient, options: Options,
+                              logger: Logger) async throws -> PreparedTarget {
+        let table = rows.table
+        let target = BigQuerySQL.Target(project: options.project, dataset: options.dataset, table: table.name)
         let existing = try await client.getTable(dataset: options.dataset, table: table.name)
+        let existingFields = existing?.schema?.fields ?? []
 
         // A money column never narrows: once BIGNUMERIC (for some value), it stays BIGNUMERIC.
         var moneyTypes = rows.moneyTypes
-        for field in existing?.schema?.fields ?? [] where field.type.uppercased() == "BIGNUMERIC" {
+        for field in existingFields where field.type.uppercased() == "BIGNUMERIC" {
             if moneyTypes[field.name] != nil { moneyTypes[field.name] = .bignumeric }
         }
-        let schema = BigQueryClient.TableSchema(fields: table.bigQueryFields(moneyTypes: moneyTypes).map {
+        let fields = table.bigQueryFields(moneyTypes: moneyTypes)
+        let schema = BigQueryClient.TableSchema(fields: fields.map {
             .init(name: $0.name, type: $0.type, mode: $0.mode, description: $0.description)
         })
-        let ourPartitioning = BigQueryClient.TimePartitioning(type: "DAY", field: TableSchema.partitionColumn)
-
-        let partitioning: BigQueryClient.TimePartitioning?
-        if let existing {
-            // Keep the table's own partitioning: a load that asks for a different one fails.
-            partitioning = existing.timePartitioning
-        } else {
-            try await client.insertTable(.init(tableReference: reference, description: table.description,
-                                               schema: schema, timePartitioning: ourPartitioning))
+        guard existing != nil else {
+            let reference = BigQueryClient.TableReference(projectId: options.project, datasetId: options.dataset,
+                                                          tableId: table.name)
+            try await client.insertTable(.init(tableReference: reference, description: table.description, schema: schema,
+                                               timePartitioning: .init(type: "DAY", field: TableSchema.partitionColumn)))
             logger.info("created BigQuery table", metadata: ["bq.table": "\(table.name)"])
-            partitioning = ourPartitioning
+            return PreparedTarget(reference: target, schema: schema, moneyTypes: moneyTypes, created: true, addedColumns: [])
         }
+        let plan = try upgradePlan(table: table.name, wanted: fields, existing: existingFields)
+        try await upgrade(target, plan, organizationID: organizationID, client: client, options: options, logger: logger)
+        return PreparedTarget(reference: target, schema: schema, moneyTypes: moneyTypes, created: false,
+                              addedColumns: plan.added.map(\.name))
+    }
 
-        let jobID = makeJobID(table: table.name)
+    /// What an existing table needs before this export's rows fit it.
+    struct UpgradePlan: Equatable {
+        var added: [BigQuerySQL.NewColumn] = []
+        var widened: [String] = []
+        /// The table had no `organization_id`: its rows are the exporting organization's.
+        var attribute: Bool { added.contains { $0.name == BigQuerySQL.organizationColumn } }
+    }
+
+    static func upgradePlan(table: String, wanted: [SchemaField],
+                            existing: [BigQueryClient.FieldSchema]) throws -> UpgradePlan {
+        var types: [String: String] = [:]
+        for field in existing { types[field.name] = field.type.uppercased() }
+        var plan = UpgradePlan()
+        for field in wanted {
+            guard let type = types[field.name] else {
+                guard field.mode == "NULLABLE" else {
+                    throw ExportError.targetFailed(
+                        "BigQuery table \(table) lacks the required column \(field.name), which cannot be added to existing rows: drop the table and export again")
+                }
+                plan.added.append(.init(name: field.name, type: field.type))
+                continue
+            }
+            if field.type == "BIGNUMERIC" && type == "NUMERIC" { plan.widened.append(field.name) }
+        }
+        return plan
+    }
+
+    private static func upgrade(_ target: BigQuerySQL.Target, _ plan: UpgradePlan, organizationID: String,
+                                client: BigQueryClient, options: Options, logger: Logger) async throws {
+        if !plan.added.isEmpty {
+            _ = try await client.query(BigQuerySQL.addColumns(target, plan.added), location: options.location,
+                                       what: "adding columns to \(target.table)")
+            logger.notice("added columns to a BigQuery table an earlier version created", metadata: [
+                "bq.table": "\(target.table)", "bq.columns": "\(plan.added.map(\.name).joined(separator: ","))",
+            ])
+        }
+        if plan.attribute {
+            _ = try await client.query(BigQuerySQL.attributeUnowned(target), location: options.location,
+                                       parameters: [.string(BigQuerySQL.organizationParameter, organizationID)],
+                                       what: "attributing the existing rows of \(target.table) to organization \(organizationID)")
+        }
+        for column in plan.widened {
+            _ = try await client.query(BigQuerySQL.widenToBignumeric(target, column: column), location: options.location,
+                                       what: "widening \(target.table).\(column) to BIGNUMERIC")
+        }
+    }
+
+    /// Loads the rows into a fresh staging table (explicit schema, WRITE_TRUNCATE, one day's
+    /// expiry in case it outlives a crash); returns the load job's id.
+    private static func stage(_ rows: TableRows, into staging: BigQuerySQL.Target, schema: BigQueryClient.TableSchema,
+                              client: BigQueryClient, options: Options) async throws -> String {
+        let reference = BigQueryClient.TableReference(projectId: staging.project, datasetId: staging.dataset,
+                                                      tableId: staging.table)
+        let expiry = Int64(Date().timeIntervalSince1970 * 1000) + 86_400_000
+        try await client.insertTable(.init(tableReference: reference,
+                                           description: "claude-ledger export staging (dropped after the export)",
+                                           schema: schema, expirationTime: String(expiry)))
+        let jobID = makeJobID(table: rows.table.name)
         let job = BigQueryClient.Job(
             jobReference: .init(projectId: options.project, jobId: jobID, location: options.location),
             configuration: .init(load: .init(destinationTable: reference, sourceFormat: "NEWLINE_DELIMITED_JSON",
                                              writeDisposition: "WRITE_TRUNCATE", createDisposition: "CREATE_NEVER",
-                                             schema: schema, timePartitioning: partitioning)),
+                                             schema: schema)),
             status: nil, statistics: nil)
-        let data = RowEncoding.ndjson(rows)
-        var current = try await client.insertLoadJob(job, data: data, resumableThreshold: options.resumableThreshold)
+        var current = try await client.insertLoadJob(job, data: RowEncoding.ndjson(rows),
+                                                     resumableThreshold: options.resumableThreshold)
         current = try await waitUntilDone(current, client: client, timeout: options.jobTimeout)
-        try checkOutcome(current, table: table.name, expectedRows: rows.rows.count)
-        logger.info("loaded table into BigQuery", metadata: [
-            "bq.table": "\(table.name)", "bq.job": "\(jobID)", "export.rows": "\(rows.rows.count)",
-        ])
-        return .init(name: table.name, rows: rows.rows.count, jobID: jobID, created: existing == nil,
-                     moneyTypes: moneyTypes)
+        try checkOutcome(current, table: rows.table.name, expectedRows: rows.rows.count)
+        return jobID
+    }
+
+    /// Best effort: a staging table that cannot be dropped now expires within a day.
+    private static func dropStaging(_ staging: BigQuerySQL.Target, client: BigQueryClient, logger: Logger) async {
+        do {
+            try await client.deleteTable(dataset: staging.dataset, table: staging.table)
+        } catch {
+            logger.warning("could not drop a staging table; it expires within a day", metadata: [
+                "bq.table": "\(staging.table)", "error": "\(error)",
+            ])
+        }
     }
 
     /// Polls `jobs.get` with growing waits (0.25 s doubling to 5 s) until the job is DONE.
@@ -229,6 +363,11 @@ public enum BigQueryExport {
         while base.hasSuffix("/") { base.removeLast() }
         return BigQueryClient(apiBase: base, project: options.project, tokens: TokenCache(source: source),
                               transport: transport, retry: options.retry, logger: logger)
+    }
+
+    /// A staging table's name: the table's, a marker and a random part, unique per run.
+    static func makeStagingName(table: String) -> String {
+        "\(table)__claude_ledger_staging_" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
     }
 
     /// Unique per load; also the handle for a retried insert whose first answer was lost.

@@ -31,6 +31,7 @@ public enum Audit {
         findings += try duplicates(tables)
         findings += try completeness(ledger)
         findings += try noMoneyInClaudeCode(tables)
+        findings.append(try claudeCodeOrganization(ledger))
         findings += try units(tables, prices: prices)
         let report = try ledger.verify()
         findings.append(Finding(check: "5 ledger verifies", status: report.isValid ? .ok : .fail,
@@ -112,6 +113,41 @@ public enum Audit {
                             detail: money.isEmpty ? "\(columns.count) columns, none is money (Claude Code spend is already in claude_costs)"
                                 : "money-like columns: \(money.joined(separator: ", ")): they double count claude_costs")]
         }
+    }
+
+    /// `claude_code_productivity.organization_id` is the ledger's organization (the newest
+    /// `organization` event), like every table's; each Claude Code record also names its own
+    /// `organization_id`, and a record naming another organization is a page that does not
+    /// belong in this data directory.
+    static func claudeCodeOrganization(_ ledger: Ledger) throws -> Finding {
+        let check = "organization: claude_code records"
+        let organization = try Projections.organizationID(in: ledger)
+        var records = 0
+        var others: [String: Int] = [:]
+        // Headers first: a body cannot be read from inside the ledger's cursor.
+        var events: [Ledger.Event] = []
+        try ledger.forEachEvent(stream: .claudeCode) { events.append($0) }
+        for event in events {
+            let body = try ledger.body(of: event)
+            guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
+                  let data = object["data"] as? [[String: Any]] else { continue }
+            for record in data {
+                guard let own = record["organization_id"] as? String else { continue }
+                records += 1
+                if own != organization { others[own, default: 0] += 1 }
+            }
+        }
+        guard let organization else {
+            return Finding(check: check, status: records == 0 ? .ok : .warn,
+                           detail: "the ledger has no organization event, so organization_id is NULL in every table: run `claude-ledger sync`")
+        }
+        if others.isEmpty {
+            return Finding(check: check, status: .ok,
+                           detail: "\(records) record(s) name organization \(organization), the ledger's")
+        }
+        let listed = others.sorted { $0.key < $1.key }.prefix(5).map { "\($0.key) (\($0.value) record(s))" }
+        return Finding(check: check, status: .fail,
+                       detail: "records name another organization than the ledger's \(organization): \(listed.joined(separator: ", "))")
     }
 
     static func units(_ tables: ProjectionTables, prices: ListPrices) throws -> [Finding] {

@@ -49,6 +49,12 @@ public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStr
 
     static let eventColumn = ColumnSchema("event_id", .text, "The ledger event (raw API page) the row was projected from")
 
+    /// Every table's `organization_id`: the `id` of the newest `organization` event in the ledger
+    /// (NULL when it has none), so several organizations' rows can share one dataset. Added after
+    /// the SPEC columns (last) in the tables that did not have it.
+    static let organizationColumn = ColumnSchema("organization_id", .text, nullable: true,
+                                                 "Organization id: the newest organization event in the ledger (GET /v1/organizations/me)")
+
     static let costsSchema = TableSchema(
         name: "claude_costs",
         description: "Anthropic Admin API cost report rows, one per cost result of the authoritative fetch of each day (claude-ledger).",
@@ -66,6 +72,7 @@ public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStr
             ColumnSchema("amount_cents", .money, "The API's amount: a decimal string in cents, exact as sent"),
             ColumnSchema("amount_usd", .money, "amount_cents / 100, exact, never rounded"),
             eventColumn,
+            organizationColumn,
         ],
         naturalKey: ["workspace_id", "description", "cost_type", "model", "token_type", "service_tier",
                      "context_window", "inference_geo", "currency"],
@@ -89,6 +96,7 @@ public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStr
             ColumnSchema("output_tokens", .integer, "Output tokens"),
             ColumnSchema("web_search_requests", .integer, "server_tool_use.web_search_requests"),
             eventColumn,
+            organizationColumn,
         ],
         naturalKey: ["api_key_id", "workspace_id", "model", "service_tier", "context_window", "inference_geo"],
         indexes: [["date", "api_key_id"], ["date", "workspace_id"]])
@@ -100,7 +108,8 @@ public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStr
             ColumnSchema("date", .date, "The record's UTC day"),
             ColumnSchema("actor_type", .text, nullable: true, "user_actor or api_actor, as sent"),
             ColumnSchema("actor", .text, nullable: true, "Email address (user_actor) or API key name (api_actor)"),
-            ColumnSchema("organization_id", .text, nullable: true, "Organization UUID"),
+            ColumnSchema("organization_id", .text, nullable: true,
+                         "Organization id: the newest organization event in the ledger, like every table (audit checks the record's own field against it)"),
             ColumnSchema("customer_type", .text, nullable: true, "api or subscription, as sent"),
             ColumnSchema("subscription_type", .text, nullable: true, "enterprise, team or NULL, as sent"),
             ColumnSchema("terminal_type", .text, nullable: true, "Terminal or environment, as sent"),

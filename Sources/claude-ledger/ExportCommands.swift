@@ -1,3 +1,4 @@
+import AdminAPI
 import ArgumentParser
 import CoreValues
 import Export
@@ -50,11 +51,15 @@ struct ExportFiles: AsyncParsableCommand {
 struct ExportBigQuery: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bigquery",
-        abstract: "Load the three tables into BigQuery through its REST API; re-running never duplicates rows.",
+        abstract: "Load the tables into BigQuery through its REST API, replacing only this organization's rows.",
         discussion: """
             Creates the dataset and day-partitioned tables (on date) when missing, with the explicit
-            schema (money NUMERIC or BIGNUMERIC, never FLOAT64), and replaces each table's content
-            with a load job (WRITE_TRUNCATE), so the warehouse holds exactly the projection's rows.
+            schema (money NUMERIC or BIGNUMERIC, never FLOAT64). Each table's rows go to a staging
+            table by a load job, then one transaction deletes this organization's rows
+            (organization_id, from the ledger's newest organization page) and inserts the staged
+            ones: re-running never duplicates, and other organizations' data directories can
+            export into the same dataset without touching each other's rows. A table written by
+            an earlier version gains organization_id, its rows attributed to this organization.
             Credentials: --access-token-env VAR (a token in that variable), --credentials SA.json (a
             service-account key), else the Google Cloud metadata server. Tokens are never printed.
 
@@ -96,12 +101,20 @@ struct ExportBigQuery: AsyncParsableCommand {
         }
         let options = BigQueryExport.Options(project: project, dataset: dataset, location: location,
                                              apiBase: apiBase ?? BigQueryExport.defaultAPIBase, credentials: source)
+        let ledger = try global.openLedger()
+        guard let event = try ledger.edgeEvent(stream: .organization, newest: true),
+              let organization = OrganizationInfo.parse(try ledger.body(of: event)) else {
+            throw CLIFailure(.badInput, "the ledger in \(global.dataDirectory.path) has no organization page: run `claude-ledger sync` first")
+        }
         try global.data.checkProjections()
-        let summary = try await BigQueryExport.run(projectionsPath: global.projectionsURL.path, options: options,
+        let summary = try await BigQueryExport.run(projectionsPath: global.projectionsURL.path,
+                                                   organizationID: organization.id, options: options,
                                                    logger: Logger(label: "claude-ledger.export"))
         if summary.datasetCreated { print("created dataset \(project):\(dataset)") }
         for table in summary.tables {
-            print("\(table.name): \(table.rows) rows loaded (job \(table.jobID))\(table.created ? ", table created" : "")")
+            var notes = table.created ? ", table created" : ""
+            if !table.addedColumns.isEmpty { notes += ", added \(table.addedColumns.joined(separator: ", "))" }
+            print("\(table.name): \(table.rows) rows of organization \(organization.id) loaded (job \(table.jobID))\(notes)")
         }
     }
 }

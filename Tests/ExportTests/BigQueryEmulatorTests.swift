@@ -155,7 +155,7 @@ struct BigQueryEmulatorTests {
                         in dir: TemporaryDirectory) async throws -> BigQueryExport.Summary {
         let path = dir.file("projections-\(UUID().uuidString).sqlite")
         try fixture.write(to: path)
-        return try await BigQueryExport.run(projectionsPath: path, options: options, environment: Emulator.tokenEnvironment)
+        return try await BigQueryExport.run(projectionsPath: path, organizationID: ProjectionsFixture.organizationID, options: options, environment: Emulator.tokenEnvironment)
     }
 
     @Test("Exports the three tables: dataset and day-partitioned tables created, contents exact")
@@ -257,6 +257,33 @@ struct BigQueryEmulatorTests {
         }
     }
 
+    /// Real BigQuery widens NUMERIC to BIGNUMERIC in place (`ALTER TABLE … ALTER COLUMN … SET
+    /// DATA TYPE BIGNUMERIC`, a documented widening). The emulator cannot: its DuckDB refuses
+    /// DECIMAL(38,9) to DECIMAL(38,18). So here the statement's failure is checked to be clean
+    /// (exit-3 class, no row changed); the SQL itself is checked in
+    /// `BigQueryOrganizationRequestTests`. Should a later emulator run it, the widened contents
+    /// are checked instead.
+    @Test("A NUMERIC money column meeting a value that needs BIGNUMERIC: widened in place, or (emulator gap) a clean failure")
+    func wideningToBignumeric() async throws {
+        try await withTemporaryDirectory { dir in
+            let options = Emulator.options()
+            let before = ProjectionsFixture.generated(days: 2)
+            _ = try await export(before, options, in: dir)
+            var after = before
+            after.costs.append(CostRow(date: "2026-02-02", workspaceID: "wrkspc_9", description: "tiny",
+                                       amountCents: "0.12345678901", eventID: "ev_tiny"))
+            do {
+                let summary = try await export(after, options, in: dir)
+                #expect(summary.tables[0].moneyTypes == ["amount_cents": .bignumeric, "amount_usd": .bignumeric])
+                try await expectContents(after, options)
+            } catch let error as ExportError {
+                #expect(error.classification == .targetFailed)
+                #expect(error.message.contains("widening claude_costs.amount_cents to BIGNUMERIC"), "\(error.message)")
+                try await expectContents(before, options)
+            }
+        }
+    }
+
     @Test("A failed load job reports BigQuery's errorResult as an export-target failure")
     func failedJob() async throws {
         let options = Emulator.options()
@@ -320,7 +347,7 @@ struct BigQueryFailureTests {
             var options = Emulator.options()
             options.apiBase = "http://127.0.0.1:1"
             let error = try await #require(throws: ExportError.self) {
-                try await BigQueryExport.run(projectionsPath: dir.file("projections.sqlite"), options: options,
+                try await BigQueryExport.run(projectionsPath: dir.file("projections.sqlite"), organizationID: ProjectionsFixture.organizationID, options: options,
                                              environment: Emulator.tokenEnvironment)
             }
             #expect(error.classification == .unreachable)
@@ -345,7 +372,7 @@ struct BigQueryFailureTests {
         try await withTemporaryDirectory { dir in
             try ProjectionsFixture.sample.write(to: dir.file("projections.sqlite"))
             let error = try await #require(throws: ExportError.self, "\(label)") {
-                try await BigQueryExport.run(projectionsPath: dir.file("projections.sqlite"), options: options,
+                try await BigQueryExport.run(projectionsPath: dir.file("projections.sqlite"), organizationID: ProjectionsFixture.organizationID, options: options,
                                              environment: Emulator.tokenEnvironment)
             }
             #expect(error.classification == .badInput, "\(label): \(error.message)")
@@ -356,7 +383,7 @@ struct BigQueryFailureTests {
     @Test("Missing projections are bad input before credentials are touched")
     func missingProjections() async throws {
         let error = try await #require(throws: ExportError.self) {
-            try await BigQueryExport.run(projectionsPath: "/nonexistent/projections.sqlite",
+            try await BigQueryExport.run(projectionsPath: "/nonexistent/projections.sqlite", organizationID: ProjectionsFixture.organizationID,
                                          options: Emulator.options(), environment: Emulator.tokenEnvironment)
         }
         #expect(error.classification == .badInput)

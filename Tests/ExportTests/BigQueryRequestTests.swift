@@ -120,14 +120,16 @@ struct JobPollingTests {
 
 @Suite("request contract")
 struct RequestContractTests {
-    @Test("A first export creates dataset and day-partitioned tables, then loads with WRITE_TRUNCATE and the schema")
+    @Test("A first export creates dataset and day-partitioned tables, stages the rows with WRITE_TRUNCATE and the schema, then replaces the organization's rows")
     func firstExport() async throws {
         let notFound = #"{"error":{"code":404,"errors":[{"reason":"notFound"}]}}"#
         var steps: [ScriptedTransport.Step] = [.respond(404, notFound), .respond(200, "{}")]
         for (table, rows) in [("claude_costs", 5), ("claude_usage_keys", 3), ("claude_code_productivity", 3)] {
             steps += [
-                .respond(404, notFound), .respond(200, "{}"),
+                .respond(404, notFound), .respond(200, "{}"), .respond(200, "{}"),
                 .respond(200, #"{"jobReference":{"projectId":"p","jobId":"x_\#(table)","location":"EU"},"status":{"state":"DONE"},"statistics":{"load":{"outputRows":"\#(rows)"}}}"#),
+                .respond(200, #"{"jobReference":{"projectId":"p","jobId":"q_\#(table)","location":"EU"},"jobComplete":true}"#),
+                .respond(204, ""),
             ]
         }
         let transport = ScriptedTransport(steps)
@@ -137,14 +139,15 @@ struct RequestContractTests {
         try await withTemporaryDirectory { dir in
             try ProjectionsFixture.sample.write(to: dir.file("p.sqlite"))
             let snapshot = try ProjectionSnapshot.read(projectionsPath: dir.file("p.sqlite"))
-            let summary = try await BigQueryExport.export(snapshot, client: client, options: options,
+            let summary = try await BigQueryExport.export(snapshot, organizationID: ProjectionsFixture.organizationID, client: client, options: options,
                                                           logger: .init(label: "test"))
             #expect(summary.datasetCreated)
             #expect(summary.tables.map(\.rows) == [5, 3, 3])
         }
         let requests = await transport.requests
         let bodies = await transport.bodies
-        #expect(requests.map(\.method) == ["GET", "POST", "GET", "POST", "POST", "GET", "POST", "POST", "GET", "POST", "POST"])
+        let perTable = ["GET", "POST", "POST", "POST", "POST", "DELETE"]
+        #expect(requests.map(\.method) == ["GET", "POST"] + perTable + perTable + perTable)
         #expect(requests[0].url == "http://127.0.0.1:9/bigquery/v2/projects/p/datasets/ds")
 
         let dataset = try #require(try JSONSerialization.jsonObject(with: Data(bodies[1])) as? [String: Any])
@@ -154,19 +157,25 @@ struct RequestContractTests {
         #expect(requests[3].url == "http://127.0.0.1:9/bigquery/v2/projects/p/datasets/ds/tables")
         #expect(table["timePartitioning"] as? [String: String] == ["type": "DAY", "field": "date"])
         let fields = try #require((table["schema"] as? [String: Any])?["fields"] as? [[String: String]])
-        #expect(fields.count == 13)
+        #expect(fields.count == 14) // SPEC's 13 columns and organization_id
         #expect(fields[10] == ["name": "amount_cents", "type": "NUMERIC", "mode": "REQUIRED",
                                "description": "The API's amount: a decimal string in cents, exact as sent"])
         // docs/TABLES.md: currency is TEXT NOT NULL, so BigQuery REQUIRED.
         #expect(fields[9] == ["name": "currency", "type": "STRING", "mode": "REQUIRED",
                               "description": "Currency as sent (USD)"])
 
-        // The load: multipart/related, JSON job part first, then exactly the NDJSON rows.
-        #expect(requests[4].url == "http://127.0.0.1:9/upload/bigquery/v2/projects/p/jobs?uploadType=multipart")
-        let contentType = try #require(await transport.contentTypes[4])
+        // The staging table: same schema, not partitioned, expiring on its own if never dropped.
+        let staging = try #require(try JSONSerialization.jsonObject(with: Data(bodies[4])) as? [String: Any])
+        let stagingID = try #require((staging["tableReference"] as? [String: String])?["tableId"])
+        #expect(stagingID.hasPrefix("claude_costs__claude_ledger_staging_"))
+        #expect(staging["timePartitioning"] == nil && staging["expirationTime"] != nil)
+
+        // The load into it: multipart/related, JSON job part first, then exactly the NDJSON rows.
+        #expect(requests[5].url == "http://127.0.0.1:9/upload/bigquery/v2/projects/p/jobs?uploadType=multipart")
+        let contentType = try #require(await transport.contentTypes[5])
         #expect(contentType.hasPrefix("multipart/related; boundary="))
         let boundary = String(contentType.dropFirst("multipart/related; boundary=".count))
-        let text = String(decoding: bodies[4], as: UTF8.self)
+        let text = String(decoding: bodies[5], as: UTF8.self)
         let parts = text.components(separatedBy: "--\(boundary)")
         #expect(parts.count == 4)
         #expect(parts[3] == "--\r\n")
@@ -181,10 +190,17 @@ struct RequestContractTests {
         #expect(load["sourceFormat"] as? String == "NEWLINE_DELIMITED_JSON")
         #expect(load["writeDisposition"] as? String == "WRITE_TRUNCATE")
         #expect(load["createDisposition"] as? String == "CREATE_NEVER")
-        #expect(load["destinationTable"] as? [String: String] == ["projectId": "p", "datasetId": "ds", "tableId": "claude_costs"])
-        #expect(load["timePartitioning"] as? [String: String] == ["type": "DAY", "field": "date"])
-        #expect(((load["schema"] as? [String: Any])?["fields"] as? [Any])?.count == 13)
+        #expect(load["destinationTable"] as? [String: String] == ["projectId": "p", "datasetId": "ds", "tableId": stagingID])
+        #expect(((load["schema"] as? [String: Any])?["fields"] as? [Any])?.count == 14)
         let golden = try String(contentsOfFile: fixturesDirectory + "/golden/claude_costs.ndjson", encoding: .utf8)
         #expect(parts[2] == "\r\nContent-Type: application/octet-stream\r\n\r\n" + golden + "\r\n")
+
+        // Then the transaction, with the organization as a parameter, and the staging table dropped.
+        let replace = try #require(try JSONSerialization.jsonObject(with: Data(bodies[6])) as? [String: Any])
+        #expect(requests[6].url == "http://127.0.0.1:9/bigquery/v2/projects/p/queries")
+        #expect((replace["query"] as? String)?.hasPrefix("BEGIN TRANSACTION;\nDELETE FROM `p.ds.claude_costs` WHERE `organization_id` = @organization_id;") == true)
+        #expect((replace["queryParameters"] as? [[String: Any]])?.first?["parameterValue"] as? [String: String]
+            == ["value": ProjectionsFixture.organizationID])
+        #expect(requests[7].url == "http://127.0.0.1:9/bigquery/v2/projects/p/datasets/ds/tables/\(stagingID)")
     }
 }

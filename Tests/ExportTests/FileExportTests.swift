@@ -153,7 +153,7 @@ struct FileExportTests {
                     ALTER TABLE claude_costs RENAME TO claude_costs_text;
                     CREATE TABLE claude_costs AS SELECT date, workspace_id, description, cost_type, model, token_type,
                         service_tier, context_window, inference_geo, currency, amount_cents,
-                        CAST(amount_usd AS REAL) AS amount_usd, event_id FROM claude_costs_text;
+                        CAST(amount_usd AS REAL) AS amount_usd, event_id, organization_id FROM claude_costs_text;
                     """)
             }
             try FileManager.default.createDirectory(atPath: dir.file("out"), withIntermediateDirectories: true)

@@ -17,6 +17,7 @@ struct CostRow: Sendable, Hashable {
     var currency: String = "USD"
     var amountCents: String
     var eventID: String
+    var organizationID: String? = "org_1"
 
     /// `amount_cents / 100`, exact, as the projection stores it.
     var amountUSD: String {
@@ -39,6 +40,7 @@ struct UsageRow: Sendable, Hashable {
     var output: Int64
     var webSearch: Int64 = 0
     var eventID: String
+    var organizationID: String? = "org_1"
 }
 
 struct CodeRow: Sendable, Hashable {
@@ -72,13 +74,14 @@ struct ProjectionsFixture {
         CREATE TABLE claude_costs (
             date TEXT NOT NULL, workspace_id TEXT, description TEXT, cost_type TEXT, model TEXT,
             token_type TEXT, service_tier TEXT, context_window TEXT, inference_geo TEXT,
-            currency TEXT NOT NULL, amount_cents TEXT NOT NULL, amount_usd TEXT NOT NULL, event_id TEXT NOT NULL);
+            currency TEXT NOT NULL, amount_cents TEXT NOT NULL, amount_usd TEXT NOT NULL, event_id TEXT NOT NULL,
+            organization_id TEXT);
         CREATE TABLE claude_usage_keys (
             date TEXT NOT NULL, api_key_id TEXT, workspace_id TEXT, model TEXT, service_tier TEXT,
             context_window TEXT, inference_geo TEXT, uncached_input_tokens INTEGER NOT NULL,
             cache_creation_5m_input_tokens INTEGER NOT NULL, cache_creation_1h_input_tokens INTEGER NOT NULL,
             cache_read_input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
-            web_search_requests INTEGER NOT NULL, event_id TEXT NOT NULL);
+            web_search_requests INTEGER NOT NULL, event_id TEXT NOT NULL, organization_id TEXT);
         CREATE TABLE claude_code_productivity (
             date TEXT NOT NULL, actor_type TEXT, actor TEXT, organization_id TEXT, customer_type TEXT,
             subscription_type TEXT, terminal_type TEXT, is_remote INTEGER,
@@ -98,15 +101,15 @@ struct ProjectionsFixture {
         try queue.write { db in
             try db.execute(sql: Self.createSQL)
             for r in costs {
-                try db.execute(sql: "INSERT INTO claude_costs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", arguments: [
+                try db.execute(sql: "INSERT INTO claude_costs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", arguments: [
                     r.date, r.workspaceID, r.description, r.costType, r.model, r.tokenType, r.serviceTier,
-                    r.contextWindow, r.inferenceGeo, r.currency, r.amountCents, r.amountUSD, r.eventID,
+                    r.contextWindow, r.inferenceGeo, r.currency, r.amountCents, r.amountUSD, r.eventID, r.organizationID,
                 ])
             }
             for r in usage {
-                try db.execute(sql: "INSERT INTO claude_usage_keys VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", arguments: [
+                try db.execute(sql: "INSERT INTO claude_usage_keys VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", arguments: [
                     r.date, r.apiKeyID, r.workspaceID, r.model, r.serviceTier, r.contextWindow, r.inferenceGeo,
-                    r.uncached, r.cache5m, r.cache1h, r.cacheRead, r.output, r.webSearch, r.eventID,
+                    r.uncached, r.cache5m, r.cache1h, r.cacheRead, r.output, r.webSearch, r.eventID, r.organizationID,
                 ])
             }
             for r in code {

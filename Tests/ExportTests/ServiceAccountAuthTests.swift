@@ -289,6 +289,7 @@ struct ServiceAccountEmulatorTests {
                 var options = Emulator.options()
                 options.credentials = .serviceAccountFile(path: dir.file("sa.json"))
                 let summary = try await BigQueryExport.run(projectionsPath: dir.file("projections.sqlite"),
+                                                           organizationID: ProjectionsFixture.organizationID,
                                                            options: options, environment: [:])
                 #expect(summary.tables.map(\.rows) == [5, 3, 3])
                 // One token for the whole run: cached, not fetched per request.

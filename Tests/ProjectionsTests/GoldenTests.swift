@@ -10,19 +10,19 @@ import TableSchemas
 @Suite struct GoldenTests {
     struct FetchSpec {
         var stream: ReportStream
-        var start: String
-        var end: String
+        /// nil for the organization, which has no window.
+        var window: (start: String, end: String)?
         var pages: [String]
     }
 
     static func fetchSpecs() throws -> [FetchSpec] {
         let list = try #require(try Fixtures.json("fetches.json") as? [[String: Any]])
         return try list.map { entry in
-            let window = try #require(entry["window"] as? [String])
+            let window = (entry["window"] as? [String]).map { (start: $0[0], end: $0[1]) }
             let name = try #require(entry["stream"] as? String)
             let stream = try #require(ReportStream(rawValue: name))
             let pages = try #require(entry["pages"] as? [String])
-            return FetchSpec(stream: stream, start: window[0], end: window[1], pages: pages)
+            return FetchSpec(stream: stream, window: window, pages: pages)
         }
     }
 
@@ -31,8 +31,9 @@ import TableSchemas
         let ledger = try TestLedger()
         var eventIDs: [String: String] = [:]
         for spec in try fetchSpecs() {
-            let events = try ledger.appendFetch(spec.stream, from: spec.start, to: spec.end,
-                                                pages: try spec.pages.map(Fixtures.data))
+            let pages = try spec.pages.map(Fixtures.data)
+            let events = try spec.window.map { try ledger.appendFetch(spec.stream, from: $0.start, to: $0.end, pages: pages) }
+                ?? [try ledger.appendOrganization(pages[0])]
             for (name, event) in zip(spec.pages, events) { eventIDs[name] = event.eventID }
         }
         return (ledger, eventIDs)
@@ -82,20 +83,24 @@ import TableSchemas
         let info = try Projections.buildInfo(of: ledger.dir.projections)
         #expect(info.projectionVersion == Projections.version)
         #expect(info.fingerprint == first.fingerprint)
-        #expect(info.ledgerHeadSeq == 8)
+        #expect(info.ledgerHeadSeq == 9)
     }
 
     /// The fingerprint of a fixed ledger, pinned: `golden-ledger.sqlite` is the golden fetches
     /// appended once (event ids are random, so a fresh append differs each run). Moving the schema,
     /// renaming a type or reordering code must not change it; a change here is a new projection
     /// version, never a refactoring.
+    ///
+    /// Projection version 2 changed it (from c0e1f9cd…): every table gained `organization_id`
+    /// (NULL here, this ledger has no organization event), and `claude_code_productivity` takes it
+    /// from the ledger's organization instead of the record's own field.
     @Test func fixedLedgerFingerprintIsPinned() throws {
         let dir = try TempDirectory()
         try FileManager.default.copyItem(at: Fixtures.directory.appendingPathComponent("golden-ledger.sqlite"),
                                          to: dir.file(Ledger.fileName))
         let ledger = try Ledger(directory: dir.url, create: false)
         let result = try Projections.rebuild(ledger: ledger, into: dir.projections)
-        #expect(result.fingerprint == "c0e1f9cd7aa9a3a1ff73770a4e954634b5e3a15f016e9c70b8413125a9ddcfb7")
+        #expect(result.fingerprint == "59143e3bba7d819c471b49cec74ed33ce40fdcabc9560dc43e6df403427f9a9e")
         #expect(result.rows == [.costs: 5, .usage: 3, .claudeCode: 3])
     }
 }

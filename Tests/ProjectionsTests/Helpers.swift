@@ -65,6 +65,21 @@ final class TestLedger {
         return events
     }
 
+    /// Appends a `GET /v1/organizations/me` answer as the organization stream does.
+    @discardableResult
+    func appendOrganization(_ body: Data) throws -> Ledger.Event {
+        let fetch = Ledger.FetchDescriptor(runID: nil, stream: .organization, windowStart: nil, windowEnd: nil)
+        let page = Ledger.Page(fetch: fetch, pageIndex: 0, isLast: true,
+                               request: Ledger.Request(path: ReportStream.organization.path, query: ""),
+                               status: 200, requestID: "req_test_org", body: body)
+        return try ledger.append(page).event
+    }
+
+    @discardableResult
+    func appendOrganization(id: String) throws -> Ledger.Event {
+        try appendOrganization(Data(#"{"id":"\#(id)","type":"organization","name":"Org \#(id)"}"#.utf8))
+    }
+
     @discardableResult
     func appendFetch(_ stream: ReportStream, from start: String, to end: String, page: String,
                      complete: Bool = true) throws -> [Ledger.Event] {

@@ -7,11 +7,12 @@ import TableSchemas
     @Test func columnsAreExactlyTheSpecsInOrder() {
         #expect(ProjectionTable.costs.schema.columnNames == [
             "date", "workspace_id", "description", "cost_type", "model", "token_type", "service_tier",
-            "context_window", "inference_geo", "currency", "amount_cents", "amount_usd", "event_id"])
+            "context_window", "inference_geo", "currency", "amount_cents", "amount_usd", "event_id",
+            "organization_id"])
         #expect(ProjectionTable.usage.schema.columnNames == [
             "date", "api_key_id", "workspace_id", "model", "service_tier", "context_window", "inference_geo",
             "uncached_input_tokens", "cache_creation_5m_input_tokens", "cache_creation_1h_input_tokens",
-            "cache_read_input_tokens", "output_tokens", "web_search_requests", "event_id"])
+            "cache_read_input_tokens", "output_tokens", "web_search_requests", "event_id", "organization_id"])
         #expect(ProjectionTable.claudeCode.schema.columnNames == [
             "date", "actor_type", "actor", "organization_id", "customer_type", "subscription_type", "terminal_type",
             "is_remote", "num_sessions", "lines_added", "lines_removed", "commits", "pull_requests",
@@ -23,8 +24,9 @@ import TableSchemas
     /// The documented TEXT NULL / INTEGER NULL columns; every other column is NOT NULL.
     static let specNullable: [ProjectionTable: Set<String>] = [
         .costs: ["workspace_id", "description", "cost_type", "model", "token_type", "service_tier",
-                 "context_window", "inference_geo"],
-        .usage: ["api_key_id", "workspace_id", "model", "service_tier", "context_window", "inference_geo"],
+                 "context_window", "inference_geo", "organization_id"],
+        .usage: ["api_key_id", "workspace_id", "model", "service_tier", "context_window", "inference_geo",
+                 "organization_id"],
         .claudeCode: ["actor_type", "actor", "organization_id", "customer_type", "subscription_type",
                       "terminal_type", "is_remote"],
     ]

@@ -3,8 +3,9 @@ import Logging
 
 /// The slice of the BigQuery REST API v2 the exporter uses
 /// (https://cloud.google.com/bigquery/docs/reference/rest): datasets.get/insert,
-/// tables.get/insert, jobs.insert through the upload URI (multipart and resumable),
-/// jobs.get and jobs.query.
+/// tables.get/insert/delete, jobs.insert through the upload URI (multipart and resumable),
+/// jobs.get and jobs.query (with named parameters, for the DML that replaces one organization's
+/// rows).
 ///
 /// Every failure becomes an `ExportError`; the access token is never part of one.
 struct BigQueryClient: Sendable {
@@ -53,6 +54,8 @@ struct BigQueryClient: Sendable {
         var schema: TableSchema?
         var timePartitioning: TimePartitioning?
         var numRows: String?
+        /// Milliseconds since the epoch after which BigQuery deletes the table (staging tables).
+        var expirationTime: String?
     }
 
     struct DatasetReference: Codable, Sendable {
@@ -108,11 +111,32 @@ struct BigQueryClient: Sendable {
         var statistics: JobStatistics?
     }
 
+    struct QueryParameterType: Codable, Sendable, Equatable {
+        var type: String
+    }
+
+    struct QueryParameterValue: Codable, Sendable, Equatable {
+        var value: String?
+    }
+
+    /// A named query parameter (`@name` in the SQL); only STRING is used.
+    struct QueryParameter: Codable, Sendable, Equatable {
+        var name: String
+        var parameterType: QueryParameterType
+        var parameterValue: QueryParameterValue
+
+        static func string(_ name: String, _ value: String) -> QueryParameter {
+            QueryParameter(name: name, parameterType: .init(type: "STRING"), parameterValue: .init(value: value))
+        }
+    }
+
     struct QueryRequest: Codable, Sendable {
         var query: String
         var useLegacySql = false
         var location: String?
         var timeoutMs: Int?
+        var parameterMode: String?
+        var queryParameters: [QueryParameter]?
     }
 
     struct QueryCell: Codable, Sendable {
@@ -154,6 +178,16 @@ struct BigQueryClient: Sendable {
             what: "table \(project):\(dataset).\(table)")
     }
 
+    /// Deletes a table; one already gone counts as success.
+    func deleteTable(dataset: String, table: String) async throws {
+        let what = "delete table \(project):\(dataset).\(table)"
+        let response = try await call(
+            "DELETE", path: "/bigquery/v2/projects/\(seg(project))/datasets/\(seg(dataset))/tables/\(seg(table))",
+            what: what)
+        if response.status == 404 { return }
+        try check(response, what: what)
+    }
+
     func insertTable(_ table: Table) async throws {
         let ref = table.tableReference
         let what = "create table \(ref.projectId):\(ref.datasetId).\(ref.tableId)"
@@ -193,24 +227,29 @@ struct BigQueryClient: Sendable {
 
     /// Runs a standard-SQL query and returns its rows as strings (NULL as nil), waiting for
     /// completion and following pages.
-    func query(_ sql: String, location: String?) async throws -> [[String?]] {
-        let what = "query"
+    /// `parameters` are named (`@name`); a multi-statement script (a transaction) is one call.
+    func query(_ sql: String, location: String?, parameters: [QueryParameter] = [],
+               what: String = "query") async throws -> [[String?]] {
+        var request = QueryRequest(query: sql, location: location, timeoutMs: 20_000)
+        if !parameters.isEmpty {
+            request.parameterMode = "NAMED"
+            request.queryParameters = parameters
+        }
         let response = try await call("POST", path: "/bigquery/v2/projects/\(seg(project))/queries",
-                                      json: QueryRequest(query: sql, location: location, timeoutMs: 20_000),
-                                      what: what)
+                                      json: request, what: what)
         try check(response, what: what)
         var result = try decode(QueryResponse.self, response, what: what)
         var rows: [[String?]] = []
         while true {
             if let errors = result.errors, let first = errors.first {
-                throw ExportError.targetFailed("query failed: \(Self.describe(first))")
+                throw ExportError.targetFailed("\(what) failed: \(Self.describe(first))")
             }
             if result.jobComplete == true {
                 rows += (result.rows ?? []).map { $0.f.map(\.v) }
                 if result.pageToken == nil { return rows }
             }
             guard let reference = result.jobReference else {
-                throw ExportError.targetFailed("query answer had no job reference")
+                throw ExportError.targetFailed("\(what): the answer had no job reference")
             }
             var path = "/bigquery/v2/projects/\(seg(reference.projectId))/queries/\(seg(reference.jobId))?timeoutMs=20000"
             if let location = reference.location { path += "&location=" + FormEncoding.escape(location) }
