@@ -62,6 +62,7 @@ struct PageDecoder {
                                 keep: (Day) -> Bool) throws {
         var state = try s.beginObject()
         var sawData = false
+        var refreshed: Day?
         let eventCell = page.arenaCell(page.eventID.utf8)
         let orgCell = organizationID.map { page.arenaCell($0.utf8) } ?? .null
         while let key = try s.nextKey(&state) {
@@ -74,18 +75,23 @@ struct PageDecoder {
                         try decodeBucket(&s, into: &page, cells: (eventCell, orgCell), keep: keep)
                     case .claudeCode:
                         try decodeClaudeCodeRecord(&s, into: &page, cells: (eventCell, orgCell), keep: keep)
+                    case .costsByKey, .usageByActor:
+                        try decodeAnalyticsItem(&s, into: &page, cells: (eventCell, orgCell), keep: keep)
                     }
                 }
             } else if s.keyIs(key, "has_more") {
                 _ = try s.readBool()
             } else if s.keyIs(key, "next_page") {
                 _ = try s.readStringOrNull()
+            } else if s.keyIs(key, "data_refreshed_at"), page.table.isAnalytics {
+                refreshed = try Self.refreshedDay(s, try s.readStringOrNull())
             } else {
                 try s.skipValue()
             }
         }
         try s.expectEnd()
         guard sawData else { throw RowFailure(message: "no \"data\" array") }
+        if page.table.isAnalytics { markProvisional(&page, refreshedDay: refreshed) }
     }
 
     // MARK: buckets (cost and usage)
@@ -152,7 +158,7 @@ struct PageDecoder {
     }
 
     @inline(__always)
-    private func textCell(_ s: JSONScanner, _ key: JSONScanner.Key?, _ page: inout DecodedPage) throws -> Cell {
+    func textCell(_ s: JSONScanner, _ key: JSONScanner.Key?, _ page: inout DecodedPage) throws -> Cell {
         guard let key else { return .null }
         if !key.hasEscapes { return .body(Int32(key.start), Int32(key.length)) }
         return page.arenaCell(try s.unescaped(key))

@@ -174,6 +174,8 @@ final class ProjectionRun {
         case .costs: index = 0
         case .usage: index = 1
         case .claudeCode: index = 2
+        case .costsByKey: index = 3
+        case .usageByActor: index = 4
         }
         return index << 32 | Int64(UInt32(bitPattern: day))
     }

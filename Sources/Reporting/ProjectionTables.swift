@@ -18,7 +18,9 @@ public struct ProjectionTables: Sendable {
         config.busyMode = .timeout(10)
         do {
             queue = try DatabaseQueue(path: url.path, configuration: config)
-            for table in TableSchema.all.map(\.name) {
+            // The analytics tables are read where present (a file built before them lacks them).
+            let required = ProjectionTable.allCases.filter { $0 != .costsByKey && $0 != .usageByActor }
+            for table in required.map(\.rawValue) {
                 guard try queue.read({ try $0.tableExists(table) }) else {
                     throw ReportingError.badInput("\(url.path) has no \(table) table: run `claude-ledger rebuild`")
                 }

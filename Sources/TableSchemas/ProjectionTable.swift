@@ -18,6 +18,8 @@ public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStr
     case costs = "claude_costs"
     case usage = "claude_usage_keys"
     case claudeCode = "claude_code_productivity"
+    case costsByKey = "claude_costs_by_key"
+    case usageByActor = "claude_usage_by_actor"
 
     public var description: String { rawValue }
 
@@ -27,6 +29,8 @@ public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStr
         case .costs: return .cost
         case .usage: return .usage
         case .claudeCode: return .claudeCode
+        case .costsByKey: return .analyticsCost
+        case .usageByActor: return .analyticsUsage
         }
     }
 
@@ -35,7 +39,9 @@ public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStr
         case .cost: self = .costs
         case .usage: self = .usage
         case .claudeCode: self = .claudeCode
-        case .apiKeys, .workspaces, .organization, .analyticsCost, .analyticsUsage: return nil
+        case .analyticsCost: self = .costsByKey
+        case .analyticsUsage: self = .usageByActor
+        case .apiKeys, .workspaces, .organization: return nil
         }
     }
 
@@ -44,6 +50,8 @@ public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStr
         case .costs: return ProjectionTable.costsSchema
         case .usage: return ProjectionTable.usageSchema
         case .claudeCode: return ProjectionTable.claudeCodeSchema
+        case .costsByKey: return ProjectionTable.costsByKeySchema
+        case .usageByActor: return ProjectionTable.usageByActorSchema
         }
     }
 
@@ -136,4 +144,59 @@ public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStr
         naturalKey: ["actor_type", "actor", "organization_id", "customer_type", "subscription_type",
                      "terminal_type", "is_remote"],
         indexes: [["date", "actor"]])
+
+    static let provisionalColumn = ColumnSchema("provisional", .boolean,
+                                                "1 when the day ends after the page's data_refreshed_at (or it had none): not final when fetched")
+
+    static let costsByKeySchema = TableSchema(
+        name: "claude_costs_by_key",
+        description: "Anthropic Usage and Cost Analytics API cost rows (billed cost per API key), one per result row of the authoritative fetch of each day (claude-ledger).",
+        columns: [
+            ColumnSchema("date", .date, "The row's UTC day (starting_at)"),
+            ColumnSchema("workspace_id", .text, nullable: true, "group.workspace_id as sent (the default workspace is a tagged id)"),
+            ColumnSchema("api_key_id", .text, nullable: true, "group.api_key_id; NULL for cost not authenticated by an API key"),
+            ColumnSchema("model", .text, nullable: true, "group.model as sent"),
+            ColumnSchema("service_tier", .text, nullable: true, "group.service_tier as sent"),
+            ColumnSchema("context_window", .text, nullable: true, "group.context_window as sent"),
+            ColumnSchema("cost_type", .text, nullable: true, "group.cost_type: tokens, web_search, code_execution, session_usage, … as sent"),
+            ColumnSchema("token_type", .text, nullable: true, "group.token_type as sent; NULL for non-token costs"),
+            ColumnSchema("currency", .text, "cost.currency as sent (USD)"),
+            ColumnSchema("amount_cents", .money, "cost.amount: post-discount, a decimal string in cents, exact as sent"),
+            ColumnSchema("list_amount_cents", .money, "cost.list_amount: list price, a decimal string in cents, exact as sent"),
+            ColumnSchema("amount_usd", .money, "amount_cents / 100, exact, never rounded"),
+            ColumnSchema("list_amount_usd", .money, "list_amount_cents / 100, exact, never rounded"),
+            provisionalColumn,
+            eventColumn,
+            organizationColumn,
+        ],
+        naturalKey: ["workspace_id", "api_key_id", "model", "service_tier", "context_window", "cost_type", "token_type"],
+        indexes: [["date", "api_key_id"]])
+
+    static let usageByActorSchema = TableSchema(
+        name: "claude_usage_by_actor",
+        description: "Anthropic Usage and Cost Analytics API usage rows (who used what through which product), one per result row of the authoritative fetch of each day (claude-ledger).",
+        columns: [
+            ColumnSchema("date", .date, "The row's UTC day (starting_at)"),
+            ColumnSchema("workspace_id", .text, nullable: true, "group.workspace_id as sent (the default workspace is a tagged id)"),
+            ColumnSchema("api_key_id", .text, nullable: true, "group.api_key_id; NULL for usage not authenticated by an API key"),
+            ColumnSchema("model", .text, nullable: true, "group.model as sent"),
+            ColumnSchema("product", .text, nullable: true, "group.product as sent"),
+            ColumnSchema("actor_type", .text, nullable: true, "user_actor, service_account_actor, federated_actor or api_actor, as sent"),
+            ColumnSchema("actor_id", .text, nullable: true,
+                         "user_id, service_account_id or api_key_id by type; a federated actor's subject, else <provider type>:<provider id>"),
+            ColumnSchema("actor_email", .text, nullable: true, "A user actor's email_address"),
+            ColumnSchema("actor_name", .text, nullable: true, "A user actor's name"),
+            ColumnSchema("uncached_input_tokens", .integer, "usage.uncached_input_tokens"),
+            ColumnSchema("cache_creation_5m_input_tokens", .integer, "usage.cache_creation.ephemeral_5m_input_tokens"),
+            ColumnSchema("cache_creation_1h_input_tokens", .integer, "usage.cache_creation.ephemeral_1h_input_tokens"),
+            ColumnSchema("cache_read_input_tokens", .integer, "usage.cache_read_input_tokens"),
+            ColumnSchema("output_tokens", .integer, "usage.output_tokens"),
+            ColumnSchema("web_search_requests", .integer, "usage.server_tool_use.web_search_requests"),
+            ColumnSchema("requests", .integer, nullable: true, "usage.requests (code execution counts execution spans)"),
+            provisionalColumn,
+            eventColumn,
+            organizationColumn,
+        ],
+        naturalKey: ["workspace_id", "api_key_id", "model", "product", "actor_type", "actor_id"],
+        indexes: [["date", "actor_id"], ["date", "api_key_id"]])
 }

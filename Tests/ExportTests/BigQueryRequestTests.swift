@@ -142,7 +142,7 @@ struct RequestContractTests {
             let summary = try await BigQueryExport.export(snapshot, organizationID: ProjectionsFixture.organizationID, client: client, options: options,
                                                           logger: .init(label: "test"))
             #expect(summary.datasetCreated)
-            #expect(summary.tables.map(\.rows) == [5, 3, 3])
+            #expect(summary.tables.map(\.rows) == [5, 3, 3, 0, 0])
         }
         let requests = await transport.requests
         let bodies = await transport.bodies

@@ -12,6 +12,7 @@ import Testing
 
     /// `claude_costs_by_key` with exactly the columns of docs/TABLES.md.
     static let byKeySQL = """
+        DROP TABLE IF EXISTS claude_costs_by_key;
         CREATE TABLE claude_costs_by_key (
             date TEXT NOT NULL, workspace_id TEXT, api_key_id TEXT, model TEXT, service_tier TEXT,
             context_window TEXT, cost_type TEXT, token_type TEXT, currency TEXT NOT NULL,

@@ -93,6 +93,16 @@ struct ProjectionsFixture {
             notebook_edit_accepted INTEGER NOT NULL, notebook_edit_rejected INTEGER NOT NULL,
             input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
             cache_read_tokens INTEGER NOT NULL, cache_creation_tokens INTEGER NOT NULL, event_id TEXT NOT NULL);
+        CREATE TABLE claude_costs_by_key (date TEXT NOT NULL, workspace_id TEXT, api_key_id TEXT, model TEXT,
+            service_tier TEXT, context_window TEXT, cost_type TEXT, token_type TEXT, currency TEXT NOT NULL,
+            amount_cents TEXT NOT NULL, list_amount_cents TEXT NOT NULL, amount_usd TEXT NOT NULL,
+            list_amount_usd TEXT NOT NULL, provisional INTEGER NOT NULL, event_id TEXT NOT NULL, organization_id TEXT);
+        CREATE TABLE claude_usage_by_actor (date TEXT NOT NULL, workspace_id TEXT, api_key_id TEXT, model TEXT,
+            product TEXT, actor_type TEXT, actor_id TEXT, actor_email TEXT, actor_name TEXT,
+            uncached_input_tokens INTEGER NOT NULL, cache_creation_5m_input_tokens INTEGER NOT NULL,
+            cache_creation_1h_input_tokens INTEGER NOT NULL, cache_read_input_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL, web_search_requests INTEGER NOT NULL, requests INTEGER,
+            provisional INTEGER NOT NULL, event_id TEXT NOT NULL, organization_id TEXT);
         """
 
     /// Writes the file, inserting rows in the order given (tests reverse it to check ordering).

@@ -80,7 +80,7 @@ import TableSchemas
         let fourth = try Projections.update(ledger: l.ledger, projectionsURL: l.dir.projections)
         #expect(fourth.mode == .rebuild)
         #expect(try organizationColumn(l) == [.costs: ["org-b", "org-b", "org-b"], .usage: ["org-b"],
-                                              .claudeCode: ["org-b"]])
+                                              .claudeCode: ["org-b"], .costsByKey: [], .usageByActor: []])
         // And the update ends where a rebuild from nothing does.
         let fresh = try TempDirectory()
         let rebuilt = try Projections.rebuild(ledger: l.ledger, into: fresh.projections)
