@@ -124,7 +124,8 @@ struct RequestContractTests {
     func firstExport() async throws {
         let notFound = #"{"error":{"code":404,"errors":[{"reason":"notFound"}]}}"#
         var steps: [ScriptedTransport.Step] = [.respond(404, notFound), .respond(200, "{}")]
-        for (table, rows) in [("claude_costs", 5), ("claude_usage_keys", 3), ("claude_code_productivity", 3)] {
+        for (table, rows) in [("claude_costs", 5), ("claude_usage_keys", 3), ("claude_code_productivity", 3),
+                              ("claude_costs_by_key", 0), ("claude_usage_by_actor", 0)] {
             steps += [
                 .respond(404, notFound), .respond(200, "{}"), .respond(200, "{}"),
                 .respond(200, #"{"jobReference":{"projectId":"p","jobId":"x_\#(table)","location":"EU"},"status":{"state":"DONE"},"statistics":{"load":{"outputRows":"\#(rows)"}}}"#),
@@ -146,8 +147,13 @@ struct RequestContractTests {
         }
         let requests = await transport.requests
         let bodies = await transport.bodies
-        let perTable = ["GET", "POST", "POST", "POST", "POST", "DELETE"]
-        #expect(requests.map(\.method) == ["GET", "POST"] + perTable + perTable + perTable)
+        // The dataset, then per table (five, the two analytics ones included): look up, create,
+        // create the staging table, load it, replace the organization's rows, drop the staging table.
+        let perTable: [String] = ["GET", "POST", "POST", "POST", "POST", "DELETE"]
+        var expectedMethods: [String] = ["GET", "POST"]
+        for _ in 0..<5 { expectedMethods += perTable }
+        let methods: [String] = requests.map(\.method)
+        #expect(methods == expectedMethods)
         #expect(requests[0].url == "http://127.0.0.1:9/bigquery/v2/projects/p/datasets/ds")
 
         let dataset = try #require(try JSONSerialization.jsonObject(with: Data(bodies[1])) as? [String: Any])
