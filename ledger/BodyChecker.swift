@@ -33,33 +33,11 @@ final class BodyChecker {
             buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(expectedLength + 1, buffer.count * 2), alignment: 16)
         }
         LZ4F_resetDecompressionContext(context)
-        guard let source = frame.baseAddress, frame.count > 0 else { return "stored body is damaged: empty lz4 frame" }
-        var produced = 0
-        var consumed = 0
-        var finished = false
-        while consumed < frame.count {
-            var dstSize = expectedLength + 1 - produced
-            var srcSize = frame.count - consumed
-            let hint = LZ4F_decompress(context, buffer.baseAddress! + produced, &dstSize, source + consumed, &srcSize, nil)
-            if LZ4F_isError(hint) != 0 {
-                return "stored body is damaged: lz4 frame invalid: " + String(cString: LZ4F_getErrorName(hint))
-            }
-            produced += dstSize
-            consumed += srcSize
-            if hint == 0 {
-                finished = true
-                break
-            }
-            if dstSize == 0 && srcSize == 0 { break }
-            if produced > expectedLength {
-                return "stored body is damaged: lz4 frame holds more than the recorded \(expectedLength) bytes"
-            }
-        }
-        guard finished, consumed == frame.count else {
-            return "stored body is damaged: lz4 frame truncated or followed by extra bytes"
-        }
-        guard produced == expectedLength else {
-            return "stored body is damaged: lz4 frame holds \(produced) bytes, recorded length is \(expectedLength)"
+        let produced: Int
+        do {
+            produced = try LZ4Frame.decompress(frame, into: buffer, expectedLength: expectedLength, context: context)
+        } catch {
+            return "stored body is damaged: \(error)"
         }
         let digest = SHA256.hash(data: UnsafeRawBufferPointer(rebasing: buffer[0..<produced]))
         let matches = digest.withUnsafeBytes { $0.elementsEqual(contentHash) }

@@ -39,33 +39,43 @@ enum LZ4Frame {
         defer { LZ4F_freeDecompressionContext(dctx) }
         // One spare byte lets a frame that holds more content than expected be detected.
         var output = Data(count: expectedLength + 1)
+        let produced = try output.withUnsafeMutableBytes { out in
+            try frame.withUnsafeBytes { inp in
+                try decompress(inp, into: out, expectedLength: expectedLength, context: dctx)
+            }
+        }
+        output.count = produced
+        return output
+    }
+
+    /// The one decompression loop: `frame` into `output` (at least `expectedLength + 1` bytes, the
+    /// spare byte catching a frame that holds more than recorded) with a fresh or reset `context`.
+    /// Returns the bytes produced, which are exactly `expectedLength`, or throws what is wrong.
+    static func decompress(_ frame: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer,
+                           expectedLength: Int, context: OpaquePointer) throws -> Int {
+        guard let source = frame.baseAddress, frame.count > 0 else {
+            throw Failure(description: "empty lz4 frame")
+        }
+        precondition(output.count > expectedLength)
         var produced = 0
         var consumed = 0
         var finished = false
-        try output.withUnsafeMutableBytes { out in
-            try frame.withUnsafeBytes { inp in
-                guard let inBase = inp.baseAddress else {
-                    throw Failure(description: "empty lz4 frame")
-                }
-                while consumed < frame.count {
-                    var dstSize = out.count - produced
-                    var srcSize = frame.count - consumed
-                    let hint = LZ4F_decompress(dctx, out.baseAddress! + produced, &dstSize,
-                                               inBase + consumed, &srcSize, nil)
-                    if LZ4F_isError(hint) != 0 {
-                        throw Failure(description: "lz4 frame invalid: " + String(cString: LZ4F_getErrorName(hint)))
-                    }
-                    produced += dstSize
-                    consumed += srcSize
-                    if hint == 0 {
-                        finished = true
-                        break
-                    }
-                    if dstSize == 0 && srcSize == 0 { break }
-                    if produced > expectedLength {
-                        throw Failure(description: "lz4 frame holds more than the recorded \(expectedLength) bytes")
-                    }
-                }
+        while consumed < frame.count {
+            var dstSize = expectedLength + 1 - produced
+            var srcSize = frame.count - consumed
+            let hint = LZ4F_decompress(context, output.baseAddress! + produced, &dstSize, source + consumed, &srcSize, nil)
+            if LZ4F_isError(hint) != 0 {
+                throw Failure(description: "lz4 frame invalid: " + String(cString: LZ4F_getErrorName(hint)))
+            }
+            produced += dstSize
+            consumed += srcSize
+            if hint == 0 {
+                finished = true
+                break
+            }
+            if dstSize == 0 && srcSize == 0 { break }
+            if produced > expectedLength {
+                throw Failure(description: "lz4 frame holds more than the recorded \(expectedLength) bytes")
             }
         }
         guard finished, consumed == frame.count else {
@@ -74,7 +84,6 @@ enum LZ4Frame {
         guard produced == expectedLength else {
             throw Failure(description: "lz4 frame holds \(produced) bytes, recorded length is \(expectedLength)")
         }
-        output.count = produced
-        return output
+        return produced
     }
 }
