@@ -94,6 +94,38 @@ import TestSupport
         }
     }
 
+    /// What `audit`, `report costs --by api-key` and `report usage --by actor` read, against the
+    /// truth: the two sources agree on every final day (87 of the 90: 3 are provisional), and the
+    /// billed cost and tokens per key and per actor over the range are the truth's sums.
+    static func expectReadSideEqualsTruth(_ ledger: Ledger, _ url: URL, _ sim: AdminSimulator, days: [Day]) throws {
+        let tables = try ProjectionTables(url: url)
+        let audit = try Audit.run(ledger: ledger, tables: tables)
+        let six = audit.findings.first { $0.check == "6 cost sources agree" }
+        #expect(six?.status == .ok)
+        #expect(six?.detail.hasPrefix("87 final day(s) covered by both claude_costs and claude_costs_by_key agree to the cent") == true,
+                "\(six?.detail ?? "")")
+        #expect(audit.findings.first { $0.check == "known gap: cost per API key" }?.status == .ok)
+        var costByKey: [String?: ExactDecimal] = [:]
+        var tokensByActor: [String?: Int64] = [:]
+        for day in days {
+            let truth = sim.truth.day(day)
+            for t in truth.costsByKey { costByKey[t.apiKeyID] = try (costByKey[t.apiKeyID] ?? .zero).adding(t.amountUSD) }
+            for t in truth.usageByActor { tokensByActor[t.actorID, default: 0] += Int64(t.tokens.output) }
+        }
+        let billed = try tables.billedCost(by: "api_key_id")
+        #expect(Set(billed.keys) == Set(costByKey.keys))
+        for (key, usd) in costByKey { #expect(same(billed[key]?.usd ?? .zero, usd), "billed cost of \(key ?? "no key")") }
+        let report = try Report.make(.init(kind: .usage, by: .actor), tables: tables).render(.csv)
+        let header = report.split(separator: "\n").first.map { $0.split(separator: ",").map(String.init) } ?? []
+        let outputColumn = try #require(header.firstIndex(of: "output_tokens"))
+        var reported: Int64 = 0
+        for line in report.split(separator: "\n").dropFirst() {
+            reported += Int64(line.split(separator: ",", omittingEmptySubsequences: false)[outputColumn])!
+        }
+        #expect(reported == tokensByActor.values.reduce(0, +))
+        #expect(report.split(separator: "\n").count == 1 + tokensByActor.count)
+    }
+
     @Test func ninetyDaysWithFaultsExpiredCursorsAndARevisionEqualTruth() async throws {
         try await withTemporaryDirectory { dir in
             var config = SimulatorConfiguration(seed: 23, today: Self.today, historyDays: 90)
@@ -119,10 +151,12 @@ import TestSupport
             #expect(try ledger.fetchSummaries(stream: .analyticsCost).contains { !$0.isComplete }, "a 410 left an incomplete fetch")
             _ = try Projections.rebuild(ledger: ledger, into: url)
             try Self.expectEqualTruth(url, sim, days: days, provisionalFrom: provisionalFrom)
+            try Self.expectReadSideEqualsTruth(ledger, url, sim, days: days)
 
             // A late revision of a day inside the 31 revisited days: replaced, not added.
             let revised = Self.today.adding(days: -20)
             let before = sim.truth.day(revised).totalCostCents
+            let beforeUSD = sim.truth.day(revised).totalCostUSD
             sim.revise(day: revised)
             #expect(!Self.same(before, sim.truth.day(revised).totalCostCents))
             let second = try await Self.sync(ledger, sim, since: nil)
@@ -132,6 +166,14 @@ import TestSupport
             // The legacy streams revisit 3 days, the analytics streams 31: the legacy cost of the
             // revised day is still the one fetched before the revision (audit invariant 6 shows it).
             try Self.expectEqualTruth(url, sim, days: days, provisionalFrom: provisionalFrom, legacyStale: revised)
+            // Invariant 6 names exactly that day, with the two totals the truth had before and after.
+            let audit = try Audit.run(ledger: ledger, tables: ProjectionTables(url: url))
+            let six = audit.findings.first { $0.check == "6 cost sources agree" }
+            #expect(six?.status == .fail)
+            #expect(six?.detail.hasPrefix("1 of 87 final day(s) differ") == true, "\(six?.detail ?? "")")
+            #expect(six?.detail.contains("\(revised) cost_report $\(beforeUSD) vs analytics_cost $\(sim.truth.day(revised).totalCostUSD)") == true,
+                    "\(six?.detail ?? "")")
+            #expect(!audit.passed)
             let rebuilt = try Projections.rebuild(ledger: ledger, into: dir.appendingPathComponent("fresh.sqlite"))
             #expect(rebuilt.fingerprint == updated.fingerprint)
             #expect(rebuilt.rows[.costsByKey] == days.reduce(0) { $0 + sim.truth.day($1).costsByKey.count })

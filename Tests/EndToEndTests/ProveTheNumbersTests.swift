@@ -170,7 +170,10 @@ import TestSupport
             let started = Date()
             let result = try BuiltProducts.run("claude-ledger", ["demo", "--data-dir", data.path, "--days", "90"], timeout: 180)
             #expect(result.status == 0, "\(result.stdoutText)\n\(result.stderrText)")
-            #expect(result.stdoutText.contains("all five invariants hold"))
+            #expect(result.stdoutText.contains("all six invariants hold"))
+            // 90 days, the newest provisional (the simulator's watermark is today's start).
+            #expect(result.stdoutText.contains("6 cost sources agree: 89 final day(s) covered by both claude_costs and claude_costs_by_key agree to the cent"))
+            #expect(result.stdoutText.contains("billed cost per API key (the analytics API, claude_costs_by_key):"))
             #expect(result.stdoutText.contains("90 of 90 days match"))
             #expect(Date().timeIntervalSince(started) < 60)
             let again = try BuiltProducts.run("claude-ledger", ["demo", "--data-dir", data.path])
