@@ -5,7 +5,7 @@ import Ledger
 import Projections
 import TableSchemas
 
-/// `audit`: the documented five invariants (the origin report's checkpoints, made permanent), plus the
+/// `audit`: the documented six invariants (the origin report's checkpoints, made permanent), plus the
 /// Admin API's known gaps as warnings so that silence is never mistaken for completeness.
 public enum Audit {
     public enum Status: String, Sendable { case ok, warn, fail }
@@ -26,7 +26,10 @@ public enum Audit {
         }
     }
 
-    public static func run(ledger: Ledger, tables: ProjectionTables, prices: ListPrices = .standard) throws -> Result {
+    /// `costTolerance`: how far (USD, after rounding both to cents) the two cost sources may
+    /// differ on a final day before invariant 6 fails.
+    public static func run(ledger: Ledger, tables: ProjectionTables, prices: ListPrices = .standard,
+                           costTolerance: ExactDecimal = .zero) throws -> Result {
         var findings: [Finding] = []
         findings += try duplicates(tables)
         findings += try completeness(ledger)
@@ -37,7 +40,9 @@ public enum Audit {
         findings.append(Finding(check: "5 ledger verifies", status: report.isValid ? .ok : .fail,
                                 detail: report.isValid ? "\(report.events) events, chain head seq \(report.headSeq)"
                                     : report.problems.prefix(5).map(\.description).joined(separator: "; ")))
+        findings.append(try sourcesAgree(ledger: ledger, tables: tables, tolerance: costTolerance))
         findings += try knownGaps(tables)
+        findings.append(try keyCostGap(tables))
         return Result(findings: findings)
     }
 
@@ -65,7 +70,7 @@ public enum Audit {
 
     static func completeness(_ ledger: Ledger) throws -> [Finding] {
         var findings: [Finding] = []
-        for stream in ReportStream.reports {
+        for stream in ReportStream.synced {
             let coverage = try ledger.coverage(stream: stream)
             guard let first = coverage.attempted.min(), let last = coverage.attempted.max() else {
                 findings.append(Finding(check: "2 completeness: \(stream)", status: .warn, detail: "never synced"))
@@ -270,8 +275,6 @@ public enum Audit {
             findings.append(Finding(check: "known gap: Claude Code subscriptions", status: .warn,
                                     detail: subscription > 0 ? "\(subscription) subscription rows present; subscription users may still be missing (anthropics/claude-code#27780)"
                                         : "no subscription (claude.ai login) users reported: the Claude Code report often leaves them out (anthropics/claude-code#27780)"))
-            findings.append(Finding(check: "known gap: cost per API key", status: .warn,
-                                    detail: "the cost report has no per-key breakdown; per-key spend from tokens x price is an estimate"))
             return findings
         }
     }

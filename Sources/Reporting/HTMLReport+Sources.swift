@@ -10,15 +10,6 @@ extension HTMLReport {
     static let analyticsCostTable = "claude_costs_by_key"
     static let analyticsUsageTable = "claude_usage_by_actor"
 
-    /// True when projections.sqlite has `table` (the analytics tables exist only once a
-    /// projection version that builds them has run).
-    static func hasTable(_ tables: ProjectionTables, _ table: String) throws -> Bool {
-        try tables.read { db in
-            try Bool.fetchOne(db, sql: "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                              arguments: [table]) ?? false
-        }
-    }
-
     /// Tokens per API key from `claude_usage_keys`; billed cost per key from
     /// `claude_costs_by_key` when that table has every day of the range that has cost.
     static func gatherKeys(into page: inout Page, tables: ProjectionTables, names: NameBook) throws {
@@ -32,7 +23,7 @@ extension HTMLReport {
                 KeyLine(label: keyName(row[0], names), id: row[0], input: row[1] ?? 0, cacheRead: row[2] ?? 0, output: row[3] ?? 0)
             }
         }
-        guard try hasTable(tables, analyticsCostTable) else {
+        guard try tables.hasTable(.costsByKey) else {
             page.keys = lines.sorted { $0.total != $1.total ? $0.total > $1.total : $0.label < $1.label }
             page.keyCost = .noAnalyticsTable
             return
@@ -43,8 +34,9 @@ extension HTMLReport {
             page.keyCost = .partial(covered: covered.count, needed: needed.count)
         } else {
             page.keyCost = .analytics
-            let billed = try analyticsCostByKey(tables, args: args)
-            for (id, usd) in billed {
+            let billed = try tables.billedCost(by: "api_key_id", since: page.since, until: page.until)
+            for (id, cost) in billed {
+                let usd = cost.usd
                 if let index = lines.firstIndex(where: { $0.id == id }) {
                     lines[index].billedUSD = usd
                 } else {
@@ -66,24 +58,9 @@ extension HTMLReport {
         return names.apiKeys[id] ?? id
     }
 
-    /// Exact billed USD per API key from `claude_costs_by_key` (the documented column names).
-    static func analyticsCostByKey(_ tables: ProjectionTables, args: StatementArguments) throws -> [String?: ExactDecimal] {
-        try tables.read { db in
-            var sums: [String?: ExactDecimal] = [:]
-            let cursor = try Row.fetchCursor(db, sql: """
-                SELECT api_key_id, amount_usd FROM \(analyticsCostTable) WHERE \(Report.rangeClause)
-                """, arguments: args)
-            while let row = try cursor.next() {
-                let id: String? = row[0]
-                sums[id] = try (sums[id] ?? .zero).adding(ExactDecimal(parsing: row[1] as String))
-            }
-            return sums
-        }
-    }
-
     /// Usage per actor and per product from `claude_usage_by_actor`; nil sections without it.
     static func gatherAnalyticsUsage(into page: inout Page, tables: ProjectionTables, names: NameBook) throws {
-        guard try hasTable(tables, analyticsUsageTable) else { return }
+        guard try tables.hasTable(.usageByActor) else { return }
         let args: StatementArguments = [page.since?.description, page.until?.description]
         let tokens = "SUM(uncached_input_tokens + cache_creation_5m_input_tokens + cache_creation_1h_input_tokens + cache_read_input_tokens + output_tokens)"
         try tables.read { db in
@@ -93,11 +70,7 @@ extension HTMLReport {
                 """, arguments: args)
             page.actors = actorRows.map { row in
                 let type: String? = row[0], id: String? = row[1], email: String? = row[2], name: String? = row[3]
-                let label: String = switch type {
-                case "api_actor": keyName(id, names)
-                case "user_actor": name.map { n in email.map { "\(n) <\($0)>" } ?? n } ?? email ?? id ?? "(unknown user)"
-                default: id ?? "(unknown)"
-                }
+                let label = names.actorLabel(type: type, id: id, email: email, name: name, keyLabel: { keyName($0, names) })
                 return UsageLine(label: label, detail: actorKind(type), tokens: row[4] ?? 0, requests: row[5] ?? 0)
             }.sorted(by: mostTokensFirst)
             let productRows = try Row.fetchAll(db, sql: """

@@ -30,12 +30,16 @@ public enum Report {
     public static func make(_ options: Options, tables: ProjectionTables, names: NameBook = NameBook()) throws -> TextTable {
         let column = try groupColumn(options.kind, options.by)
         let label = options.by == .apiKey ? "api_key" : options.by.rawValue
-        switch options.kind {
-        case .costs:
+        switch (options.kind, options.by) {
+        case (.costs, .apiKey):
+            return try billedCostByKey(options, tables: tables, names: names)
+        case (.usage, .actor):
+            return try usageByActor(options, tables: tables, names: names)
+        case (.costs, _):
             return try costs(options, tables: tables, column: column, label: label, names: names)
-        case .usage:
+        case (.usage, _):
             return try usage(options, tables: tables, column: column, label: label, names: names)
-        case .claudeCode:
+        case (.claudeCode, _):
             return try claudeCode(options, tables: tables, column: column, label: label)
         }
     }
@@ -46,15 +50,14 @@ public enum Report {
         case (.costs, .workspace), (.usage, .workspace): return "workspace_id"
         case (.costs, .model), (.usage, .model): return "model"
         case (.costs, .description): return "description"
-        case (.usage, .apiKey): return "api_key_id"
+        case (.costs, .apiKey), (.usage, .apiKey): return "api_key_id"
+        case (.usage, .actor): return "actor_id"
         case (.claudeCode, .actor): return "actor"
-        case (.costs, .apiKey):
-            throw ReportingError.badInput("the cost report has no per-API-key breakdown (an Admin API limitation): use `report usage --by api-key` for tokens per key")
         default:
             let allowed: [Dimension]
             switch kind {
-            case .costs: allowed = [.day, .workspace, .model, .description]
-            case .usage: allowed = [.day, .workspace, .model, .apiKey]
+            case .costs: allowed = [.day, .workspace, .model, .description, .apiKey]
+            case .usage: allowed = [.day, .workspace, .model, .apiKey, .actor]
             case .claudeCode: allowed = [.day, .actor]
             }
             throw ReportingError.badInput("`report \(kind.rawValue)` cannot group by \(by.rawValue): use --by \(allowed.map(\.rawValue).joined(separator: "|"))")

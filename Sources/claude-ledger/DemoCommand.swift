@@ -93,12 +93,17 @@ struct Demo: AsyncParsableCommand {
         print(try Report.make(.init(kind: .costs, by: .workspace), tables: tables, names: names).render(.table))
         print("cost by model:")
         print(try Report.make(.init(kind: .costs, by: .model), tables: tables, names: names).render(.table))
+        print("billed cost per API key (the analytics API, claude_costs_by_key):")
+        print(try Report.make(.init(kind: .costs, by: .apiKey), tables: tables, names: names).render(.table))
 
         let audit = try Audit.run(ledger: ledger, tables: tables)
         let failed = audit.findings.filter { $0.status == .fail }
         let warnings = audit.findings.filter { $0.status == .warn }
-        step("audit", failed.isEmpty ? "all five invariants hold (\(warnings.count) known API gaps noted)"
+        step("audit", failed.isEmpty ? "all six invariants hold (\(warnings.count) known API gaps noted)"
                                      : "FAILED: \(failed.map(\.check).joined(separator: "; "))")
+        if let sources = audit.findings.first(where: { $0.check.hasPrefix("6 ") }) {
+            step("", "\(sources.check): \(sources.detail)")
+        }
 
         let dashboard = directory.appendingPathComponent("dashboard.csv")
         let csv = sim.truth.dashboardCSV(from: since, to: today)
@@ -127,6 +132,7 @@ struct Demo: AsyncParsableCommand {
         print("keep exploring:")
         let command = "\(Self.shellWord(Self.invokedAs)) --data-dir \(Self.shellWord(directory.path))"
         print("  \(command) report usage --by api-key")
+        print("  \(command) report usage --by actor")
         print("  \(command) explain --date \(today.adding(days: -2))")
         print("  \(command) events --stream cost_report")
         print("  \(command) reconcile --dashboard \(Self.shellWord(dashboard.path))")

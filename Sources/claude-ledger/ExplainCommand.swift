@@ -12,7 +12,10 @@ struct ExplainCommand: AsyncParsableCommand {
             Shows the day's total, its rows by workspace and description, the events (pages) they
             came from (fetch, page, request-id, fetched-at), and every fetch that ever covered the
             day with its total: the newest complete one is used, older ones are Anthropic's
-            revisions, kept as history. `claude-ledger show EVENT` prints a page as received.
+            revisions, kept as history. Then the same day from the analytics API
+            (claude_costs_by_key): its total beside the cost report's, whether it is still
+            provisional, the cost per API key and its pages. `claude-ledger show EVENT` prints a
+            page as received.
 
             Examples:
               claude-ledger explain --date 2025-10-16
@@ -47,6 +50,31 @@ struct ExplainCommand: AsyncParsableCommand {
             let role = past.fetchID == result.authoritativeFetchID ? "used" : past.complete ? "superseded" : "incomplete, ignored"
             let amount = past.complete ? "day total $\(past.totalUSD.formatted(places: 2)) (\(past.rows) rows)" : "-"
             print("  \(past.fetchID)  fetched \(past.firstFetchedAt)  \(amount)  \(role)")
+        }
+        print()
+        printBilled(result)
+    }
+
+    /// The same day from the analytics API (`claude_costs_by_key`): its total beside the cost
+    /// report's, per API key, and the pages it came from.
+    func printBilled(_ result: Explain.Result) {
+        guard let billed = result.billed else {
+            print("analytics_cost: no complete fetch covers \(date) (the analytics API serves days from 2026-01-01, at most 365 days back;")
+            print("  `claude-ledger sync --streams analytics-cost` fetches it where the organization has access)")
+            return
+        }
+        let state = billed.provisional ? "provisional: Anthropic may still revise it" : "final"
+        print("analytics_cost (claude_costs_by_key): $\(billed.totalUSD.formatted(places: 2)) (exactly $\(billed.totalUSD)), \(state)")
+        let verdict = billed.differenceUSD.isZero ? "the two sources agree to the cent"
+            : "differs from the cost report by $\(billed.differenceUSD) (analytics minus cost report, both rounded to cents)"
+        print("cost_report $\(result.totalUSD.formatted(places: 2)) vs analytics_cost $\(billed.totalUSD.formatted(places: 2)): \(verdict)")
+        print()
+        print(billed.lines.render(.table), terminator: "")
+        print()
+        print("from \(billed.sources.count) ledger page(s) of fetch \(billed.fetchID):")
+        for source in billed.sources {
+            let e = source.event
+            print("  \(e.eventID)  seq \(e.seq)  page \(e.pageIndex)  request-id \(e.requestID ?? "-")  fetched \(e.fetchedAt)  \(source.rows) rows")
         }
     }
 }

@@ -16,11 +16,17 @@ struct ReportCommand: AsyncParsableCommand {
         discussion: """
             `table` rounds money to cents for display; csv, json and markdown carry it exactly.
             Names of workspaces and API keys come from the names lists in the ledger.
+            `costs --by api-key` is the billed cost per API key and `usage --by actor` the tokens
+            per person, service account, federated identity or API key, both from the analytics
+            API's tables; a note on stderr names the days of the range they do not cover and the
+            provisional days.
 
             Examples:
               claude-ledger report costs --by day --since 2025-10-01 --until 2025-11-01
               claude-ledger report costs --by workspace --format csv
               claude-ledger report usage --by api-key --format json
+              claude-ledger report costs --by api-key --since 2026-10-01
+              claude-ledger report usage --by actor --format csv
               claude-ledger report claude-code --by actor --format markdown
               claude-ledger report html --out spend.html --since 2025-10-01 --until 2025-11-01
             """)
@@ -55,7 +61,11 @@ struct ReportCommand: AsyncParsableCommand {
         case .claudeCode: .claudeCode
         case .html: preconditionFailure("handled by runHTML")
         }
-        let table = try Report.make(.init(kind: kind, by: by, since: dates.since, until: dates.until), tables: tables, names: names)
+        let options = Report.Options(kind: kind, by: by, since: dates.since, until: dates.until)
+        let table = try Report.make(options, tables: tables, names: names)
+        if let note = try Report.coverageNote(options, tables: tables) {
+            FileHandle.standardError.write(Data("note: \(note)\n".utf8))
+        }
         print(table.render(format), terminator: "")
     }
 }
@@ -63,16 +73,20 @@ struct ReportCommand: AsyncParsableCommand {
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
-        abstract: "Check the invariants: no duplicates, complete days, no money in Claude Code, units, ledger verifies.",
+        abstract: "Check the invariants: no duplicates, complete days, no money in Claude Code, units, ledger verifies, cost sources agree.",
         discussion: """
             Exit 0 when every invariant holds (warnings name the Admin API's known gaps), 1 when
             any fails. The units check prices each day's tokens at list price (projections/ListPrices.swift,
             or --prices FILE with lines model_prefix,token_type,YYYY-MM-DD,usd_per_mtok) and names a
-            day billed about 100x its tokens: the cents-read-as-dollars signature.
+            day billed about 100x its tokens: the cents-read-as-dollars signature. Invariant 6
+            compares, per final (not provisional) day that both cover, the cost report's total with
+            the analytics API's billed cost, to the cent or within --cost-tolerance, and lists each
+            differing day with both totals.
 
             Examples:
               claude-ledger audit
               claude-ledger audit --format json --prices my-prices.csv
+              claude-ledger audit --cost-tolerance 0.05
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -83,9 +97,16 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(help: "A CSV of list prices to use instead of the built-in table.")
     var prices: String?
 
+    @Option(help: ArgumentHelp("How far (USD, after rounding to cents) the cost report and the analytics API's cost may differ on a final day.",
+                               valueName: "usd"))
+    var costTolerance: String = "0"
+
     func run() async throws {
         guard format == .table || format == .json else {
             throw CLIFailure(.badInput, "audit prints table or json, not \(format.rawValue)")
+        }
+        guard let tolerance = try? ExactDecimal(parsing: costTolerance), !(tolerance < .zero) else {
+            throw CLIFailure(.badInput, "--cost-tolerance '\(costTolerance)' is not a non-negative USD amount (for example 0.01)")
         }
         var priceTable = ListPrices.standard
         if let prices {
@@ -100,7 +121,7 @@ struct AuditCommand: AsyncParsableCommand {
         }
         let ledger = try global.openLedger()
         let tables = try global.data.projectionTables()
-        let result = try Audit.run(ledger: ledger, tables: tables, prices: priceTable)
+        let result = try Audit.run(ledger: ledger, tables: tables, prices: priceTable, costTolerance: tolerance)
         print(result.table().render(format), terminator: "")
         if format == .table {
             print(result.passed ? "audit: all invariants hold" : "audit: FAILED")
