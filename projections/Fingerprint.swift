@@ -83,26 +83,52 @@ enum Fingerprint {
         return Data(hasher.finalize()).hexString
     }
 
-    /// Reads every row of `table` from `file` ordered by date and calls `body` once per day with
-    /// the day's row digests computed from the stored values (never from bookkeeping).
-    static func scanDays(_ file: SQLiteFile, table: ProjectionTable, onlyDate: String? = nil,
-                         _ body: (_ date: String, _ rowDigests: [UInt8]) throws -> Void) throws {
-        let schema = table.schema
-        let columns = schema.columnNames.joined(separator: ", ")
-        let sql = onlyDate == nil
-            ? "SELECT \(columns) FROM \(table.rawValue) ORDER BY date"
-            : "SELECT \(columns) FROM \(table.rawValue) WHERE date = ?1"
+    /// The day entries of `table` recomputed from the stored values (never from bookkeeping):
+    /// every day, or only the rows in `rowids` (one day's range, see `RowID`).
+    ///
+    /// Rows are read in rowid order, which is date order in a file this module built, so no sort
+    /// is needed; a file whose rowids are not in date order (edited by hand, built elsewhere) is
+    /// read again ordered by date.
+    static func dayEntries(_ file: SQLiteFile, table: ProjectionTable,
+                           rowids: ClosedRange<Int64>? = nil) throws -> [DayEntry] {
+        let columns = table.schema.columnNames.joined(separator: ", ")
+        let range = rowids == nil ? "" : " WHERE rowid BETWEEN ?1 AND ?2"
+        if let entries = try scanDays(file, table: table, sql: "SELECT \(columns) FROM \(table.rawValue)\(range) ORDER BY rowid",
+                                      rowids: rowids) {
+            return entries
+        }
+        return try scanDays(file, table: table, sql: "SELECT \(columns) FROM \(table.rawValue)\(range) ORDER BY date",
+                            rowids: rowids) ?? []
+    }
+
+    /// Hashes the rows `sql` returns day by day; nil when a date comes after a later one (the
+    /// rows were not in date order).
+    private static func scanDays(_ file: SQLiteFile, table: ProjectionTable, sql: String,
+                                 rowids: ClosedRange<Int64>?) throws -> [DayEntry]? {
         let stmt = try file.prepare(sql)
-        if let onlyDate { stmt.bind(1, onlyDate) }
+        if let rowids {
+            stmt.bind(1, rowids.lowerBound)
+            stmt.bind(2, rowids.upperBound)
+        }
+        var entries: [DayEntry] = []
         var currentDate: String?
         var digests = [UInt8]()
         var scratch = [UInt8]()
         scratch.reserveCapacity(512)
-        let n = schema.columns.count
+        let n = table.schema.columns.count
+        func finishDay() {
+            guard let currentDate else { return }
+            entries.append(DayEntry(date: currentDate, rowCount: digests.count / 32,
+                                    digestHex: dayDigest(table: table, date: currentDate, rowDigests: digests)))
+        }
         while try stmt.step() {
             let date = stmt.text(0) ?? ""
             if date != currentDate {
-                if let currentDate { try body(currentDate, digests) }
+                if let currentDate, date < currentDate {
+                    stmt.reset()
+                    return nil
+                }
+                finishDay()
                 currentDate = date
                 digests.removeAll(keepingCapacity: true)
             }
@@ -111,6 +137,7 @@ enum Fingerprint {
             scratch.withUnsafeBytes { digests.append(contentsOf: SHA256.hash(data: $0)) }
         }
         stmt.reset()
-        if let currentDate { try body(currentDate, digests) }
+        finishDay()
+        return entries
     }
 }

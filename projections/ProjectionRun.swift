@@ -37,10 +37,14 @@ final class ProjectionRun {
     /// Days already closed in this run: rows arriving for one again mark it dirty.
     private var closed = Set<Int64>()
     private var dirty = Set<Int64>()
+    /// Per table and day: the ordinal the day's next row gets in its rowid.
+    private var nextOrdinal: [Int64: Int64] = [:]
 
-    /// Threads that read and decode pages while this one inserts: every core but the inserting
-    /// one (at least one), so the inserting thread, which bounds a rebuild, is never starved.
-    static let decodingThreads = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
+    /// Threads that read and decode pages while this one inserts: one per core. Without indexes
+    /// to maintain the inserting thread needs about a third of what decoding a row costs (bind
+    /// and append, ~1 CPU-s against ~3 per million usage rows), so decoding bounds a rebuild and
+    /// gets every core; the two-batch pipeline stops decoders that run ahead.
+    static let decodingThreads = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// Pages per batch and the raw bytes a batch aims at.
     static let batchPages = 64
@@ -52,15 +56,17 @@ final class ProjectionRun {
         self.decoder = decoder
         for table in ProjectionTable.allCases {
             let cols = table.schema.columnNames
-            let params = (1...cols.count).map { "?\($0)" }.joined(separator: ", ")
-            inserts[table] = try file.prepare("INSERT INTO \(table.rawValue) (\(cols.joined(separator: ", "))) VALUES (\(params))")
+            // ?1 is the rowid (see `RowID`), then the columns in schema order.
+            let params = (1...(cols.count + 1)).map { "?\($0)" }.joined(separator: ", ")
+            inserts[table] = try file.prepare(
+                "INSERT INTO \(table.rawValue) (rowid, \(cols.joined(separator: ", "))) VALUES (\(params))")
         }
         digestUpsert = try file.prepare("""
             INSERT OR REPLACE INTO projection_day_digests (table_name, date, row_count, digest) VALUES (?1, ?2, ?3, ?4)
             """)
     }
 
-    private struct Task {
+    private struct PageJob {
         var item: Int
         var event: Ledger.Event
     }
@@ -73,8 +79,8 @@ final class ProjectionRun {
         var events: [Ledger.Event] = []
         var eventIndex = 0
 
-        mutating func next() throws -> [Task]? {
-            var batch: [Task] = []
+        mutating func next() throws -> [PageJob]? {
+            var batch: [PageJob] = []
             var bytes = 0
             while batch.count < ProjectionRun.batchPages && bytes < ProjectionRun.batchBytes {
                 if eventIndex >= events.count {
@@ -86,7 +92,7 @@ final class ProjectionRun {
                 }
                 let event = events[eventIndex]
                 eventIndex += 1
-                batch.append(Task(item: itemIndex, event: event))
+                batch.append(PageJob(item: itemIndex, event: event))
                 bytes += event.rawLength
             }
             return batch.isEmpty ? nil : batch
@@ -102,14 +108,14 @@ final class ProjectionRun {
     private final class Pending: @unchecked Sendable {
         let group = DispatchGroup()
         let results: Results
-        let tasks: [Task]
-        init(tasks: [Task]) {
+        let tasks: [PageJob]
+        init(tasks: [PageJob]) {
             self.tasks = tasks
             self.results = Results(count: tasks.count)
         }
     }
 
-    private func startDecoding(_ tasks: [Task], items: [Item]) -> Pending {
+    private func startDecoding(_ tasks: [PageJob], items: [Item]) -> Pending {
         let pending = Pending(tasks: tasks)
         let ledger = self.ledger
         let decoder = self.decoder
@@ -184,16 +190,49 @@ final class ProjectionRun {
         pagesDecoded += 1
         bytesDecoded += Int64(page.body.count)
         guard page.rowCount > 0 else { return }
-        let stmt = inserts[page.table]!
+        // Rows of one day are contiguous within a page: one dictionary access per run of rows.
+        var minDay = Int32.max
+        var row = 0
+        while row < page.rowCount {
+            let day = page.days[row]
+            var end = row + 1
+            while end < page.rowCount && page.days[end] == day { end += 1 }
+            try bind(page, rows: row..<end, day: day)
+            minDay = min(minDay, day)
+            let k = key(page.table, day)
+            if closed.contains(k) { dirty.insert(k) }
+            openDays[day, default: []].append(contentsOf: page.digests[(row * 32)..<(end * 32)])
+            row = end
+        }
+        rowsInserted[page.table, default: 0] += page.rowCount
+        // Buckets come oldest first: once a page starts after a day, that day is usually done.
+        // A day that reappears later is marked dirty and re-hashed from the table at the end.
+        for day in openDays.keys where day < minDay {
+            try close(day)
+        }
+    }
+
+    /// Inserts `rows` of `page`, all of `day`, with the day's next rowids (see `RowID`).
+    private func bind(_ page: DecodedPage, rows: Range<Int>, day: Int32) throws {
+        let k = key(page.table, day)
+        let ordinal = nextOrdinal[k, default: 0]
+        guard ordinal + Int64(rows.count) <= RowID.ordinalsPerDay else {
+            throw ProjectionError(.undecodablePage, "\(page.table.rawValue) would get more than \(RowID.ordinalsPerDay) rows for one day",
+                                  eventID: page.eventID, stream: page.table.stream.rawValue)
+        }
+        nextOrdinal[k] = ordinal + Int64(rows.count)
+        var rowid = RowID.first(day: day) + ordinal
         let n = page.columnCount
-        let handle = stmt.stmt
+        let handle = inserts[page.table]!.stmt
         try page.withBuffers { body, arena in
             let bodyBase = body.baseAddress
             let arenaBase = arena.baseAddress
-            var cellIndex = 0
-            for _ in 0..<page.rowCount {
+            var cellIndex = rows.lowerBound * n
+            for _ in rows {
+                sqlite3_bind_int64(handle, 1, rowid)
+                rowid += 1
                 for c in 0..<n {
-                    let column = Int32(c + 1)
+                    let column = Int32(c + 2)
                     switch page.cells[cellIndex] {
                     case .null:
                         sqlite3_bind_null(handle, column)
@@ -210,24 +249,6 @@ final class ProjectionRun {
                 sqlite3_reset(handle)
                 guard rc == SQLITE_DONE else { throw file.error(rc, "cannot insert into \(page.table.rawValue)") }
             }
-        }
-        rowsInserted[page.table, default: 0] += page.rowCount
-        // Rows of one day are contiguous within a page: one dictionary access per run of rows.
-        var minDay = Int32.max
-        var row = 0
-        while row < page.rowCount {
-            let day = page.days[row]
-            var end = row + 1
-            while end < page.rowCount && page.days[end] == day { end += 1 }
-            minDay = min(minDay, day)
-            if closed.contains(key(page.table, day)) { dirty.insert(key(page.table, day)) }
-            openDays[day, default: []].append(contentsOf: page.digests[(row * 32)..<(end * 32)])
-            row = end
-        }
-        // Buckets come oldest first: once a page starts after a day, that day is usually done.
-        // A day that reappears later is marked dirty and re-hashed from the table at the end.
-        for day in openDays.keys where day < minDay {
-            try close(day)
         }
     }
 
@@ -257,10 +278,9 @@ final class ProjectionRun {
     private func recomputeDirtyDays() throws {
         for k in dirty.sorted() {
             let table = ProjectionTable.allCases[Int(k >> 32)]
-            let date = Day(daysSinceEpoch: Int(Int32(bitPattern: UInt32(k & 0xffff_ffff)))).description
-            try Fingerprint.scanDays(file, table: table, onlyDate: date) { date, digests in
-                try writeDigest(table: table, date: date, rowCount: digests.count / 32,
-                                hex: Fingerprint.dayDigest(table: table, date: date, rowDigests: digests))
+            let day = Int32(bitPattern: UInt32(k & 0xffff_ffff))
+            for entry in try Fingerprint.dayEntries(file, table: table, rowids: RowID.first(day: day)...RowID.last(day: day)) {
+                try writeDigest(table: table, date: entry.date, rowCount: entry.rowCount, hex: entry.digestHex)
             }
         }
     }

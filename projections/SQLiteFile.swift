@@ -9,6 +9,8 @@ import GRDBSQLite
 final class SQLiteFile {
     let handle: OpaquePointer
     let path: String
+    /// When set, every statement this connection prepares is recorded with its query plan.
+    var queryPlans: QueryPlanLog?
 
     /// Opens `path`; with `create` a missing file is created (0600), otherwise it must exist.
     init(path: String, create: Bool, readOnly: Bool = false) throws {
@@ -50,10 +52,24 @@ final class SQLiteFile {
     }
 
     func prepare(_ sql: String) throws -> Statement {
+        if let queryPlans { queryPlans.record(sql, plan: try plan(of: sql)) }
         var stmt: OpaquePointer?
         let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
         guard rc == SQLITE_OK, let stmt else { throw error(rc, "cannot prepare statement") }
         return Statement(file: self, stmt: stmt)
+    }
+
+    /// The `EXPLAIN QUERY PLAN` lines of `sql` (e.g. `SCAN t`, `SEARCH t USING INTEGER PRIMARY KEY …`).
+    func plan(of sql: String) throws -> [String] {
+        var stmt: OpaquePointer?
+        let rc = sqlite3_prepare_v2(handle, "EXPLAIN QUERY PLAN " + sql, -1, &stmt, nil)
+        guard rc == SQLITE_OK, let stmt else { throw error(rc, "cannot explain statement") }
+        defer { sqlite3_finalize(stmt) }
+        var lines: [String] = []
+        while sqlite3_step(stmt) == SQLITE_ROW {
+            if let p = sqlite3_column_text(stmt, 3) { lines.append(String(cString: p)) }
+        }
+        return lines
     }
 
     /// The single text value of a query, or nil.
@@ -151,5 +167,20 @@ final class SQLiteFile {
                 Canonical.appendText(UnsafeRawBufferPointer(start: p, count: n), to: &out)
             }
         }
+    }
+}
+
+/// The statements a connection prepared and their query plans, for tests that prove a path
+/// reads no table whole.
+final class QueryPlanLog {
+    private(set) var entries: [(sql: String, plan: [String])] = []
+
+    func record(_ sql: String, plan: [String]) { entries.append((sql, plan)) }
+
+    /// The statements whose plan scans `table` whole (`SCAN table`, not `SEARCH … rowid`).
+    func scans(of table: String) -> [String] {
+        entries.filter { entry in
+            entry.plan.contains { $0 == "SCAN \(table)" || $0.hasPrefix("SCAN \(table) ") }
+        }.map(\.sql)
     }
 }

@@ -84,7 +84,7 @@ public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStr
         ],
         naturalKey: ["workspace_id", "description", "cost_type", "model", "token_type", "service_tier",
                      "context_window", "inference_geo", "currency"],
-        indexes: [["date", "workspace_id"]])
+        indexes: [])
 
     static let usageSchema = TableSchema(
         name: "claude_usage_keys",
@@ -107,7 +107,7 @@ public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStr
             organizationColumn,
         ],
         naturalKey: ["api_key_id", "workspace_id", "model", "service_tier", "context_window", "inference_geo"],
-        indexes: [["date", "api_key_id"], ["date", "workspace_id"]])
+        indexes: [])
 
     static let claudeCodeSchema = TableSchema(
         name: "claude_code_productivity",
@@ -143,7 +143,7 @@ public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStr
         ],
         naturalKey: ["actor_type", "actor", "organization_id", "customer_type", "subscription_type",
                      "terminal_type", "is_remote"],
-        indexes: [["date", "actor"]])
+        indexes: [])
 
     static let provisionalColumn = ColumnSchema("provisional", .boolean,
                                                 "1 when the day ends after the page's data_refreshed_at (or it had none): not final when fetched")
@@ -170,7 +170,7 @@ public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStr
             organizationColumn,
         ],
         naturalKey: ["workspace_id", "api_key_id", "model", "service_tier", "context_window", "cost_type", "token_type"],
-        indexes: [["date", "api_key_id"]])
+        indexes: [])
 
     static let usageByActorSchema = TableSchema(
         name: "claude_usage_by_actor",
@@ -198,5 +198,5 @@ public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStr
             organizationColumn,
         ],
         naturalKey: ["workspace_id", "api_key_id", "model", "product", "actor_type", "actor_id"],
-        indexes: [["date", "actor_id"], ["date", "api_key_id"]])
+        indexes: [])
 }

@@ -106,8 +106,7 @@ import TableSchemas
         let sql = ProjectionTable.costs.schema.createTableSQL
         #expect(sql.hasPrefix("CREATE TABLE claude_costs (\n    date TEXT NOT NULL,\n    workspace_id TEXT,\n"))
         #expect(sql.contains("currency TEXT NOT NULL"))
-        #expect(ProjectionTable.usage.schema.createIndexesSQL == [
-            "CREATE INDEX claude_usage_keys_by_date_api_key_id ON claude_usage_keys(date, api_key_id)",
-            "CREATE INDEX claude_usage_keys_by_date_workspace_id ON claude_usage_keys(date, workspace_id)"])
+        // No secondary index on any table: days are rowid ranges (projections' RowID).
+        #expect(ProjectionTable.allCases.allSatisfy { $0.schema.createIndexesSQL.isEmpty })
     }
 }

@@ -23,7 +23,7 @@ struct LedgerBench: AsyncParsableCommand {
             tools/bench/run.sh runs them all and prints medians.
             """,
         subcommands: [Append.self, VerifyRuns.self, SoakAppend.self, MakeUsageLedger.self, ExportPages.self,
-                      RebuildRuns.self, ReadPages.self, ClientRuns.self, Backfill.self])
+                      RebuildRuns.self, ReadPages.self, ClientRuns.self, Backfill.self, AddStreams.self, DailySync.self])
 }
 
 /// Deterministic, realistic usage-report pages: 31 daily buckets of grouped rows, like the
