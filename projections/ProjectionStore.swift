@@ -9,6 +9,8 @@ import TableSchemas
 ///   an incremental update re-projects exactly the days whose entry would change.
 /// - `projection_day_digests`: per table and day with rows, the row count and day digest (see
 ///   `Fingerprint`), so an update re-hashes only the days it touched.
+/// - `projection_usage_by_month`: per month and value of `date`, `workspace_id`, `model` and
+///   `api_key_id`, the row count and token sums of `claude_usage_keys` (`UsageSummary`).
 enum ProjectionStore {
     static let formatTag = "claude-ledger/projections"
 
@@ -33,6 +35,7 @@ enum ProjectionStore {
                 PRIMARY KEY (table_name, date)
             ) WITHOUT ROWID;
             """)
+        try file.execute(UsageSummary.createSQL)
         for table in ProjectionTable.allCases {
             try file.execute(table.schema.createTableSQL)
         }

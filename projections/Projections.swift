@@ -20,7 +20,9 @@ public enum Projections {
     /// 3: rowids encode the day (`RowID`) and the tables have no secondary indexes; an update
     ///    deletes a day by rowid range, so a file of version 2 is rebuilt. Same rows, same
     ///    fingerprint as version 2.
-    public static let version = 3
+    /// 4: `projection_usage_by_month` (`UsageSummary`), the sums `report usage` reads; the
+    ///    tables and the fingerprint are those of version 3, a file of version 3 is rebuilt.
+    public static let version = 4
 
     /// `projections.sqlite`.
     public static let fileName = "projections.sqlite"
@@ -176,9 +178,10 @@ public enum Projections {
         try file.execute("PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL")
         try file.execute("BEGIN IMMEDIATE")
         do {
-            let (items, dayRows) = try removeChangedDays(ledger: ledger, file: file, headSeq: head.seq)
+            let (items, dayRows, usageMonths) = try removeChangedDays(ledger: ledger, file: file, headSeq: head.seq)
             let run = try ProjectionRun(ledger: ledger, file: file, decoder: decoder)
             try run.run(items)
+            try UsageSummary.dropEmptied(months: usageMonths, in: file)
             try writeDays(file, dayRows)
             let entries = try ProjectionStore.readDayEntries(file)
             let fingerprint = Fingerprint.combine(entries)
@@ -199,10 +202,14 @@ public enum Projections {
     }
 
     /// The (stream, day) pairs whose authoritative fetch changed since the file was built: their
-    /// rows, digests and day entries are deleted, and the work items to project them again and
-    /// their new `projection_days` rows are returned.
+    /// rows, digests and day entries are deleted (usage rows' sums subtracted from
+    /// `projection_usage_by_month` first), and the work items to project them again, their new
+    /// `projection_days` rows and the months whose usage sums changed are returned.
     static func removeChangedDays(ledger: Ledger, file: SQLiteFile, headSeq: Int64) throws
-        -> (items: [ProjectionRun.Item], dayRows: [(stream: String, date: String, authority: Supersession.Authority)]) {
+        -> (items: [ProjectionRun.Item], dayRows: [(stream: String, date: String, authority: Supersession.Authority)],
+            usageMonths: Set<String>) {
+        var usageMonths = Set<String>()
+        var subtractions: [SQLiteFile.Statement] = []
         var items: [ProjectionRun.Item] = []
         var dayRows: [(stream: String, date: String, authority: Supersession.Authority)] = []
         let deleteDays = try file.prepare("DELETE FROM projection_days WHERE stream = ?1 AND date = ?2")
@@ -220,6 +227,9 @@ public enum Projections {
             var subset: [Day: Supersession.Authority] = [:]
             for day in changed {
                 let date = day.description
+                if table == .usage {
+                    usageMonths.insert(try UsageSummary.subtract(day: day, from: file, statements: &subtractions))
+                }
                 deleteRows.bind(1, RowID.first(day: Int32(day.daysSinceEpoch)))
                 deleteRows.bind(2, RowID.last(day: Int32(day.daysSinceEpoch)))
                 while try deleteRows.step() {}
@@ -233,7 +243,7 @@ public enum Projections {
             }
             items += workItems(table: table, days: subset)
         }
-        return (items, dayRows)
+        return (items, dayRows, usageMonths)
     }
 
     /// The fingerprint of the projections file at `url`, recomputed from its rows (not read from

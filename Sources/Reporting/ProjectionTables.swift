@@ -1,6 +1,7 @@
 import CoreValues
 import Foundation
 import GRDB
+import Projections
 import TableSchemas
 
 /// Read-only access to `projections.sqlite` through the documented table and column names (docs/TABLES.md), the stable
@@ -62,6 +63,12 @@ public struct ProjectionTables: Sendable {
             }
             return totals
         }
+    }
+
+    /// True when the file holds `Projections.usageSummaryTable` (every build of this projection
+    /// version does; a file made by other means may not).
+    func hasUsageSummary() throws -> Bool {
+        try read { db in try db.tableExists(Projections.usageSummaryTable) }
     }
 
     /// The distinct days a table holds rows for, oldest first.

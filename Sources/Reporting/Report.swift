@@ -1,6 +1,7 @@
 import CoreValues
 import Foundation
 import GRDB
+import Projections
 
 /// `report costs|usage|claude-code`: sums of a table grouped by one dimension over a date range.
 public enum Report {
@@ -98,11 +99,20 @@ public enum Report {
                                "cache_read_input_tokens", "output_tokens", "web_search_requests"]
 
     static func usage(_ o: Options, tables: ProjectionTables, column: String, label: String, names: NameBook) throws -> TextTable {
-        try tables.read { db in
+        let summarized = try tables.hasUsageSummary()
+        return try tables.read { db in
             let sums = usageColumns.map { "SUM(\($0))" }.joined(separator: ", ")
             let order = column == "date" ? "k" : "SUM(uncached_input_tokens + cache_read_input_tokens + output_tokens) DESC, k"
-            let rows = try Row.fetchAll(db, sql: "SELECT \(column) AS k, \(sums) FROM claude_usage_keys WHERE \(rangeClause) GROUP BY k ORDER BY \(order)",
+            // Whole months from the per-month sums, the days at the range's ends from the table by
+            // rowid range (`Projections.usageSumsSQL`); a file without the sums is scanned.
+            let source = summarized ? Projections.usageSumsSQL(by: column, since: o.since, until: o.until) : nil
+            let rows: [Row]
+            if let source {
+                rows = try Row.fetchAll(db, sql: "SELECT k, \(sums) FROM (\(source)) GROUP BY k ORDER BY \(order)")
+            } else {
+                rows = try Row.fetchAll(db, sql: "SELECT \(column) AS k, \(sums) FROM claude_usage_keys WHERE \(rangeClause) GROUP BY k ORDER BY \(order)",
                                         arguments: [o.since?.description, o.until?.description])
+            }
             var totals = Array(repeating: Int64(0), count: usageColumns.count)
             let cells: [[TextTable.Cell]] = rows.map { row in
                 var line: [TextTable.Cell] = [.text(Report.label(row[0], column: column, names: names))]
