@@ -30,8 +30,6 @@ struct DecodedPage: @unchecked Sendable {
     var arena: [UInt8] = []
     /// 32 bytes per row.
     var digests: [UInt8] = []
-    /// For `claude_usage_keys` pages: the rows' sums by month and grouped value (`UsageSummary`).
-    var usageSums: [UsageSummary.Group: UsageSummary.Sums] = [:]
 
     var rowCount: Int { days.count }
 

@@ -39,10 +39,10 @@ final class ProjectionRun {
     private var dirty = Set<Int64>()
     /// Per table and day: the ordinal the day's next row gets in its rowid.
     private var nextOrdinal: [Int64: Int64] = [:]
-    /// Usage sums not yet added to `projection_usage_by_month` (`UsageSummary`): merged per page,
-    /// added when it grows past `usageFlushGroups` and at the end, so memory stays bounded.
-    private var usageSums: [UsageSummary.Group: UsageSummary.Sums] = [:]
-    static let usageFlushGroups = 100_000
+    /// Usage sums not yet added to `projection_usage_by_month` (`UsageSummary`): accumulated as
+    /// usage pages go in, added to the file past a few months and at the end, so memory stays
+    /// bounded; the sums are exact whenever they are added.
+    private var usageSums = UsageAccumulator()
 
     /// Threads that read and decode pages while this one inserts: one per core. Without indexes
     /// to maintain the inserting thread needs about a third of what decoding a row costs (bind
@@ -133,11 +133,9 @@ final class ProjectionRun {
                     let (table, days, event) = work[i]
                     let result: Result<DecodedPage, any Error> = Result {
                         let body = try ledger.body(of: event)
-                        var page = try decoder.decode(table: table, eventID: event.eventID, seq: event.seq, body: body) {
+                        return try decoder.decode(table: table, eventID: event.eventID, seq: event.seq, body: body) {
                             days.contains(Int32($0.daysSinceEpoch))
                         }
-                        if table == .usage { page.usageSums = UsageSummary.sums(of: page) }
-                        return page
                     }
                     pending.results.lock.lock()
                     pending.results.pages[i] = result
@@ -178,8 +176,7 @@ final class ProjectionRun {
         }
         try closeAllOpenDays()
         try recomputeDirtyDays()
-        try UsageSummary.add(usageSums, to: file)
-        usageSums.removeAll()
+        try UsageSummary.add(usageSums.take(), to: file)
     }
 
     private func key(_ table: ProjectionTable, _ day: Int32) -> Int64 {
@@ -213,12 +210,9 @@ final class ProjectionRun {
             row = end
         }
         rowsInserted[page.table, default: 0] += page.rowCount
-        if !page.usageSums.isEmpty {
-            usageSums.merge(page.usageSums) { $0 &+ $1 }
-            if usageSums.count > Self.usageFlushGroups {
-                try UsageSummary.add(usageSums, to: file)
-                usageSums.removeAll(keepingCapacity: true)
-            }
+        if page.table == .usage {
+            usageSums.add(page)
+            if usageSums.monthCount > UsageAccumulator.maxMonths { try UsageSummary.add(usageSums.take(), to: file) }
         }
         // Buckets come oldest first: once a page starts after a day, that day is usually done.
         // A day that reappears later is marked dirty and re-hashed from the table at the end.

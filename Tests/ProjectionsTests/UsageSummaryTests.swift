@@ -113,6 +113,29 @@ struct UsageSummaryTests {
         #expect(rebuilt.fingerprint == updated.fingerprint)
     }
 
+    /// Six months in one fetch: the rebuild adds its sums to the file in pieces (past
+    /// `UsageAccumulator.maxMonths` months at a time), and the pieces add up.
+    @Test func sixMonthsAreSummedInPiecesThatAddUp() throws {
+        let l = try TestLedger()
+        var buckets: [(day: String, rows: [String])] = []
+        for m in 1...6 {
+            buckets.append(("2025-0\(m)-15", [row("k1", "w1", "m-a", uncached: m, output: 1),
+                                              row(m % 2 == 0 ? "k2" : nil, nil, "m-b", uncached: 10 * m, output: 2)]))
+        }
+        try l.appendFetch(.usage, from: "2025-01-01", to: "2025-07-01", page: usagePage(buckets))
+        _ = try Projections.rebuild(ledger: l.ledger, into: l.dir.projections)
+        let stored = try summary(l.dir.projections)
+        #expect(stored == (try groupBy(l.dir.projections)))
+        // Per month: one date, w1 and NULL, m-a and m-b, k1 and k2 (or NULL): 7 groups.
+        #expect(stored.count == 6 * 7)
+        #expect(stored["api_key_id 2025-04 k2"] == [1, 40, 5, 1, 7, 2, 1])
+        #expect(stored["date 2025-06 2025-06-15"] == [2, 66, 10, 2, 14, 3, 2])
+        let file = try SQLiteFile(path: l.dir.projections.path, create: false, readOnly: true)
+        let sql = try #require(Projections.usageSumsSQL(by: "api_key_id", since: nil, until: nil))
+        // k1: 1 + 2 + … + 6 uncached tokens.
+        #expect(try file.scalarText("SELECT SUM(uncached_input_tokens) FROM (\(sql)) WHERE k = 'k1'") == "21")
+    }
+
     /// `usageSumsSQL` over every range of 2025-01-29 … 2025-02-04 (and open ends): whole months
     /// from the summary, the days at either end from the table, the same sums as `GROUP BY`.
     @Test func everyDateRangeSumsLikeTheTable() throws {
