@@ -172,10 +172,11 @@ if has report; then
     IFS=: read -r set rows days <<< "$spec"
     make_set "$set" "$rows" "$days"
     L=$WORK/ledger-$set
-    [[ -f $L/projections.sqlite ]] || "$BIN" rebuild --dir "$L" > /dev/null
-    log "$set: report groupings over $rows usage rows"
-    for job in "usage day" "usage workspace" "usage model" "usage api-key" "costs day" "costs workspace" \
-               "costs model" "costs description" "claude-code day" "claude-code actor"; do
+    # Always rebuilt: a file kept from a run of another projection version would be refused.
+    "$BIN" rebuild --dir "$L" > /dev/null
+    log "$set: report groupings over $rows usage rows (usage: whole months from projection_usage_by_month)"
+    for job in "usage day" "usage workspace" "usage model" "usage api-key" "usage actor" "costs day" "costs workspace" \
+               "costs model" "costs description" "costs api-key" "claude-code day" "claude-code actor"; do
         read -r kind by <<< "$job"
         timed "report-$kind-by-$by" "$set" "$rows" 0 -- "$CLI" report "$kind" --by "$by" --data-dir "$L"
     done
