@@ -40,8 +40,8 @@ final class ProjectionRun {
     /// Per table and day: the ordinal the day's next row gets in its rowid.
     private var nextOrdinal: [Int64: Int64] = [:]
     /// Usage sums not yet added to `projection_usage_by_month` (`UsageSummary`): accumulated as
-    /// usage pages go in, added to the file past a few months and at the end, so memory stays
-    /// bounded; the sums are exact whenever they are added.
+    /// usage pages go in, added to the file when a page brings a second month and at the end, so
+    /// memory holds about one month of groups; additions are exact whenever they are made.
     private var usageSums = UsageAccumulator()
 
     /// Threads that read and decode pages while this one inserts: one per core. Without indexes
@@ -176,7 +176,7 @@ final class ProjectionRun {
         }
         try closeAllOpenDays()
         try recomputeDirtyDays()
-        try UsageSummary.add(usageSums.take(), to: file)
+        try usageSums.write(to: file)
     }
 
     private func key(_ table: ProjectionTable, _ day: Int32) -> Int64 {
@@ -212,7 +212,7 @@ final class ProjectionRun {
         rowsInserted[page.table, default: 0] += page.rowCount
         if page.table == .usage {
             usageSums.add(page)
-            if usageSums.monthCount > UsageAccumulator.maxMonths { try UsageSummary.add(usageSums.take(), to: file) }
+            if usageSums.monthCount > UsageAccumulator.maxMonths { try usageSums.write(to: file) }
         }
         // Buckets come oldest first: once a page starts after a day, that day is usually done.
         // A day that reappears later is marked dirty and re-hashed from the table at the end.

@@ -5,8 +5,8 @@ import Foundation
 /// the inserting thread as pages go in (see `UsageSummary`).
 ///
 /// Values are interned by their bytes in the page (an open-addressing table over a byte arena),
-/// so a row costs three hash lookups and integer additions, and a String is made once per
-/// distinct value when the sums are written.
+/// so a row costs three hash lookups and four vector additions, and a String is made once per
+/// value and month when the sums are written.
 struct UsageAccumulator {
     /// Per text dimension (workspace, model, API key): its values; id 0 is NULL.
     private var values = [Interner](repeating: Interner(), count: 3)
@@ -17,7 +17,7 @@ struct UsageAccumulator {
 
     /// Months with sums not yet taken: the run adds them to the file past `maxMonths`.
     var monthCount: Int { months.count }
-    static let maxMonths = 3
+    static let maxMonths = 1
 
     mutating func add(_ page: DecodedPage) {
         let n = page.columnCount
@@ -68,20 +68,31 @@ struct UsageAccumulator {
         return months.count - 1
     }
 
-    /// The sums by group, and the accumulator emptied.
-    mutating func take() -> [UsageSummary.Group: UsageSummary.Sums] {
-        var out: [UsageSummary.Group: UsageSummary.Sums] = [:]
-        for (m, month) in months.enumerated() {
-            for d in 0..<4 {
-                for (id, v) in sums[m][d].enumerated() where v[0] != 0 {
-                    let value = d == 0 ? "\(month)-\(id < 9 ? "0" : "")\(id + 1)" : values[d - 1].string(id)
-                    out[UsageSummary.Group(dimension: d, month: month, value: value)] = v
+    /// Adds the sums to `projection_usage_by_month` in its key order, and empties the months
+    /// (the interned values stay): one statement per group, no copy of the sums.
+    mutating func write(to file: SQLiteFile) throws {
+        guard !months.isEmpty else { return }
+        let stmt = try UsageSummary.prepareAdd(file)
+        let monthOrder = months.indices.sorted { months[$0] < months[$1] }
+        for d in 0..<4 {
+            for m in monthOrder {
+                let lanes = sums[m][d]
+                var ids = lanes.indices.filter { lanes[$0][0] != 0 }
+                if d > 0 { ids.sort { values[d - 1].precedes($0, $1) } }
+                for id in ids {
+                    let value = d == 0 ? "\(months[m])-\(id < 9 ? "0" : "")\(id + 1)" : values[d - 1].string(id)
+                    stmt.bind(1, UsageSummary.dimensions[d])
+                    stmt.bind(2, months[m])
+                    stmt.bind(3, Int64(value == nil ? 0 : 1))
+                    stmt.bind(4, value ?? "")
+                    for lane in 0..<7 { stmt.bind(5 + lane, lanes[id][lane]) }
+                    _ = try stmt.step()
+                    stmt.reset()
                 }
             }
         }
         months.removeAll()
         sums.removeAll()
-        return out
     }
 }
 
@@ -126,6 +137,15 @@ struct Interner {
         slots[i] = Int32(id)
         if spans.count * 2 > slots.count { grow() }
         return id
+    }
+
+    /// Byte order (SQLite's BINARY collation), NULL first.
+    func precedes(_ a: Int, _ b: Int) -> Bool {
+        let (x, y) = (spans[a], spans[b])
+        if x.count < 0 || y.count < 0 { return x.count < y.count }
+        let common = min(x.count, y.count)
+        let c = common == 0 ? 0 : bytes.withUnsafeBytes { memcmp($0.baseAddress! + x.start, $0.baseAddress! + y.start, common) }
+        return c != 0 ? c < 0 : x.count < y.count
     }
 
     private func equal(_ id: Int, _ key: UnsafeRawBufferPointer) -> Bool {

@@ -19,7 +19,7 @@ import TableSchemas
 enum UsageSummary {
     static let tableName = "projection_usage_by_month"
 
-    /// The grouped columns of `claude_usage_keys`, in the order of `Group.dimension`.
+    /// The grouped columns of `claude_usage_keys`; `UsageAccumulator` numbers them in this order.
     static let dimensions = ["date", "workspace_id", "model", "api_key_id"]
     static let tokenColumns = ["uncached_input_tokens", "cache_creation_5m_input_tokens", "cache_creation_1h_input_tokens",
                                "cache_read_input_tokens", "output_tokens", "web_search_requests"]
@@ -37,22 +37,6 @@ enum UsageSummary {
         ) WITHOUT ROWID;
         """
 
-    /// One group: a dimension (index into `dimensions`), a month `YYYY-MM` and the column's value.
-    struct Group: Hashable, Sendable {
-        var dimension: Int
-        var month: String
-        var value: String?
-
-        /// The table's key order: dimension, month, NULL first, value.
-        func precedes(_ other: Group) -> Bool {
-            if dimension != other.dimension { return dimension < other.dimension }
-            if month != other.month { return month < other.month }
-            guard let value else { return other.value != nil }
-            guard let otherValue = other.value else { return false }
-            return value < otherValue
-        }
-    }
-
     /// Lane 0 is the row count, lanes 1–6 the token sums in `tokenColumns` order, lane 7 unused.
     typealias Sums = SIMD8<Int64>
 
@@ -61,25 +45,15 @@ enum UsageSummary {
     static let textColumns = dimensions.dropFirst().map { schema.index(of: $0)! }
     static let tokenIndexes = tokenColumns.map { schema.index(of: $0)! }
 
-    /// Adds `sums` to the table (inserting groups it does not hold yet), in key order.
-    static func add(_ sums: [Group: Sums], to file: SQLiteFile) throws {
-        guard !sums.isEmpty else { return }
+    /// Adds one group's sums (?1 dimension, ?2 month, ?3 has_value, ?4 value, ?5… row count and
+    /// token sums), inserting the group when the table does not hold it yet.
+    static func prepareAdd(_ file: SQLiteFile) throws -> SQLiteFile.Statement {
         let columns = ["dimension", "month", "has_value", "value", "row_count"] + tokenColumns
         let params = (1...columns.count).map { "?\($0)" }.joined(separator: ", ")
-        let stmt = try file.prepare("""
+        return try file.prepare("""
             INSERT INTO \(tableName) (\(columns.joined(separator: ", "))) VALUES (\(params))
             ON CONFLICT (dimension, month, has_value, value) DO UPDATE SET \(addAssignments)
             """)
-        let ordered = sums.sorted { l, r in l.key.precedes(r.key) }
-        for (group, v) in ordered {
-            stmt.bind(1, dimensions[group.dimension])
-            stmt.bind(2, group.month)
-            stmt.bind(3, Int64(group.value == nil ? 0 : 1))
-            stmt.bind(4, group.value ?? "")
-            for lane in 0..<7 { stmt.bind(5 + lane, v[lane]) }
-            _ = try stmt.step()
-            stmt.reset()
-        }
     }
 
     static let addAssignments = (["row_count"] + tokenColumns).map { "\($0) = \($0) + excluded.\($0)" }

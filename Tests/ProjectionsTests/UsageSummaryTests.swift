@@ -113,27 +113,34 @@ struct UsageSummaryTests {
         #expect(rebuilt.fingerprint == updated.fingerprint)
     }
 
-    /// Six months in one fetch: the rebuild adds its sums to the file in pieces (past
-    /// `UsageAccumulator.maxMonths` months at a time), and the pieces add up.
-    @Test func sixMonthsAreSummedInPiecesThatAddUp() throws {
+    /// Six pages of one fetch, page m holding the 15th of month m and the 1st of month m + 1:
+    /// the rebuild adds its sums to the file each time a page brings a second month
+    /// (`UsageAccumulator.maxMonths`), so a month's sums arrive in two additions that must add up.
+    @Test func monthsSplitAcrossPagesAreSummedInPiecesThatAddUp() throws {
         let l = try TestLedger()
-        var buckets: [(day: String, rows: [String])] = []
+        var pages: [Data] = []
         for m in 1...6 {
-            buckets.append(("2025-0\(m)-15", [row("k1", "w1", "m-a", uncached: m, output: 1),
-                                              row(m % 2 == 0 ? "k2" : nil, nil, "m-b", uncached: 10 * m, output: 2)]))
+            pages.append(Data(usagePage([
+                ("2025-0\(m)-15", [row("k1", "w1", "m-a", uncached: m, output: 1),
+                                  row(m % 2 == 0 ? "k2" : nil, nil, "m-b", uncached: 10 * m, output: 2)]),
+                ("2025-0\(m + 1)-01", [row("k1", "w1", "m-a", uncached: 100 * m, output: 1)]),
+            ]).utf8))
         }
-        try l.appendFetch(.usage, from: "2025-01-01", to: "2025-07-01", page: usagePage(buckets))
+        try l.appendFetch(.usage, from: "2025-01-01", to: "2025-07-02", pages: pages)
         _ = try Projections.rebuild(ledger: l.ledger, into: l.dir.projections)
         let stored = try summary(l.dir.projections)
         #expect(stored == (try groupBy(l.dir.projections)))
-        // Per month: one date, w1 and NULL, m-a and m-b, k1 and k2 (or NULL): 7 groups.
-        #expect(stored.count == 6 * 7)
+        // January: 1 date + 2 workspaces + 2 models + 2 keys; February to June: 2 dates + 2 + 2 + 2;
+        // July: one row, 4 groups.
+        #expect(stored.count == 7 + 5 * 8 + 4)
+        // April for k1: the 1st (page 3, uncached 300) and the 15th (page 4, uncached 4).
+        #expect(stored["api_key_id 2025-04 k1"] == [2, 304, 10, 2, 14, 2, 2])
         #expect(stored["api_key_id 2025-04 k2"] == [1, 40, 5, 1, 7, 2, 1])
         #expect(stored["date 2025-06 2025-06-15"] == [2, 66, 10, 2, 14, 3, 2])
         let file = try SQLiteFile(path: l.dir.projections.path, create: false, readOnly: true)
         let sql = try #require(Projections.usageSumsSQL(by: "api_key_id", since: nil, until: nil))
-        // k1: 1 + 2 + … + 6 uncached tokens.
-        #expect(try file.scalarText("SELECT SUM(uncached_input_tokens) FROM (\(sql)) WHERE k = 'k1'") == "21")
+        // k1: (1 + 2 + … + 6) on the 15ths and 100 × (1 + … + 6) on the 1sts.
+        #expect(try file.scalarText("SELECT SUM(uncached_input_tokens) FROM (\(sql)) WHERE k = 'k1'") == "2121")
     }
 
     /// `usageSumsSQL` over every range of 2025-01-29 … 2025-02-04 (and open ends): whole months
