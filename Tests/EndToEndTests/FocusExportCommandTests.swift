@@ -8,9 +8,14 @@ import TestSupport
 /// `claude-ledger export focus` on a ledger synced from the simulator: the FinOps Foundation's
 /// validator accepts the file, its money equals the simulator's ground truth per day to the last
 /// decimal, its quantities equal the truth's token counts, and bad input changes nothing.
+///
+/// The range spans 2026-01-01, the analytics API's first servable day: the 15 days before it are
+/// billed from `claude_costs` (the cost report), the 15 from it on from `claude_costs_by_key`
+/// (per API key), so the validator and the truth checks see both sources in one file.
 @Suite(.serialized) struct FocusExportCommandTests {
-    static let today = Day("2025-09-01")!
-    static let since = Day("2025-08-02")!
+    static let today = Day("2026-01-16")!
+    static let since = Day("2025-12-17")!
+    static let analyticsFrom = Day("2026-01-01")!
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
@@ -94,6 +99,26 @@ import TestSupport
                     }
                 }
                 #expect(tokens == expectedTokens, "tokens per day, model and token type")
+                // Each day from one source: the cost report before 2026-01-01, the analytics API
+                // (with the API key, to the truth's billed cost per key) from it on.
+                var perKey: [String: ExactDecimal] = [:]
+                for row in rows {
+                    let day = Day(String(row["ChargePeriodStart"]!.prefix(10)))!
+                    #expect(row["x_Source"] == (day < Self.analyticsFrom ? "cost_report" : "analytics_cost"), "x_Source on \(day)")
+                    if day >= Self.analyticsFrom {
+                        let key = "\(day) \(row["x_ApiKeyId"] ?? "")"
+                        perKey[key] = try (perKey[key] ?? .zero).adding(ExactDecimal(parsing: row["BilledCost"]!))
+                    }
+                }
+                var expectedPerKey: [String: ExactDecimal] = [:]
+                for day in Day.range(from: Self.analyticsFrom, to: Self.today) {
+                    for t in sim.truth.day(day).costsByKey {
+                        let key = "\(day) \(t.apiKeyID ?? "")"
+                        expectedPerKey[key] = try (expectedPerKey[key] ?? .zero).adding(t.amountUSD)
+                    }
+                }
+                #expect(perKey == expectedPerKey, "billed cost per day and API key")
+                #expect(perKey.keys.contains { !$0.hasSuffix(" ") }, "rows name their API key")
                 #expect(Set(billed.keys).isSubset(of: Set(Day.range(from: Self.since, to: Self.today).map(\.description))))
                 // The same projections give the same bytes.
                 let again = dir.appendingPathComponent("again")

@@ -80,6 +80,52 @@ import TestSupport
         }
     }
 
+    /// A range the analytics API serves: the billed cost per API key is `claude_costs_by_key`'s,
+    /// equal to the truth per key to the last decimal, and the product table's tokens add up to
+    /// the truth's analytics usage.
+    @Test func theAnalyticsSectionsShowTheTruthPerKeyAndProduct() async throws {
+        try await withTemporaryDirectory { dir in
+            let today = Day("2026-11-01")!, since = Day("2026-10-02")!
+            let sim = try await AdminSimulator.start(SimulatorConfiguration(seed: 15, today: today, historyDays: 40))
+            defer { Task { await sim.stop() } }
+            let data = dir.appendingPathComponent("data")
+            let sync = try BuiltProducts.run("claude-ledger", ["sync", "--data-dir", data.path, "--base-url", sim.baseURL.absoluteString,
+                                                               "--since", since.description, "--until", today.description],
+                                             environment: ["ANTHROPIC_ADMIN_KEY": AdminSimulator.defaultAdminKey])
+            try #require(sync.status == 0, "\(sync.stderrText)")
+            let out = dir.appendingPathComponent("spend.html")
+            let result = try Self.cli(data, ["report", "html", "--out", out.path, "--since", since.description, "--until", today.description])
+            #expect(result.status == 0, "\(result.stderrText)")
+            let html = try String(contentsOf: out, encoding: .utf8)
+            var billed: [String: ExactDecimal] = [:]
+            let pattern = try NSRegularExpression(pattern: #"<tr data-api-key-id="([^"]*)" data-tokens="[0-9]+" data-usd="([0-9.]+)">"#)
+            for match in pattern.matches(in: html, range: NSRange(html.startIndex..., in: html)) {
+                billed[String(html[Range(match.range(at: 1), in: html)!])] = try ExactDecimal(parsing: html[Range(match.range(at: 2), in: html)!])
+            }
+            var expected: [String: ExactDecimal] = [:]
+            var tokens: Int64 = 0
+            for day in Day.range(from: since, to: today) {
+                for row in sim.truth.day(day).costsByKey {
+                    expected[row.apiKeyID ?? ""] = try (expected[row.apiKeyID ?? ""] ?? .zero).adding(row.amountUSD)
+                }
+                for row in sim.truth.day(day).usageByActor {
+                    let t = row.tokens
+                    tokens += Int64(t.uncachedInput + t.cacheWrite5m + t.cacheWrite1h + t.cacheRead + t.output)
+                }
+            }
+            #expect(billed.count >= 3)
+            #expect(billed == expected, "billed cost per API key")
+            let products = try #require(html.range(of: #"<table class="figures" id="products">"#))
+            let table = html[products.upperBound...].components(separatedBy: "</table>")[0]
+            #expect(!table.contains("more</td>"), "every product row is listed")
+            let rows = try NSRegularExpression(pattern: #"<tr data-tokens="([0-9]+)">"#)
+            let listed = rows.matches(in: table, range: NSRange(table.startIndex..., in: table)).map {
+                Int64(table[Range($0.range(at: 1), in: table)!])!
+            }
+            #expect(listed.reduce(0, +) == tokens, "tokens by product")
+        }
+    }
+
     @Test func badInputExitsTwoAndWritesNothingAnEmptyRangeIsAnHonestPage() async throws {
         try await withTemporaryDirectory { dir in
             try await Self.syncedDirectory(dir) { data, _ in
