@@ -13,7 +13,7 @@ import TableSchemas
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the whole pipeline against the bundled Admin API simulator: no key, no network beyond 127.0.0.1.",
-        discussion: """
+        discussion: helpText("""
             Starts the simulator on 127.0.0.1 with a synthetic organization (and a few injected
             faults: 429s, 5xx, dropped connections), syncs 90 days into a fresh data directory,
             rebuilds the tables, prints the cost report, runs the audit, writes a dashboard CSV from
@@ -23,7 +23,7 @@ struct Demo: AsyncParsableCommand {
             Examples:
               claude-ledger demo
               claude-ledger demo --data-dir /tmp/claude-ledger-demo --days 30
-            """)
+            """))
 
     @Option(help: "Where to put the demo's data (default: a new temporary directory). Must not hold a ledger.")
     var dataDir: String?

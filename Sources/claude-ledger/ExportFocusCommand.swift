@@ -9,7 +9,7 @@ struct ExportFocus: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "focus",
         abstract: "The billed cost as a FOCUS 1.2 Cost and Usage file, DIR/focus-1.2.csv.",
-        discussion: """
+        discussion: helpText("""
             One row per claude_costs row; for the days claude_costs_by_key covers, its rows instead
             (with x_ApiKeyId), never both for one day. BilledCost is the exact amount_usd.
             BillingAccountId/Name are the organization of the newest organization page in the
@@ -19,7 +19,7 @@ struct ExportFocus: AsyncParsableCommand {
             Examples:
               claude-ledger export focus --out ./focus
               bq load --source_format=CSV --skip_leading_rows=1 ds.anthropic_focus focus/focus-1.2.csv
-            """)
+            """))
 
     @OptionGroup var global: GlobalOptions
 
