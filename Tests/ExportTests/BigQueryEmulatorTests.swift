@@ -19,7 +19,7 @@ enum Emulator {
     static func options(dataset: String = freshDataset()) -> BigQueryExport.Options {
         BigQueryExport.Options(project: project, dataset: dataset, apiBase: url ?? "http://127.0.0.1:1",
                                credentials: .accessTokenEnvironment(variable: "EXPORT_TEST_BQ_TOKEN"),
-                               retry: RetryPolicy(maxAttempts: 2, initialDelay: .milliseconds(100)),
+                               retry: BigQueryRetryPolicy(maxAttempts: 2, initialDelay: .milliseconds(100)),
                                jobTimeout: .seconds(60))
     }
 
@@ -291,7 +291,7 @@ struct BigQueryEmulatorTests {
         let client = try BigQueryExport.makeClient(options, environment: Emulator.tokenEnvironment)
         try await client.insertDataset(.init(datasetReference: .init(projectId: options.project, datasetId: options.dataset)))
         let table = ProjectionTable.usage.schema
-        let schema = BigQueryClient.TableSchema(fields: table.bigQueryFields().map {
+        let schema = BigQueryClient.WireSchema(fields: table.bigQueryFields().map {
             .init(name: $0.name, type: $0.type, mode: $0.mode, description: $0.description)
         })
         let reference = BigQueryClient.TableReference(projectId: options.project, datasetId: options.dataset,
@@ -323,7 +323,7 @@ struct BigQueryEmulatorTests {
             let client = try BigQueryExport.makeClient(options, environment: Emulator.tokenEnvironment)
             let reference = BigQueryClient.TableReference(projectId: options.project, datasetId: options.dataset,
                                                           tableId: ProjectionTable.claudeCode.rawValue)
-            let schema = BigQueryClient.TableSchema(fields: ProjectionTable.claudeCode.schema.bigQueryFields().map {
+            let schema = BigQueryClient.WireSchema(fields: ProjectionTable.claudeCode.schema.bigQueryFields().map {
                 .init(name: $0.name, type: $0.type, mode: $0.mode, description: $0.description)
             })
             let job = BigQueryClient.Job(
@@ -418,7 +418,7 @@ struct BigQueryFailureTests {
 struct RetryTests {
     @Test("Backoff doubles from the initial delay and stops at the cap")
     func backoff() {
-        let policy = RetryPolicy(maxAttempts: 6, initialDelay: .milliseconds(500), maxDelay: .seconds(3))
+        let policy = BigQueryRetryPolicy(maxAttempts: 6, initialDelay: .milliseconds(500), maxDelay: .seconds(3))
         #expect((1...5).map(policy.delay(afterAttempt:)) ==
             [.milliseconds(500), .seconds(1), .seconds(2), .seconds(3), .seconds(3)])
     }
@@ -429,7 +429,7 @@ struct RetryTests {
         (403, #"{"error":{"code":403,"errors":[{"reason":"accessDenied"}]}}"#, false),
     ])
     func retryable(status: Int, body: String, expected: Bool) {
-        #expect(RetryPolicy.isRetryable(HTTPResponseSpec(status: status, headers: [], body: Array(body.utf8))) == expected)
+        #expect(BigQueryRetryPolicy.isRetryable(HTTPResponseSpec(status: status, headers: [], body: Array(body.utf8))) == expected)
     }
 
     @Test("Form and path escaping keep only ASCII unreserved characters")

@@ -44,7 +44,7 @@ struct JobPollingTests {
     private func client(_ transport: ScriptedTransport) throws -> BigQueryClient {
         let options = BigQueryExport.Options(project: "p", dataset: "ds", apiBase: "http://127.0.0.1:9",
                                              credentials: .accessTokenEnvironment(variable: "T"),
-                                             retry: RetryPolicy(maxAttempts: 3, initialDelay: .milliseconds(1)))
+                                             retry: BigQueryRetryPolicy(maxAttempts: 3, initialDelay: .milliseconds(1)))
         return try BigQueryExport.makeClient(options, environment: ["T": "tok"], transport: transport)
     }
 

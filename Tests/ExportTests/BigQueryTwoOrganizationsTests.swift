@@ -150,7 +150,7 @@ struct BigQueryTwoOrganizationsTests {
         let table = rows.table
         let keep = table.columns.indices.filter { table.columns[$0].name != BigQuerySQL.organizationColumn }
         let fields = table.bigQueryFields().filter { $0.name != BigQuerySQL.organizationColumn }
-        let schema = BigQueryClient.TableSchema(fields: fields.map {
+        let schema = BigQueryClient.WireSchema(fields: fields.map {
             .init(name: $0.name, type: $0.type, mode: $0.mode, description: $0.description)
         })
         let reference = BigQueryClient.TableReference(projectId: options.project, datasetId: options.dataset, tableId: table.name)

@@ -134,7 +134,7 @@ struct ServiceAccountAuthTests {
 
     private func options(port: Int, credentials: BigQueryCredentials) -> BigQueryExport.Options {
         BigQueryExport.Options(project: "p", dataset: "ds", apiBase: "http://127.0.0.1:\(port)", credentials: credentials,
-                               retry: RetryPolicy(maxAttempts: 1))
+                               retry: BigQueryRetryPolicy(maxAttempts: 1))
     }
 
     @Test("Service-account JWT: RS256 signature verifies with the public key; claims are Google's")
