@@ -261,7 +261,7 @@ public struct SyncEngine: Sendable {
 
     func appendOrganization(_ page: Page, runID: String) throws {
         let fetch = Ledger.FetchDescriptor(runID: runID, stream: .organization, windowStart: nil, windowEnd: nil)
-        _ = try ledger.append(Ledger.Page(
+        _ = try ledger.append(Ledger.ReceivedPage(
             fetch: fetch, pageIndex: 0, isLast: true,
             request: Ledger.Request(method: page.method, path: page.path, query: page.query),
             status: page.status, requestID: page.requestID, fetchedAt: page.receivedAt, body: page.body,

@@ -127,7 +127,7 @@ import TestSupport
                 let ledger = try Ledger(directory: data, create: false)
                 let gapDay = Day("2025-09-03")!
                 let fetch = Ledger.FetchDescriptor(runID: nil, stream: .cost, windowStart: gapDay, windowEnd: gapDay.adding(days: 1))
-                try ledger.append(Ledger.Page(fetch: fetch, pageIndex: 0, isLast: false,
+                try ledger.append(Ledger.ReceivedPage(fetch: fetch, pageIndex: 0, isLast: false,
                                               request: Ledger.Request(path: ReportStream.cost.path, query: "limit=1"),
                                               status: 200, requestID: "req_gap",
                                               body: Data(#"{"data":[],"has_more":true,"next_page":"page_x"}"#.utf8)))

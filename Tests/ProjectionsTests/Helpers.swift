@@ -56,7 +56,7 @@ final class TestLedger {
         var events: [Ledger.Event] = []
         for (i, body) in pages.enumerated() {
             let isLast = complete && i == pages.count - 1
-            let page = Ledger.Page(
+            let page = Ledger.ReceivedPage(
                 fetch: fetch, pageIndex: i, isLast: isLast,
                 request: Ledger.Request(path: stream.path, query: "page=\(i)&starting_at=\(start)"),
                 status: 200, requestID: "req_test_\(i)", body: body)
@@ -69,7 +69,7 @@ final class TestLedger {
     @discardableResult
     func appendOrganization(_ body: Data) throws -> Ledger.Event {
         let fetch = Ledger.FetchDescriptor(runID: nil, stream: .organization, windowStart: nil, windowEnd: nil)
-        let page = Ledger.Page(fetch: fetch, pageIndex: 0, isLast: true,
+        let page = Ledger.ReceivedPage(fetch: fetch, pageIndex: 0, isLast: true,
                                request: Ledger.Request(path: ReportStream.organization.path, query: ""),
                                status: 200, requestID: "req_test_org", body: body)
         return try ledger.append(page).event
