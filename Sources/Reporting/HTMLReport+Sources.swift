@@ -21,7 +21,7 @@ extension HTMLReport {
 
     /// Tokens per API key from `claude_usage_keys`; billed cost per key from
     /// `claude_costs_by_key` when that table has every day of the range that has cost.
-    static func gatherKeys(into page: inout Page, tables: ProjectionTables, names: NameBook) throws {
+    static func gatherKeys(into page: inout Content, tables: ProjectionTables, names: NameBook) throws {
         let args: StatementArguments = [page.since?.description, page.until?.description]
         var lines = try tables.read { db in
             try Row.fetchAll(db, sql: """
@@ -82,7 +82,7 @@ extension HTMLReport {
     }
 
     /// Usage per actor and per product from `claude_usage_by_actor`; nil sections without it.
-    static func gatherAnalyticsUsage(into page: inout Page, tables: ProjectionTables, names: NameBook) throws {
+    static func gatherAnalyticsUsage(into page: inout Content, tables: ProjectionTables, names: NameBook) throws {
         guard try hasTable(tables, analyticsUsageTable) else { return }
         let args: StatementArguments = [page.since?.description, page.until?.description]
         let tokens = "SUM(uncached_input_tokens + cache_creation_5m_input_tokens + cache_creation_1h_input_tokens + cache_read_input_tokens + output_tokens)"
@@ -127,7 +127,7 @@ extension HTMLReport {
     }
 
     /// The organization, the heads, the fingerprint, the last reconciliation and the audit.
-    static func gatherProvenance(into page: inout Page, tables: ProjectionTables, sources: Sources) throws {
+    static func gatherProvenance(into page: inout Content, tables: ProjectionTables, sources: Sources) throws {
         if let ledger = sources.ledger {
             page.organization = try organization(in: ledger)
             let last = try ledger.stats().lastSeq
