@@ -128,8 +128,8 @@ extension HTMLReport {
 
     /// The organization, the heads, the fingerprint, the last reconciliation and the audit.
     static func gatherProvenance(into page: inout Content, tables: ProjectionTables, sources: Sources) throws {
+        page.organization = sources.organization
         if let ledger = sources.ledger {
-            page.organization = try organization(in: ledger)
             let last = try ledger.stats().lastSeq
             if last > 0, let event = try ledger.event(seq: last) {
                 page.ledgerHead = Head(seq: last, chainHash: event.chainHashHex)
@@ -143,16 +143,6 @@ extension HTMLReport {
         }
         page.reconciliation = try sources.reconcileLog?.lastRun()
         page.audit = sources.audit.map(AuditSummary.init)
-    }
-
-    /// The newest `organization` event's `{"id","name"}`; nil when the ledger has none or its
-    /// body has no string id.
-    public static func organization(in ledger: Ledger) throws -> Organization? {
-        guard let event = try ledger.edgeEvent(stream: .organization, newest: true) else { return nil }
-        let body = try ledger.body(of: event)
-        guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
-              let id = object["id"] as? String, !id.isEmpty else { return nil }
-        return Organization(id: id, name: object["name"] as? String)
     }
 }
 

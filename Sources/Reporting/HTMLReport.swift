@@ -10,17 +10,6 @@ import Projections
 /// Gathering (`HTMLReport.gather`) reads the projections, the ledger and the reconciliation
 /// history into the page's `Content`; rendering (`HTMLReport.render`) is a pure function of that `Content`.
 public enum HTMLReport {
-    /// The organization from the newest `organization` event (`GET /v1/organizations/me`).
-    public struct Organization: Sendable, Equatable {
-        public var id: String
-        public var name: String?
-
-        public init(id: String, name: String?) {
-            self.id = id
-            self.name = name
-        }
-    }
-
     /// A ledger head: sequence number and chain hash.
     public struct Head: Sendable, Equatable {
         public var seq: Int64
@@ -133,12 +122,16 @@ public enum HTMLReport {
     /// says plainly what it could not show.
     public struct Sources: Sendable {
         public var ledger: Ledger?
+        /// The ledger's organization (its newest `organization` event), read by the caller.
+        public var organization: Organization?
         public var names: NameBook
         public var reconcileLog: ReconcileLog?
         public var audit: Audit.Result?
 
-        public init(ledger: Ledger?, names: NameBook = NameBook(), reconcileLog: ReconcileLog? = nil, audit: Audit.Result? = nil) {
+        public init(ledger: Ledger?, organization: Organization? = nil, names: NameBook = NameBook(),
+                    reconcileLog: ReconcileLog? = nil, audit: Audit.Result? = nil) {
             self.ledger = ledger
+            self.organization = organization
             self.names = names
             self.reconcileLog = reconcileLog
             self.audit = audit

@@ -7,7 +7,7 @@ import Testing
 /// `export focus` on hand-made projections: which rows, which quantities, exact money, and bad
 /// input refused with nothing written. Expected values are worked out by hand from the rows.
 @Suite struct FocusExportTests {
-    static let organization = FocusExport.Organization(id: "org_7f3a", name: "Acme, Inc.")
+    static let organization = Organization(id: "org_7f3a", name: "Acme, Inc.")
     static let names = ["wrkspc_a": "Research"]
 
     /// `claude_costs_by_key` with exactly the columns of docs/TABLES.md.
