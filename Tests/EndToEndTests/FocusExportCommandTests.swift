@@ -2,6 +2,7 @@ import AdminSimulator
 import CoreValues
 import Foundation
 import Ledger
+import SimulatorSupport
 import Testing
 import TestSupport
 
@@ -19,9 +20,7 @@ import TestSupport
         let sim = try await AdminSimulator.start(SimulatorConfiguration(seed: 21, today: today, historyDays: 40))
         defer { Task { await sim.stop() } }
         let data = dir.appendingPathComponent("data")
-        let sync = try BuiltProducts.run("claude-ledger", ["sync", "--data-dir", data.path, "--base-url", sim.baseURL.absoluteString,
-                                                           "--since", since.description, "--until", today.description],
-                                         environment: ["ANTHROPIC_ADMIN_KEY": AdminSimulator.defaultAdminKey])
+        let sync = try syncDataDirectory(data, from: sim, since: since, until: today)
         try #require(sync.status == 0, "\(sync.stderrText)")
         let out = dir.appendingPathComponent("focus")
         let export = try BuiltProducts.run("claude-ledger", ["export", "focus", "--data-dir", data.path, "--out", out.path])

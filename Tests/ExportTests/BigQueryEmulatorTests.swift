@@ -4,6 +4,7 @@ import Testing
 
 @testable import Export
 import TableSchemas
+import TestSupport
 
 /// Where the tests find the local BigQuery emulator (`tools/bigquery-emulator/start.sh` prints
 /// these variables). Without `BIGQUERY_EMULATOR_URL` the suite is skipped.
@@ -152,8 +153,8 @@ struct BigQueryEmulatorTests {
     }
 
     private func export(_ fixture: ProjectionsFixture, _ options: BigQueryExport.Options,
-                        in dir: TemporaryDirectory) async throws -> BigQueryExport.Summary {
-        let path = dir.file("projections-\(UUID().uuidString).sqlite")
+                        in dir: URL) async throws -> BigQueryExport.Summary {
+        let path = dir.filePath("projections-\(UUID().uuidString).sqlite")
         try fixture.write(to: path)
         return try await BigQueryExport.run(projectionsPath: path, organizationID: ProjectionsFixture.organizationID, options: options, environment: Emulator.tokenEnvironment)
     }
@@ -344,11 +345,11 @@ struct BigQueryFailureTests {
     @Test("An unreachable --api-base is `unreachable` (exit 3)")
     func unreachable() async throws {
         try await withTemporaryDirectory { dir in
-            try ProjectionsFixture.sample.write(to: dir.file("projections.sqlite"))
+            try ProjectionsFixture.sample.write(to: dir.filePath("projections.sqlite"))
             var options = Emulator.options()
             options.apiBase = "http://127.0.0.1:1"
             let error = try await #require(throws: ExportError.self) {
-                try await BigQueryExport.run(projectionsPath: dir.file("projections.sqlite"), organizationID: ProjectionsFixture.organizationID, options: options,
+                try await BigQueryExport.run(projectionsPath: dir.filePath("projections.sqlite"), organizationID: ProjectionsFixture.organizationID, options: options,
                                              environment: Emulator.tokenEnvironment)
             }
             #expect(error.classification == .unreachable)
@@ -371,9 +372,9 @@ struct BigQueryFailureTests {
     ])
     func badInput(label: String, options: BigQueryExport.Options) async throws {
         try await withTemporaryDirectory { dir in
-            try ProjectionsFixture.sample.write(to: dir.file("projections.sqlite"))
+            try ProjectionsFixture.sample.write(to: dir.filePath("projections.sqlite"))
             let error = try await #require(throws: ExportError.self, "\(label)") {
-                try await BigQueryExport.run(projectionsPath: dir.file("projections.sqlite"), organizationID: ProjectionsFixture.organizationID, options: options,
+                try await BigQueryExport.run(projectionsPath: dir.filePath("projections.sqlite"), organizationID: ProjectionsFixture.organizationID, options: options,
                                              environment: Emulator.tokenEnvironment)
             }
             #expect(error.classification == .badInput, "\(label): \(error.message)")

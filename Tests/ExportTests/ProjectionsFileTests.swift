@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import Export
+import TestSupport
 
 /// Both exports open `projections.sqlite` through one read-only opener: an unusable file is
 /// refused by each with the same one-line bad input, before anything is written.
@@ -36,15 +37,15 @@ struct ProjectionsFileTests {
     @Test(arguments: Unusable.allCases)
     func bothExportsRefuseTheSameWayAndWriteNothing(_ kind: Unusable) async throws {
         try await withTemporaryDirectory { dir in
-            let projections = dir.file("projections.sqlite")
+            let projections = dir.filePath("projections.sqlite")
             try Self.prepare(kind, at: projections)
             let expected = ExportError.badInput(Self.expectedMessage(kind, projections))
 
-            let filesOut = dir.file("files")
+            let filesOut = dir.filePath("files")
             #expect(throws: expected) {
                 _ = try FileExport.run(projectionsPath: projections, outDirectory: filesOut)
             }
-            let focusOut = dir.file("focus")
+            let focusOut = dir.filePath("focus")
             #expect(throws: expected) {
                 _ = try FocusExport.run(projectionsPath: projections, organization: Organization(id: "org_1", name: nil),
                                         workspaceNames: [:], outDirectory: focusOut)

@@ -3,24 +3,10 @@ import Foundation
 import Ledger
 @testable import Projections
 import TableSchemas
+import TestSupport
 
-/// A per-test temporary directory, removed when the value goes away.
-final class TempDirectory {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("projections-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(at: url)
-    }
-
+extension TemporaryDirectory {
     var projections: URL { url.appendingPathComponent(Projections.fileName) }
-
-    func file(_ name: String) -> URL { url.appendingPathComponent(name) }
 }
 
 enum Fixtures {
@@ -39,11 +25,11 @@ enum Fixtures {
 
 /// A ledger in a temporary directory, with helpers to append hand-written fetches.
 final class TestLedger {
-    let dir: TempDirectory
+    let dir: TemporaryDirectory
     let ledger: Ledger
 
     init() throws {
-        dir = try TempDirectory()
+        dir = try TemporaryDirectory()
         ledger = try Ledger(directory: dir.url, create: true)
     }
 
