@@ -60,7 +60,7 @@ import TestSupport
     @Test func billedCostPerDayAndQuantitiesEqualTheSimulatorsTruth() async throws {
         try await withTemporaryDirectory { dir in
             try await Self.exported(dir) { data, file, sim in
-                let rows = try Self.parse(String(contentsOf: file, encoding: .utf8))
+                let rows = try CSVTable.parse(String(contentsOf: file, encoding: .utf8))
                 var billed: [String: ExactDecimal] = [:]
                 var tokens: [String: Int] = [:]
                 for row in rows {
@@ -151,24 +151,5 @@ import TestSupport
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
-    }
-
-    /// RFC 4180: a header line, quoted fields with `""` escapes.
-    static func parse(_ text: String) throws -> [[String: String]] {
-        var records: [[String]] = []
-        var field = "", record: [String] = [], quoted = false
-        var chars = Array(text)[...]
-        while let c = chars.popFirst() {
-            if quoted {
-                if c == "\"" {
-                    if chars.first == "\"" { field.append("\""); chars.removeFirst() } else { quoted = false }
-                } else { field.append(c) }
-            } else if c == "\"" { quoted = true
-            } else if c == "," { record.append(field); field = ""
-            } else if c == "\n" { record.append(field); field = ""; records.append(record); record = []
-            } else { field.append(c) }
-        }
-        let header = try #require(records.first)
-        return records.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0)) }
     }
 }

@@ -211,35 +211,3 @@ import TestSupport
         }
     }
 }
-
-/// A minimal RFC 4180 reader for the tests: header line, quoted fields, `""` escapes.
-enum CSVTable {
-    static func parse(_ text: String) throws -> [[String: String]] {
-        var records: [[String]] = []
-        var field = ""
-        var record: [String] = []
-        var quoted = false
-        var chars = Array(text)[...]
-        while let c = chars.popFirst() {
-            if quoted {
-                if c == "\"" {
-                    if chars.first == "\"" { field.append("\""); chars.removeFirst() } else { quoted = false }
-                } else { field.append(c) }
-            } else if c == "\"" {
-                quoted = true
-            } else if c == "," {
-                record.append(field); field = ""
-            } else if c == "\n" {
-                record.append(field); field = ""
-                records.append(record); record = []
-            } else {
-                field.append(c)
-            }
-        }
-        guard let header = records.first else { return [] }
-        return records.dropFirst().map { values in
-            #expect(values.count == header.count, "every record has one field per column")
-            return Dictionary(uniqueKeysWithValues: zip(header, values))
-        }
-    }
-}
