@@ -121,7 +121,8 @@ struct Demo: AsyncParsableCommand {
              : "\(reconciliation.daysOff.count) day(s) differ: \(reconciliation.daysOff.map(\.day.description).joined(separator: ", "))")
 
         let pageFile = directory.appendingPathComponent("report.html")
-        let page = try HTMLReport.gather(tables: tables, sources: .init(ledger: ledger, names: names,
+        let page = try HTMLReport.gather(tables: tables, sources: .init(ledger: ledger, organization: try ledger.newestOrganization(),
+                                                                          names: names,
                                                                           reconcileLog: try ReconcileLog.openForReading(directory: directory), audit: audit),
                                          since: since, until: today)
         try HTMLPageFile.write(HTMLReport.render(page), to: pageFile)

@@ -1,4 +1,3 @@
-import AdminAPI
 import ArgumentParser
 import CoreValues
 import Export
@@ -106,10 +105,7 @@ struct ExportBigQuery: AsyncParsableCommand {
         let options = BigQueryExport.Options(project: project, dataset: dataset, location: location,
                                              apiBase: apiBase ?? BigQueryExport.defaultAPIBase, credentials: source)
         let ledger = try global.openLedger()
-        guard let event = try ledger.edgeEvent(stream: .organization, newest: true),
-              let organization = OrganizationInfo.parse(try ledger.body(of: event)) else {
-            throw CLIFailure(.badInput, "the ledger in \(global.dataDirectory.path) has no organization page: run `claude-ledger sync` first")
-        }
+        let organization = try global.organization(of: ledger)
         try global.data.checkProjections()
         let summary = try await BigQueryExport.run(projectionsPath: global.projectionsURL.path,
                                                    organizationID: organization.id, options: options,

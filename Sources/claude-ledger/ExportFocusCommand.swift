@@ -1,4 +1,3 @@
-import AdminAPI
 import ArgumentParser
 import Export
 import Foundation
@@ -32,15 +31,12 @@ struct ExportFocus: AsyncParsableCommand {
     func run() async throws {
         try FocusExport.checkVersion(focusVersion)
         let ledger = try global.openLedger()
-        guard let event = try ledger.edgeEvent(stream: .organization, newest: true),
-              let organization = OrganizationInfo.parse(try ledger.body(of: event)) else {
-            throw CLIFailure(.badInput, "the ledger in \(global.dataDirectory.path) has no organization page: run `claude-ledger sync` first")
-        }
+        let organization = try global.organization(of: ledger)
         let names = (try? NameBook(ledger: ledger)) ?? NameBook()
         try global.data.checkProjections()
         let summary = try FocusExport.run(
             projectionsPath: global.projectionsURL.path,
-            organization: .init(id: organization.id, name: organization.name),
+            organization: organization,
             workspaceNames: names.workspaces, outDirectory: out, version: focusVersion,
             logger: Logger(label: "claude-ledger.export"))
         print("\(summary.path): \(summary.rows) rows")

@@ -116,14 +116,9 @@ struct SyncCommand: AsyncParsableCommand {
             defer { lock.release() }
             let engine = SyncEngine(ledger: ledger, source: client, logger: logger,
                                     toolName: "claude-ledger \(ClaudeLedger.version)")
-            let summary: SyncSummary
-            do {
-                summary = try await engine.run(options, organization: organization) { p in
-                    progress.update(done: Int64(p.windowsDone), total: Int64(p.windowsTotal), unit: .items,
-                                    note: "windows, \(p.pagesNew) new pages, \(p.windowsFailed) failed")
-                }
-            } catch SyncPlanner.PlanError.needsSince {
-                throw CLIFailure(.badInput, "nothing to resume from: pass --since YYYY-MM-DD")
+            let summary = try await engine.run(options, organization: organization) { p in
+                progress.update(done: Int64(p.windowsDone), total: Int64(p.windowsTotal), unit: .items,
+                                note: "windows, \(p.pagesNew) new pages, \(p.windowsFailed) failed")
             }
             progress.finish()
             print("sync: \(summary.windowsPlanned) windows, \(summary.pagesNew) pages appended, \(summary.pagesUnchanged) pages already present, \(summary.windowsFailed) windows failed")

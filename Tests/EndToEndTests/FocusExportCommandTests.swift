@@ -2,6 +2,7 @@ import AdminSimulator
 import CoreValues
 import Foundation
 import Ledger
+import SimulatorSupport
 import Testing
 import TestSupport
 
@@ -24,9 +25,7 @@ import TestSupport
         let sim = try await AdminSimulator.start(SimulatorConfiguration(seed: 21, today: today, historyDays: 40))
         defer { Task { await sim.stop() } }
         let data = dir.appendingPathComponent("data")
-        let sync = try BuiltProducts.run("claude-ledger", ["sync", "--data-dir", data.path, "--base-url", sim.baseURL.absoluteString,
-                                                           "--since", since.description, "--until", today.description],
-                                         environment: ["ANTHROPIC_ADMIN_KEY": AdminSimulator.defaultAdminKey])
+        let sync = try syncDataDirectory(data, from: sim, since: since, until: today)
         try #require(sync.status == 0, "\(sync.stderrText)")
         let out = dir.appendingPathComponent("focus")
         let export = try BuiltProducts.run("claude-ledger", ["export", "focus", "--data-dir", data.path, "--out", out.path])
@@ -66,7 +65,7 @@ import TestSupport
     @Test func billedCostPerDayAndQuantitiesEqualTheSimulatorsTruth() async throws {
         try await withTemporaryDirectory { dir in
             try await Self.exported(dir) { data, file, sim in
-                let rows = try Self.parse(String(contentsOf: file, encoding: .utf8))
+                let rows = try CSVTable.parse(String(contentsOf: file, encoding: .utf8))
                 var billed: [String: ExactDecimal] = [:]
                 var tokens: [String: Int] = [:]
                 for row in rows {
@@ -177,24 +176,5 @@ import TestSupport
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
-    }
-
-    /// RFC 4180: a header line, quoted fields with `""` escapes.
-    static func parse(_ text: String) throws -> [[String: String]] {
-        var records: [[String]] = []
-        var field = "", record: [String] = [], quoted = false
-        var chars = Array(text)[...]
-        while let c = chars.popFirst() {
-            if quoted {
-                if c == "\"" {
-                    if chars.first == "\"" { field.append("\""); chars.removeFirst() } else { quoted = false }
-                } else { field.append(c) }
-            } else if c == "\"" { quoted = true
-            } else if c == "," { record.append(field); field = ""
-            } else if c == "\n" { record.append(field); field = ""; records.append(record); record = []
-            } else { field.append(c) }
-        }
-        let header = try #require(records.first)
-        return records.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0)) }
     }
 }
