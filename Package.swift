@@ -188,7 +188,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SyncTests",
-            dependencies: ["Sync", "Ledger", "AdminAPI", "AdminSimulator", "CoreValues", "TestSupport",
+            dependencies: ["Sync", "Ledger", "AdminAPI", "AdminSimulator", "CoreValues", "TestSupport", "SimulatorSupport",
                            .product(name: "Logging", package: "swift-log")],
             path: "Tests/SyncTests"
         ),
@@ -200,15 +200,14 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Ledger", "AdminSimulator", "AdminAPI", "Sync", "Projections", "Reporting", "CoreValues",
-                           "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
-                           .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Ledger", "AdminSimulator", "Sync", "Projections", "Reporting", "CoreValues",
+                           "TestSupport", "SimulatorSupport", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/EndToEndTests"
         ),
         .testTarget(
             name: "ExportTests",
             dependencies: [
-                "Export", "TableSchemas", "CoreValues", "TestSupport", "AdminSimulator", "Ledger",
+                "Export", "TableSchemas", "CoreValues", "TestSupport", "SimulatorSupport", "AdminSimulator", "Ledger",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -219,5 +218,16 @@ let package = Package(
         ),
         // Helpers shared by the test targets: temporary directories, running the built binary.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Syncing from a running simulator, in process or with the built binary: shared by the
+        // sync, end-to-end and export tests. Apart from TestSupport so that the ledger and
+        // projections tests do not depend on the network stack.
+        .target(
+            name: "SimulatorSupport",
+            dependencies: [
+                "AdminAPI", "AdminSimulator", "CoreValues", "Ledger", "Sync", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/SimulatorSupport"
+        ),
     ]
 )

@@ -13,7 +13,7 @@ extension Ledger {
     /// Appends one page as an event, in one transaction with its fetch record (and, for the last
     /// page of a chain, the fetch's completion record), so a crash leaves either all of it or none.
     @discardableResult
-    public func append(_ page: Page) throws -> AppendResult {
+    public func append(_ page: ReceivedPage) throws -> AppendResult {
         let body = page.body
         let contentHash = Data(SHA256.hash(data: body))
         let known = try read { db in

@@ -36,8 +36,8 @@ extension Ledger {
         }
     }
 
-    /// A page to append: the body exactly as received and where it came from.
-    public struct Page: Sendable {
+    /// A page as received, to append: the body exactly as it arrived and where it came from.
+    public struct ReceivedPage: Sendable {
         public var fetch: FetchDescriptor
         public var pageIndex: Int
         /// True when the page said `has_more: false`: the chain is complete once this page is in.

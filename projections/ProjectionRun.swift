@@ -50,9 +50,10 @@ final class ProjectionRun {
     /// gets every core; the two-batch pipeline stops decoders that run ahead.
     static let decodingThreads = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-    /// Pages per batch and the raw bytes a batch aims at.
+    /// Pages per batch and the raw bytes a batch aims at: two batches are in memory at once (one
+    /// decoding, one inserting), so this bounds a rebuild's peak memory.
     static let batchPages = 64
-    static let batchBytes = 12 << 20
+    static let batchBytes = 4 << 20
 
     init(ledger: Ledger, file: SQLiteFile, decoder: PageDecoder) throws {
         self.ledger = ledger
@@ -86,7 +87,9 @@ final class ProjectionRun {
         mutating func next() throws -> [PageJob]? {
             var batch: [PageJob] = []
             var bytes = 0
-            while batch.count < ProjectionRun.batchPages && bytes < ProjectionRun.batchBytes {
+            // At least one page per decoding thread, however large the pages are.
+            while batch.count < ProjectionRun.decodingThreads
+                || (batch.count < ProjectionRun.batchPages && bytes < ProjectionRun.batchBytes) {
                 if eventIndex >= events.count {
                     itemIndex += 1
                     guard itemIndex < items.count else { break }

@@ -103,28 +103,26 @@ public struct ChainRequest: Hashable, Sendable, CustomStringConvertible {
     /// workspace and description, `starting_at`/`ending_at` at UTC midnight.
     public static func cost(days: Range<Day>) -> ChainRequest {
         precondition(!days.isEmpty, "a cost window needs at least one day")
-        var items = [
-            QueryItem("starting_at", days.lowerBound.midnightRFC3339),
-            QueryItem("ending_at", days.upperBound.midnightRFC3339),
-            QueryItem("bucket_width", "1d"),
-            QueryItem("limit", String(reportBucketLimit)),
-        ]
-        items += costGroupBy.map { QueryItem("group_by[]", $0) }
-        return ChainRequest(stream: .cost, parameters: items, cursorStyle: .page, window: days)
+        return dailyReport(.cost, days: days, groupBy: costGroupBy)
     }
 
     /// `usage_report/messages` for the days `[days.lowerBound, days.upperBound)`: daily buckets
     /// grouped by key, workspace, model, tier, context window and inference geo.
     public static func usage(days: Range<Day>) -> ChainRequest {
         precondition(!days.isEmpty, "a usage window needs at least one day")
-        var items = [
+        return dailyReport(.usage, days: days, groupBy: usageGroupBy)
+    }
+
+    /// The request both legacy reports share: daily buckets from UTC midnight to UTC midnight,
+    /// the most buckets a page may hold, then the `group_by[]` dimensions in order.
+    private static func dailyReport(_ stream: ReportStream, days: Range<Day>, groupBy: [String]) -> ChainRequest {
+        let items = [
             QueryItem("starting_at", days.lowerBound.midnightRFC3339),
             QueryItem("ending_at", days.upperBound.midnightRFC3339),
             QueryItem("bucket_width", "1d"),
             QueryItem("limit", String(reportBucketLimit)),
-        ]
-        items += usageGroupBy.map { QueryItem("group_by[]", $0) }
-        return ChainRequest(stream: .usage, parameters: items, cursorStyle: .page, window: days)
+        ] + groupBy.map { QueryItem("group_by[]", $0) }
+        return ChainRequest(stream: stream, parameters: items, cursorStyle: .page, window: days)
     }
 
     /// `usage_report/claude_code` for one UTC day. The endpoint takes a bare `YYYY-MM-DD` and

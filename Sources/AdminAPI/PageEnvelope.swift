@@ -68,7 +68,7 @@ public struct PageEnvelope: Hashable, Sendable {
     public static func parse(_ body: Data, for chain: ChainRequest) -> Result<PageEnvelope, Violation> {
         switch chain.stream {
         case .organization:
-            return OrganizationInfo.parse(body) == nil ? .failure(.notAnOrganization) : .success(PageEnvelope(hasMore: false))
+            return Organization.parse(body) == nil ? .failure(.notAnOrganization) : .success(PageEnvelope(hasMore: false))
         case .cost, .usage:
             guard let window = chain.window else { break }
             guard let decoded = try? JSONDecoder().decode(DecodedItems<Bucket>.self, from: body) else {

@@ -29,7 +29,7 @@ public enum BigQueryExport {
         public var apiBase: String
         public var credentials: BigQueryCredentials
         /// Retries for transient HTTP failures (network, 429, 5xx) of each request.
-        public var retry: RetryPolicy
+        public var retry: BigQueryRetryPolicy
         /// How long to wait for one load job to finish.
         public var jobTimeout: Duration
         /// Data larger than this goes through a resumable upload session instead of one
@@ -39,7 +39,7 @@ public enum BigQueryExport {
         public init(project: String, dataset: String, location: String? = nil,
                     apiBase: String = BigQueryExport.defaultAPIBase,
                     credentials: BigQueryCredentials = .metadataServer,
-                    retry: RetryPolicy = .default, jobTimeout: Duration = .seconds(900),
+                    retry: BigQueryRetryPolicy = .default, jobTimeout: Duration = .seconds(900),
                     resumableThreshold: Int = 5 << 20) {
             self.project = project
             self.dataset = dataset
@@ -168,7 +168,7 @@ public enum BigQueryExport {
     /// The destination table as this export needs it.
     struct PreparedTarget {
         var reference: BigQuerySQL.Target
-        var schema: BigQueryClient.TableSchema
+        var schema: BigQueryClient.WireSchema
         var moneyTypes: [String: MoneyType]
         var created: Bool
         var addedColumns: [String]
@@ -190,7 +190,7 @@ public enum BigQueryExport {
             if moneyTypes[field.name] != nil { moneyTypes[field.name] = .bignumeric }
         }
         let fields = table.bigQueryFields(moneyTypes: moneyTypes)
-        let schema = BigQueryClient.TableSchema(fields: fields.map {
+        let schema = BigQueryClient.WireSchema(fields: fields.map {
             .init(name: $0.name, type: $0.type, mode: $0.mode, description: $0.description)
         })
         guard existing != nil else {
@@ -256,7 +256,7 @@ public enum BigQueryExport {
 
     /// Loads the rows into a fresh staging table (explicit schema, WRITE_TRUNCATE, one day's
     /// expiry in case it outlives a crash); returns the load job's id.
-    private static func stage(_ rows: TableRows, into staging: BigQuerySQL.Target, schema: BigQueryClient.TableSchema,
+    private static func stage(_ rows: TableRows, into staging: BigQuerySQL.Target, schema: BigQueryClient.WireSchema,
                               client: BigQueryClient, options: Options) async throws -> String {
         let reference = BigQueryClient.TableReference(projectId: staging.project, datasetId: staging.dataset,
                                                       tableId: staging.table)

@@ -13,17 +13,6 @@ public enum FocusExport {
     /// rule set the official validator bundles offline.
     public static let supportedVersions = ["1.2"]
 
-    /// The organization the ledger belongs to: `BillingAccountId` and `BillingAccountName`.
-    public struct Organization: Sendable, Equatable {
-        public var id: String
-        public var name: String?
-
-        public init(id: String, name: String?) {
-            self.id = id
-            self.name = name
-        }
-    }
-
     /// What one run wrote.
     public struct Summary: Sendable, Equatable {
         public let path: String

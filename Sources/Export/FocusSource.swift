@@ -64,31 +64,14 @@ struct FocusSource: Sendable {
     ]
 
     static func read(projectionsPath: String) throws -> FocusSource {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: projectionsPath, isDirectory: &isDirectory),
-              !isDirectory.boolValue else {
-            throw ExportError.badInput(
-                "no projections at \(projectionsPath): run `claude-ledger sync` or `claude-ledger rebuild` first")
-        }
-        var configuration = Configuration()
-        configuration.readonly = true
-        configuration.label = "export-focus"
-        do {
-            let queue = try DatabaseQueue(path: projectionsPath, configuration: configuration)
-            return try queue.read { db in
-                let hasByKey = try Bool.fetchOne(db, sql: """
-                    SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'claude_costs_by_key')
-                    """) ?? false
-                return FocusSource(
-                    costReport: try readCostReport(db),
-                    analyticsCost: hasByKey ? try readAnalyticsCost(db) : [],
-                    usage: try readUsage(db))
-            }
-        } catch let error as ExportError {
-            throw error
-        } catch let error as DatabaseError {
-            throw ExportError.badInput(
-                "cannot read \(projectionsPath): \(error.message ?? "SQLite error \(error.resultCode.rawValue)"); run `claude-ledger rebuild`")
+        try ProjectionsFile.read(projectionsPath, label: "export-focus") { db in
+            let hasByKey = try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'claude_costs_by_key')
+                """) ?? false
+            return FocusSource(
+                costReport: try readCostReport(db),
+                analyticsCost: hasByKey ? try readAnalyticsCost(db) : [],
+                usage: try readUsage(db))
         }
     }
 

@@ -56,31 +56,10 @@ struct ProjectionSnapshot: Sendable {
         if let since = range.since, let until = range.until, !(since < until) {
             throw ExportError.badInput("--since \(since) must be before --until \(until)")
         }
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: projectionsPath, isDirectory: &isDirectory),
-              !isDirectory.boolValue else {
-            throw ExportError.badInput(
-                "no projections at \(projectionsPath): run `claude-ledger sync` or `claude-ledger rebuild` first")
+        let read = try ProjectionsFile.read(projectionsPath, label: "export") { db in
+            try tables.map { try readTable($0, db: db, range: range) }
         }
-        var configuration = Configuration()
-        configuration.readonly = true
-        configuration.label = "export"
-        let queue: DatabaseQueue
-        do {
-            queue = try DatabaseQueue(path: projectionsPath, configuration: configuration)
-        } catch {
-            throw ExportError.badInput("cannot open \(projectionsPath) as SQLite: \(sqliteMessage(error))")
-        }
-        do {
-            let read = try queue.read { db in
-                try tables.map { try readTable($0, db: db, range: range) }
-            }
-            return ProjectionSnapshot(tables: read)
-        } catch let error as ExportError {
-            throw error
-        } catch {
-            throw ExportError.badInput("cannot read \(projectionsPath): \(sqliteMessage(error)); run `claude-ledger rebuild`")
-        }
+        return ProjectionSnapshot(tables: read)
     }
 
     private static func readTable(_ table: TableSchema, db: Database, range: DayRange) throws -> TableRows {
@@ -159,12 +138,5 @@ struct ProjectionSnapshot: Sendable {
 
     private static func quoted(_ identifier: String) -> String {
         "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
-    private static func sqliteMessage(_ error: any Error) -> String {
-        if let error = error as? DatabaseError {
-            return error.message ?? "SQLite error \(error.resultCode.rawValue)"
-        }
-        return String(describing: error)
     }
 }

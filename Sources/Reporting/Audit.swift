@@ -156,8 +156,11 @@ public enum Audit {
     }
 
     static func units(_ tables: ProjectionTables, prices: ListPrices) throws -> [Finding] {
-        var findings: [Finding] = []
-        // Every amount is a cents string and amount_usd is exactly amount_cents / 100.
+        try [amountsAreCents(tables)] + costAgainstTokens(tables, prices: prices)
+    }
+
+    /// Every amount is a cents string and amount_usd is exactly amount_cents / 100.
+    static func amountsAreCents(_ tables: ProjectionTables) throws -> Finding {
         let (rows, badRows) = try tables.read { db -> (Int, [String]) in
             var count = 0
             var bad: [String] = []
@@ -172,11 +175,13 @@ public enum Audit {
             }
             return (count, bad)
         }
-        findings.append(Finding(check: "4 units: amounts are cents", status: badRows.isEmpty ? .ok : .fail,
-                                detail: badRows.isEmpty ? "\(rows) cost rows: amount_usd = amount_cents / 100 exactly"
-                                    : "amount_usd is not amount_cents / 100 on \(badRows.joined(separator: ", "))"))
-        // Billed cost per day against the day's tokens at list price.
-        let billed = try tables.costPerDay()
+        return Finding(check: "4 units: amounts are cents", status: badRows.isEmpty ? .ok : .fail,
+                       detail: badRows.isEmpty ? "\(rows) cost rows: amount_usd = amount_cents / 100 exactly"
+                           : "amount_usd is not amount_cents / 100 on \(badRows.joined(separator: ", "))")
+    }
+
+    /// The day's tokens at list price (batch at half), and the models without a price.
+    static func pricedTokens(_ tables: ProjectionTables, prices: ListPrices) throws -> (perDay: [Day: ExactDecimal], unpriced: Set<String>) {
         var priced: [Day: ExactDecimal] = [:]
         var unpriced = Set<String>()
         let tokenColumns: [(String, String)] = [
@@ -211,6 +216,14 @@ public enum Audit {
                 priced[day] = total
             }
         }
+        return (priced, unpriced)
+    }
+
+    /// Billed cost per day against the day's tokens at list price, and against its neighbours.
+    static func costAgainstTokens(_ tables: ProjectionTables, prices: ListPrices) throws -> [Finding] {
+        var findings: [Finding] = []
+        let billed = try tables.costPerDay()
+        let (priced, unpriced) = try pricedTokens(tables, prices: prices)
         var hundredX: [Day] = []
         var implausible: [String] = []
         let days = billed.keys.sorted()

@@ -158,7 +158,7 @@ extension HTMLReport {
 
     /// Daily cost stacked by workspace. `series` are the workspace keys in legend order (the
     /// last may stand for "other workspaces", given as `nil` in `others`).
-    static func dailyCostChart(_ page: Page, series: [Series]) -> String {
+    static func dailyCostChart(_ page: Content, series: [Series]) -> String {
         let days = page.days
         let dayCents = days.map { cents(dayTotal(page, $0)) }
         let maxCents = dayCents.max() ?? 0
@@ -190,7 +190,7 @@ extension HTMLReport {
         return svg + "</svg>"
     }
 
-    static func dayTotal(_ page: Page, _ day: Day) -> ExactDecimal {
+    static func dayTotal(_ page: Content, _ day: Day) -> ExactDecimal {
         (try? ExactDecimal.sum((page.daily[day] ?? [:]).values)) ?? .zero
     }
 
@@ -206,7 +206,7 @@ extension HTMLReport {
     }
 
     /// The workspaces in legend order: the largest `maxSeries`, then the rest as one series.
-    static func workspaceSeries(_ page: Page) -> [Series] {
+    static func workspaceSeries(_ page: Content) -> [Series] {
         var series: [Series] = []
         for (i, slice) in page.workspaces.enumerated() {
             if i < maxSeries || page.workspaces.count == maxSeries + 1 {
@@ -221,7 +221,7 @@ extension HTMLReport {
     }
 
     /// One small bar chart of a Claude Code count per day.
-    static func activityChart(_ page: Page, title: String, unit: String, value: (CodeDay) -> Int64) -> String {
+    static func activityChart(_ page: Content, title: String, unit: String, value: (CodeDay) -> Int64) -> String {
         let days = page.days
         let values = days.map { Int128(page.claudeCode[$0].map(value) ?? 0) }
         let maxValue = values.max() ?? 0

@@ -1,10 +1,10 @@
 import CoreValues
 import Foundation
 
-/// The page itself: a pure function of `HTMLReport.Page`.
+/// The page itself: a pure function of `HTMLReport.Content`.
 extension HTMLReport {
     /// The whole HTML document.
-    public static func render(_ page: Page) -> String {
+    public static func render(_ page: Content) -> String {
         var html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         html += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n"
@@ -19,19 +19,19 @@ extension HTMLReport {
         return html + "</main>\n</body>\n</html>\n"
     }
 
-    static func title(_ page: Page) -> String {
+    static func title(_ page: Content) -> String {
         let org = page.organization.map { $0.name ?? $0.id } ?? "Anthropic organization"
         return "Claude spend · \(org) · \(rangeText(page))"
     }
 
-    static func rangeText(_ page: Page) -> String {
+    static func rangeText(_ page: Content) -> String {
         guard let since = page.since, let until = page.until else { return "no data" }
         let last = until.adding(days: -1)
         let count = until - since
         return since == last ? "\(since) (1 day, UTC)" : "\(since) to \(last) (\(count) days, UTC)"
     }
 
-    static func header(_ page: Page) -> String {
+    static func header(_ page: Content) -> String {
         let org = page.organization
         var html = "<header>\n<p class=\"eyebrow\">Claude API spend · claude-ledger</p>\n"
         html += "<h1>\(esc(org?.name ?? "Organization not recorded"))</h1>\n"
@@ -48,13 +48,13 @@ extension HTMLReport {
     }
 
     /// The average to the cent, from whole cents (rounded half up).
-    static func averagePerDay(_ page: Page, days: Int) -> ExactDecimal {
+    static func averagePerDay(_ page: Content, days: Int) -> ExactDecimal {
         let total = cents(page.grandTotal)
         let average = (total * 2 + Int128(days)) / (Int128(days) * 2)
         return (try? ExactDecimal(units: average, scale: 0).dividedByPowerOfTen(2)) ?? .zero
     }
 
-    static func provenance(_ page: Page) -> String {
+    static func provenance(_ page: Content) -> String {
         var rows: [(String, String)] = []
         if let head = page.projectionsHead {
             var text = "seq <span id=\"head-seq\">\(head.seq)</span> · chain <code id=\"head-chain\">\(esc(head.chainHash))</code>"
@@ -98,7 +98,7 @@ extension HTMLReport {
 
     static func empty(_ text: String) -> String { "<p class=\"empty\">\(text)</p>\n" }
 
-    static func footer(_ page: Page) -> String {
+    static func footer(_ page: Content) -> String {
         var command = "claude-ledger report costs --by day"
         if let since = page.since, let until = page.until { command += " --since \(since) --until \(until)" }
         return """

@@ -3,7 +3,7 @@ import Foundation
 
 /// The page's sections: daily cost, models, API keys, actors and products, Claude Code.
 extension HTMLReport {
-    static func dailySection(_ page: Page) -> String {
+    static func dailySection(_ page: Content) -> String {
         let lead = "Billed cost per UTC day from the cost report (<code>claude_costs</code>), stacked by workspace."
         guard !page.grandTotal.isZero || page.costRows > 0 else {
             return section("daily", "Daily cost by workspace", lead,
@@ -21,7 +21,7 @@ extension HTMLReport {
         return section("daily", "Daily cost by workspace", lead, body)
     }
 
-    static func workspaceTable(_ page: Page) -> String {
+    static func workspaceTable(_ page: Content) -> String {
         let top = page.workspaces.first.map { cents($0.usd) } ?? 0
         var html = "<table class=\"figures\" id=\"workspaces\"><thead><tr><th>Workspace</th><th class=\"bar-col\"></th><th class=\"num\">Cost</th><th class=\"num\">Share</th></tr></thead><tbody>"
         let colors = workspaceSeries(page)
@@ -37,7 +37,7 @@ extension HTMLReport {
     }
 
     /// Every day's total, exact, folded away under the chart.
-    static func dailyTable(_ page: Page) -> String {
+    static func dailyTable(_ page: Content) -> String {
         var html = "<details class=\"days\"><summary>Daily figures (\(page.days.count) days)</summary><table class=\"figures compact\" id=\"days\"><thead><tr><th>Day</th><th class=\"num\">Cost</th><th class=\"num\">Exact USD</th></tr></thead><tbody>"
         for day in page.days {
             let total = dayTotal(page, day)
@@ -46,7 +46,7 @@ extension HTMLReport {
         return html + "</tbody></table></details>\n"
     }
 
-    static func modelSection(_ page: Page) -> String {
+    static func modelSection(_ page: Content) -> String {
         let lead = "Billed cost per model over the range; rows without a model are web search and code execution."
         guard !page.models.isEmpty else { return section("models", "Cost by model", lead, empty("No cost in this range.")) }
         let top = page.models.first.map { cents($0.usd) } ?? 0
@@ -61,7 +61,7 @@ extension HTMLReport {
         return section("models", "Cost by model", lead, html)
     }
 
-    static func keySection(_ page: Page) -> String {
+    static func keySection(_ page: Content) -> String {
         let withCost = page.keyCost == .analytics
         let lead: String = switch page.keyCost {
         case .analytics:
@@ -89,7 +89,7 @@ extension HTMLReport {
         return section("keys", "Tokens and cost by API key", lead, html)
     }
 
-    static func actorSection(_ page: Page) -> String {
+    static func actorSection(_ page: Content) -> String {
         let lead = "Who used what, through which product, from the Usage and Cost Analytics API (<code>claude_usage_by_actor</code>)."
         guard let actors = page.actors, let products = page.products else {
             return section("actors", "Usage by actor and product", lead,
@@ -119,7 +119,7 @@ extension HTMLReport {
         return html + "</tbody></table>"
     }
 
-    static func claudeCodeSection(_ page: Page) -> String {
+    static func claudeCodeSection(_ page: Content) -> String {
         let lead = "Claude Code activity per UTC day from the Claude Code report (<code>claude_code_productivity</code>). Its spend is already inside the billed cost above."
         let total = page.claudeCode.values.reduce(into: CodeDay()) { sum, day in
             sum.sessions += day.sessions; sum.linesAdded += day.linesAdded; sum.linesRemoved += day.linesRemoved

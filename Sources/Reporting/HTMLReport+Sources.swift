@@ -12,7 +12,7 @@ extension HTMLReport {
 
     /// Tokens per API key from `claude_usage_keys`; billed cost per key from
     /// `claude_costs_by_key` when that table has every day of the range that has cost.
-    static func gatherKeys(into page: inout Page, tables: ProjectionTables, names: NameBook) throws {
+    static func gatherKeys(into page: inout Content, tables: ProjectionTables, names: NameBook) throws {
         let args: StatementArguments = [page.since?.description, page.until?.description]
         var lines = try tables.read { db in
             try Row.fetchAll(db, sql: """
@@ -59,7 +59,7 @@ extension HTMLReport {
     }
 
     /// Usage per actor and per product from `claude_usage_by_actor`; nil sections without it.
-    static func gatherAnalyticsUsage(into page: inout Page, tables: ProjectionTables, names: NameBook) throws {
+    static func gatherAnalyticsUsage(into page: inout Content, tables: ProjectionTables, names: NameBook) throws {
         guard try tables.hasTable(.usageByActor) else { return }
         let args: StatementArguments = [page.since?.description, page.until?.description]
         let tokens = "SUM(uncached_input_tokens + cache_creation_5m_input_tokens + cache_creation_1h_input_tokens + cache_read_input_tokens + output_tokens)"
@@ -100,9 +100,9 @@ extension HTMLReport {
     }
 
     /// The organization, the heads, the fingerprint, the last reconciliation and the audit.
-    static func gatherProvenance(into page: inout Page, tables: ProjectionTables, sources: Sources) throws {
+    static func gatherProvenance(into page: inout Content, tables: ProjectionTables, sources: Sources) throws {
+        page.organization = sources.organization
         if let ledger = sources.ledger {
-            page.organization = try organization(in: ledger)
             let last = try ledger.stats().lastSeq
             if last > 0, let event = try ledger.event(seq: last) {
                 page.ledgerHead = Head(seq: last, chainHash: event.chainHashHex)
@@ -116,16 +116,6 @@ extension HTMLReport {
         }
         page.reconciliation = try sources.reconcileLog?.lastRun()
         page.audit = sources.audit.map(AuditSummary.init)
-    }
-
-    /// The newest `organization` event's `{"id","name"}`; nil when the ledger has none or its
-    /// body has no string id.
-    public static func organization(in ledger: Ledger) throws -> Organization? {
-        guard let event = try ledger.edgeEvent(stream: .organization, newest: true) else { return nil }
-        let body = try ledger.body(of: event)
-        guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
-              let id = object["id"] as? String, !id.isEmpty else { return nil }
-        return Organization(id: id, name: object["name"] as? String)
     }
 }
 

@@ -8,19 +8,8 @@ import Projections
 /// shows the spend of a date range, every figure from the same exact queries as `report`.
 ///
 /// Gathering (`HTMLReport.gather`) reads the projections, the ledger and the reconciliation
-/// history into a `Page`; rendering (`HTMLReport.render`) is a pure function of that `Page`.
+/// history into the page's `Content`; rendering (`HTMLReport.render`) is a pure function of that `Content`.
 public enum HTMLReport {
-    /// The organization from the newest `organization` event (`GET /v1/organizations/me`).
-    public struct Organization: Sendable, Equatable {
-        public var id: String
-        public var name: String?
-
-        public init(id: String, name: String?) {
-            self.id = id
-            self.name = name
-        }
-    }
-
     /// A ledger head: sequence number and chain hash.
     public struct Head: Sendable, Equatable {
         public var seq: Int64
@@ -99,8 +88,8 @@ public enum HTMLReport {
         case partial(covered: Int, needed: Int)
     }
 
-    /// Everything the page shows.
-    public struct Page: Sendable {
+    /// Everything the page shows: the figures and where they come from.
+    public struct Content: Sendable {
         public var organization: Organization?
         /// The days shown, `[since, until)`; empty when there is nothing to show and no range was given.
         public var since: Day?
@@ -133,12 +122,16 @@ public enum HTMLReport {
     /// says plainly what it could not show.
     public struct Sources: Sendable {
         public var ledger: Ledger?
+        /// The ledger's organization (its newest `organization` event), read by the caller.
+        public var organization: Organization?
         public var names: NameBook
         public var reconcileLog: ReconcileLog?
         public var audit: Audit.Result?
 
-        public init(ledger: Ledger?, names: NameBook = NameBook(), reconcileLog: ReconcileLog? = nil, audit: Audit.Result? = nil) {
+        public init(ledger: Ledger?, organization: Organization? = nil, names: NameBook = NameBook(),
+                    reconcileLog: ReconcileLog? = nil, audit: Audit.Result? = nil) {
             self.ledger = ledger
+            self.organization = organization
             self.names = names
             self.reconcileLog = reconcileLog
             self.audit = audit
@@ -147,8 +140,8 @@ public enum HTMLReport {
 
     /// Reads every figure of the page for `[since, until)`. Without `since` the range starts at
     /// the first day with data, without `until` it ends after the last one.
-    public static func gather(tables: ProjectionTables, sources: Sources, since: Day?, until: Day?) throws -> Page {
-        var page = Page()
+    public static func gather(tables: ProjectionTables, sources: Sources, since: Day?, until: Day?) throws -> Content {
+        var page = Content()
         let range = try dataRange(tables)
         page.since = since ?? range?.first
         page.until = until ?? range.map { $0.last.adding(days: 1) } ?? (page.since.map { _ in Day(containing: Date()).adding(days: 1) })
@@ -175,7 +168,7 @@ public enum HTMLReport {
         }
     }
 
-    static func gatherCosts(into page: inout Page, tables: ProjectionTables, names: NameBook) throws {
+    static func gatherCosts(into page: inout Content, tables: ProjectionTables, names: NameBook) throws {
         let byDay = try Report.costSums(tables, by: ["date", "workspace_id"], since: page.since, until: page.until)
         var workspaces: [String?: ExactDecimal] = [:]
         for group in byDay {

@@ -145,7 +145,7 @@ extension SyncEngine {
         do {
             _ = try await source.fetchChain(job.chain, isolation: nil) { page in
                 attempts += page.attempts
-                let appended = try ledger.append(Ledger.Page(
+                let appended = try ledger.append(Ledger.ReceivedPage(
                     fetch: fetch, pageIndex: page.index, isLast: !page.hasMore,
                     request: Ledger.Request(method: page.method, path: page.path, query: page.query),
                     status: page.status, requestID: page.requestID, fetchedAt: page.receivedAt, body: page.body,

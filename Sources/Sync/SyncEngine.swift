@@ -55,7 +55,7 @@ public struct SyncSummary: Sendable {
     /// pages appended before it are kept.
     public var localFailure: (any Error)?
     /// The organization the key belongs to.
-    public var organization: OrganizationInfo?
+    public var organization: Organization?
     /// Analytics chains started again from their first page after an expired cursor (HTTP 410);
     /// each restart left the fetch before it incomplete in the ledger.
     public var restarts = 0
@@ -157,19 +157,19 @@ public struct SyncEngine: Sendable {
                     progress: @Sendable (SyncProgress) -> Void = { _ in }) async throws -> SyncSummary {
         let jobs = try makeJobs(options)
         let bound = try SyncEngine.boundOrganization(in: ledger)
-        let organization: FetchedOrganization
-        if let checked, bound == nil || bound == checked.info.id {
-            organization = checked
+        let fetched: FetchedOrganization
+        if let checked, bound == nil || bound == checked.organization.id {
+            fetched = checked
         } else {
-            organization = try await SyncEngine.fetchOrganization(from: source, boundTo: bound, directory: ledger.directory.path)
+            fetched = try await SyncEngine.fetchOrganization(from: source, boundTo: bound, directory: ledger.directory.path)
         }
         var summary = SyncSummary()
-        summary.organization = organization.info
+        summary.organization = fetched.organization
         summary.runID = try ledger.beginRun(tool: toolName, parameters: options.parameterSummary)
         summary.windowsPlanned = jobs.count
         logger.info("Sync planned", metadata: ["sync.windows": "\(jobs.count)", "sync.run": "\(summary.runID)"])
         do {
-            try appendOrganization(organization.page, runID: summary.runID)
+            try appendOrganization(fetched.page, runID: summary.runID)
         } catch {
             summary.localFailure = error
         }
@@ -228,7 +228,7 @@ public struct SyncEngine: Sendable {
 
     /// The key's organization and the page that said so, not yet appended.
     public struct FetchedOrganization: Sendable {
-        public var info: OrganizationInfo
+        public var organization: Organization
         public var page: Page
     }
 
@@ -244,24 +244,24 @@ public struct SyncEngine: Sendable {
         } catch {
             throw SyncError.organizationUnknown("\(error)")
         }
-        guard let page = received, let info = OrganizationInfo.parse(page.body) else {
+        guard let page = received, let organization = Organization.parse(page.body) else {
             throw SyncError.organizationUnknown("the answer is not an organization object")
         }
-        if let bound, bound != info.id {
-            throw SyncError.otherOrganization(keyOrganization: info.id, ledgerOrganization: bound, directory: directory)
+        if let bound, bound != organization.id {
+            throw SyncError.otherOrganization(keyOrganization: organization.id, ledgerOrganization: bound, directory: directory)
         }
-        return FetchedOrganization(info: info, page: page)
+        return FetchedOrganization(organization: organization, page: page)
     }
 
     /// The id of the first organization event in the ledger, or nil for a ledger without one.
     public static func boundOrganization(in ledger: Ledger) throws -> String? {
         guard let first = try ledger.edgeEvent(stream: .organization, newest: false) else { return nil }
-        return OrganizationInfo.parse(try ledger.body(of: first))?.id
+        return Organization.parse(try ledger.body(of: first))?.id
     }
 
     func appendOrganization(_ page: Page, runID: String) throws {
         let fetch = Ledger.FetchDescriptor(runID: runID, stream: .organization, windowStart: nil, windowEnd: nil)
-        _ = try ledger.append(Ledger.Page(
+        _ = try ledger.append(Ledger.ReceivedPage(
             fetch: fetch, pageIndex: 0, isLast: true,
             request: Ledger.Request(method: page.method, path: page.path, query: page.query),
             status: page.status, requestID: page.requestID, fetchedAt: page.receivedAt, body: page.body,

@@ -3,7 +3,7 @@ import CoreValues
 
 /// The one public error of the sync module: why a sync refused to start or could not take the
 /// data directory. Nothing is written to the ledger in any case.
-public enum SyncError: ClassifiedError, Sendable {
+public enum SyncError: ClassifiedError, Equatable, Sendable {
     /// The admin key belongs to another organization than the one the data directory holds.
     case otherOrganization(keyOrganization: String, ledgerOrganization: String, directory: String)
     /// `GET /v1/organizations/me` did not answer with an organization: the data directory's
@@ -11,12 +11,15 @@ public enum SyncError: ClassifiedError, Sendable {
     case organizationUnknown(String)
     /// Another sync or rebuild held the data directory's lock for the whole wait.
     case busy(directory: String, waited: Int)
+    /// Nothing in the ledger to resume from and no `--since`: the planner cannot pick the days.
+    case needsSince
 
     public var failureClass: FailureClass {
         switch self {
         case .otherOrganization: return .badInput
         case .organizationUnknown: return .remoteFailure
         case .busy: return .localFailure
+        case .needsSince: return .badInput
         }
     }
 
@@ -29,6 +32,8 @@ public enum SyncError: ClassifiedError, Sendable {
             return "could not read the key's organization (GET /v1/organizations/me): \(detail); nothing was fetched"
         case let .busy(directory, waited):
             return "another sync or rebuild is using \(directory) (waited \(waited) s): try again when it has finished (one writer at a time per data directory)"
+        case .needsSince:
+            return "nothing to resume from: pass --since YYYY-MM-DD"
         }
     }
 }

@@ -21,11 +21,6 @@ public enum SyncPlanner {
         }
     }
 
-    public enum PlanError: Error, Equatable, Sendable {
-        /// Nothing in the ledger to resume from and no `--since`.
-        case needsSince
-    }
-
     /// The most days one chain may ask for: `limit` counts daily buckets (max 31) for the cost and
     /// usage reports; the Claude Code report takes one day per chain (https://platform.claude.com/docs/en/api/admin/usage_report/retrieve_messages, https://platform.claude.com/docs/en/api/admin/cost_report, https://platform.claude.com/docs/en/api/admin/usage_report/retrieve_claude_code).
     public static func maxDays(_ stream: ReportStream) -> Int {
@@ -58,7 +53,7 @@ public enum SyncPlanner {
         } else if let first = attempted.min() ?? fallbackStart {
             days.formUnion(Day.range(from: first, to: until))
         } else {
-            throw PlanError.needsSince
+            throw SyncError.needsSince
         }
         return split(days.filter { $0 < until }, stream: stream)
     }

@@ -11,7 +11,7 @@ struct ClaudeLedger: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "claude-ledger",
         abstract: "An auditable local ledger of an Anthropic organization's Admin API usage and cost reports.",
-        discussion: """
+        discussion: helpText("""
             Every raw API page is kept as an immutable, compressed, hash-chained event in
             DIR/ledger.sqlite; the tables in DIR/projections.sqlite are rebuilt from it at will.
 
@@ -24,7 +24,7 @@ struct ClaudeLedger: AsyncParsableCommand {
             written), 3 the Admin API or export target failed after retries, 4 a local failure
             (the data directory busy with another sync or rebuild, the disk full, an I/O error;
             what was written before is kept).
-            """,
+            """),
         version: version,
         subcommands: ClaudeLedger.commands
     )

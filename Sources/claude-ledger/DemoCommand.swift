@@ -13,7 +13,7 @@ import TableSchemas
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the whole pipeline against the bundled Admin API simulator: no key, no network beyond 127.0.0.1.",
-        discussion: """
+        discussion: helpText("""
             Starts the simulator on 127.0.0.1 with a synthetic organization (and a few injected
             faults: 429s, 5xx, dropped connections), syncs 90 days into a fresh data directory,
             rebuilds the tables, prints the cost report, runs the audit, writes a dashboard CSV from
@@ -23,7 +23,7 @@ struct Demo: AsyncParsableCommand {
             Examples:
               claude-ledger demo
               claude-ledger demo --data-dir /tmp/claude-ledger-demo --days 30
-            """)
+            """))
 
     @Option(help: "Where to put the demo's data (default: a new temporary directory). Must not hold a ledger.")
     var dataDir: String?
@@ -43,16 +43,7 @@ struct Demo: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let directory: URL
-        if let dataDir {
-            directory = URL(fileURLWithPath: dataDir)
-            if FileManager.default.fileExists(atPath: directory.appendingPathComponent(Ledger.fileName).path) {
-                throw CLIFailure(.badInput, "\(dataDir) already holds a ledger: the demo needs a fresh directory (simulated data must not mix with real data)")
-            }
-        } else {
-            directory = FileManager.default.temporaryDirectory
-                .appendingPathComponent("claude-ledger-demo-\(Ledger.newID(prefix: "d").suffix(8))")
-        }
+        let directory = try demoDirectory()
         let started = ContinuousClock.now
         let today = Day(containing: Date())
         let since = today.adding(days: -days)
@@ -64,6 +55,61 @@ struct Demo: AsyncParsableCommand {
         step("simulator", "Admin API simulator on \(sim.baseURL.absoluteString) (seed \(seed), \(Int(faultRate * 100))% injected faults)")
 
         let ledger = try Ledger(directory: directory, create: true)
+        try await sync(ledger, from: sim, since: since, today: today)
+        let verify = try ledger.verify()
+        step("verify", "\(verify.events) events, \(verify.blobs) bodies, chain head \(verify.headChainHash.hexString.prefix(16))…: \(verify.isValid ? "intact" : "FAILED")")
+
+        let projectionsURL = Projections.defaultURL(in: directory)
+        let build = try Projections.rebuild(ledger: ledger, into: projectionsURL)
+        step("rebuild", ProjectionTable.allCases.map { "\($0.rawValue) \(build.rows[$0] ?? 0)" }.joined(separator: ", ") + " rows; fingerprint \(build.fingerprint.prefix(16))…")
+
+        let tables = try ProjectionTables(url: projectionsURL)
+        let names = (try? NameBook(ledger: ledger)) ?? NameBook()
+        try printReports(tables, names: names, since: since, today: today)
+
+        let audit = try Audit.run(ledger: ledger, tables: tables)
+        let failed = audit.findings.filter { $0.status == .fail }
+        let warnings = audit.findings.filter { $0.status == .warn }
+        step("audit", failed.isEmpty ? "all six invariants hold (\(warnings.count) known API gaps noted)"
+                                     : "FAILED: \(failed.map(\.check).joined(separator: "; "))")
+        if let sources = audit.findings.first(where: { $0.check.hasPrefix("6 ") }) {
+            step("", "\(sources.check): \(sources.detail)")
+        }
+
+        let dashboard = directory.appendingPathComponent("dashboard.csv")
+        let reconciliation = try reconcile(ledger, tables: tables, sim: sim, head: verify.headSeq, directory: directory,
+                                           since: since, today: today)
+
+        let pageFile = directory.appendingPathComponent("report.html")
+        let page = try HTMLReport.gather(tables: tables, sources: .init(ledger: ledger, organization: try ledger.newestOrganization(),
+                                                                          names: names,
+                                                                          reconcileLog: try ReconcileLog.openForReading(directory: directory), audit: audit),
+                                         since: since, until: today)
+        try HTMLPageFile.write(HTMLReport.render(page), to: pageFile)
+        step("html", "the spend as a page with charts: \(pageFile.path)")
+
+        let elapsed = started.duration(to: .now)
+        print("\ndone in \(elapsed.components.seconds) s. The data directory is \(directory.path)")
+        printExploring(directory: directory, dashboard: dashboard, pageFile: pageFile, today: today)
+        if !failed.isEmpty || !reconciliation.isMatch || !verify.isValid { throw CLIFailure.checkFailed() }
+    }
+
+    /// `--data-dir` when it holds no ledger, else a new temporary directory.
+    func demoDirectory() throws -> URL {
+        if let dataDir {
+            let directory = URL(fileURLWithPath: dataDir)
+            if FileManager.default.fileExists(atPath: directory.appendingPathComponent(Ledger.fileName).path) {
+                throw CLIFailure(.badInput, "\(dataDir) already holds a ledger: the demo needs a fresh directory (simulated data must not mix with real data)")
+            }
+            return directory
+        } else {
+            return FileManager.default.temporaryDirectory
+                .appendingPathComponent("claude-ledger-demo-\(Ledger.newID(prefix: "d").suffix(8))")
+        }
+    }
+
+    /// Syncs `since..<today` from the simulator, with a progress line and the sync step.
+    func sync(_ ledger: Ledger, from sim: AdminSimulator, since: Day, today: Day) async throws {
         let logger = Logger(label: "claude-ledger.demo")
         var client = AdminClient.Configuration()
         client.baseURL = sim.baseURL.absoluteString
@@ -80,55 +126,41 @@ struct Demo: AsyncParsableCommand {
         guard summary.succeeded else {
             throw CLIFailure(.remoteFailure, "the demo sync did not complete: \(summary.failed.first.map { "\($0.window): \($0.error)" } ?? "")")
         }
-        let verify = try ledger.verify()
-        step("verify", "\(verify.events) events, \(verify.blobs) bodies, chain head \(verify.headChainHash.hexString.prefix(16))…: \(verify.isValid ? "intact" : "FAILED")")
+    }
 
-        let projectionsURL = Projections.defaultURL(in: directory)
-        let build = try Projections.rebuild(ledger: ledger, into: projectionsURL)
-        step("rebuild", ProjectionTable.allCases.map { "\($0.rawValue) \(build.rows[$0] ?? 0)" }.joined(separator: ", ") + " rows; fingerprint \(build.fingerprint.prefix(16))…")
-
-        let tables = try ProjectionTables(url: projectionsURL)
-        let names = (try? NameBook(ledger: ledger)) ?? NameBook()
+    /// The cost by workspace and by model, and the billed cost per API key.
+    func printReports(_ tables: ProjectionTables, names: NameBook, since: Day, today: Day) throws {
         print("\ncost by workspace, \(since) to \(today.adding(days: -1)):")
         print(try Report.make(.init(kind: .costs, by: .workspace), tables: tables, names: names).render(.table))
         print("cost by model:")
         print(try Report.make(.init(kind: .costs, by: .model), tables: tables, names: names).render(.table))
         print("billed cost per API key (the analytics API, claude_costs_by_key):")
         print(try Report.make(.init(kind: .costs, by: .apiKey), tables: tables, names: names).render(.table))
+    }
 
-        let audit = try Audit.run(ledger: ledger, tables: tables)
-        let failed = audit.findings.filter { $0.status == .fail }
-        let warnings = audit.findings.filter { $0.status == .warn }
-        step("audit", failed.isEmpty ? "all six invariants hold (\(warnings.count) known API gaps noted)"
-                                     : "FAILED: \(failed.map(\.check).joined(separator: "; "))")
-        if let sources = audit.findings.first(where: { $0.check.hasPrefix("6 ") }) {
-            step("", "\(sources.check): \(sources.detail)")
-        }
-
+    /// Writes the simulator's dashboard CSV, reconciles the tables with it and records the run.
+    func reconcile(_ ledger: Ledger, tables: ProjectionTables, sim: AdminSimulator, head: Int64, directory: URL,
+                   since: Day, today: Day) throws -> Reconciliation {
         let dashboard = directory.appendingPathComponent("dashboard.csv")
+        let projectionsURL = Projections.defaultURL(in: directory)
         let csv = sim.truth.dashboardCSV(from: since, to: today)
         try Data(csv.utf8).write(to: dashboard)
         let parsed = try DashboardCSV(text: csv)
         let reconciliation = try Reconciliation.compare(dashboard: parsed.totals, ledger: try tables.costPerDay(), tolerance: .zero)
-        let head = try ledger.event(seq: verify.headSeq)?.chainHashHex ?? ""
+        let chain = try ledger.event(seq: head)?.chainHashHex ?? ""
         try ReconcileLog(directory: directory, create: true)?.record(.init(
-            fileName: "dashboard.csv", fileSHA256: ReconcileLog.sha256Hex(Data(csv.utf8)), ledgerHeadSeq: verify.headSeq,
-            ledgerHeadChain: head, projectionsSHA256: FileManager.default.contents(atPath: projectionsURL.path).map(ReconcileLog.sha256Hex) ?? "",
+            fileName: "dashboard.csv", fileSHA256: ReconcileLog.sha256Hex(Data(csv.utf8)), ledgerHeadSeq: head,
+            ledgerHeadChain: chain, projectionsSHA256: FileManager.default.contents(atPath: projectionsURL.path).map(ReconcileLog.sha256Hex) ?? "",
             days: reconciliation.days.count, daysOff: reconciliation.daysOff.count, tolerance: "0", verdict: reconciliation.isMatch ? "match" : "differs"))
         let ledgerTotal = try ExactDecimal.sum(try tables.costPerDay(since: since, until: today).values)
         step("reconcile", reconciliation.isMatch
              ? "\(reconciliation.days.count) of \(reconciliation.days.count) days match the simulator's dashboard to the cent ($\(ledgerTotal.formatted(places: 2)) in total, exactly $\(ledgerTotal))"
              : "\(reconciliation.daysOff.count) day(s) differ: \(reconciliation.daysOff.map(\.day.description).joined(separator: ", "))")
+        return reconciliation
+    }
 
-        let pageFile = directory.appendingPathComponent("report.html")
-        let page = try HTMLReport.gather(tables: tables, sources: .init(ledger: ledger, names: names,
-                                                                          reconcileLog: try ReconcileLog.openForReading(directory: directory), audit: audit),
-                                         since: since, until: today)
-        try HTMLPageFile.write(HTMLReport.render(page), to: pageFile)
-        step("html", "the spend as a page with charts: \(pageFile.path)")
-
-        let elapsed = started.duration(to: .now)
-        print("\ndone in \(elapsed.components.seconds) s. The data directory is \(directory.path)")
+    /// Commands to run next on the demo's data, runnable as printed.
+    func printExploring(directory: URL, dashboard: URL, pageFile: URL, today: Day) {
         print("keep exploring:")
         let command = "\(Self.shellWord(Self.invokedAs)) --data-dir \(Self.shellWord(directory.path))"
         print("  \(command) report usage --by api-key")
@@ -138,7 +170,6 @@ struct Demo: AsyncParsableCommand {
         print("  \(command) reconcile --dashboard \(Self.shellWord(dashboard.path))")
         print("  \(command) report html --out \(Self.shellWord(pageFile.path))")
         print("and open \(pageFile.path) in a browser.")
-        if !failed.isEmpty || !reconciliation.isMatch || !verify.isValid { throw CLIFailure.checkFailed() }
     }
 
     func step(_ name: String, _ text: String) {

@@ -8,7 +8,7 @@ struct ExplainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
         abstract: "Trace one day's cost to the ledger pages it came from, with every earlier fetch of that day.",
-        discussion: """
+        discussion: helpText("""
             Shows the day's total, its rows by workspace and description, the events (pages) they
             came from (fetch, page, request-id, fetched-at), and every fetch that ever covered the
             day with its total: the newest complete one is used, older ones are Anthropic's
@@ -20,7 +20,7 @@ struct ExplainCommand: AsyncParsableCommand {
             Examples:
               claude-ledger explain --date 2025-10-16
               claude-ledger explain --date 2025-10-16 --workspace default
-            """)
+            """))
 
     @OptionGroup var global: GlobalOptions
 

@@ -1,4 +1,3 @@
-import AdminAPI
 import ArgumentParser
 import CoreValues
 import Export
@@ -18,15 +17,16 @@ struct ExportFiles: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "files",
         abstract: "Per table <table>.ndjson (or .csv) and <table>.schema.json (as `bq load --schema` reads it).",
-        discussion: """
+        discussion: helpText("""
             Money is an exact decimal string, dates YYYY-MM-DD. Files are written under a temporary
             name and renamed; the same projections give byte-identical files.
 
             Examples:
               claude-ledger export files --out ./export
-              claude-ledger export files --out ./export --format csv --since 2025-10-01 --until 2025-11-01
+              claude-ledger export files --out ./export --format csv \\
+                  --since 2025-10-01 --until 2025-11-01
               bq load --source_format=NEWLINE_DELIMITED_JSON ds.claude_costs export/claude_costs.ndjson export/claude_costs.schema.json
-            """)
+            """))
 
     @OptionGroup var global: GlobalOptions
 
@@ -52,7 +52,7 @@ struct ExportBigQuery: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bigquery",
         abstract: "Load the tables into BigQuery through its REST API, replacing only this organization's rows.",
-        discussion: """
+        discussion: helpText("""
             Creates the dataset and day-partitioned tables (on date) when missing, with the explicit
             schema (money NUMERIC or BIGNUMERIC, never FLOAT64). Each table's rows go to a staging
             table by a load job, then one transaction deletes this organization's rows
@@ -64,9 +64,12 @@ struct ExportBigQuery: AsyncParsableCommand {
             service-account key), else the Google Cloud metadata server. Tokens are never printed.
 
             Examples:
-              claude-ledger export bigquery --project my-proj --dataset claude --credentials /etc/claude-ledger/sa.json
-              GCP_TOKEN=$(gcloud auth print-access-token) claude-ledger export bigquery --project my-proj --dataset claude --access-token-env GCP_TOKEN
-            """)
+              claude-ledger export bigquery --project my-proj \\
+                  --dataset claude --credentials /etc/claude-ledger/sa.json
+              GCP_TOKEN=$(gcloud auth print-access-token) \\
+                  claude-ledger export bigquery --project my-proj --dataset claude \\
+                  --access-token-env GCP_TOKEN
+            """))
 
     @OptionGroup var global: GlobalOptions
 
@@ -102,10 +105,7 @@ struct ExportBigQuery: AsyncParsableCommand {
         let options = BigQueryExport.Options(project: project, dataset: dataset, location: location,
                                              apiBase: apiBase ?? BigQueryExport.defaultAPIBase, credentials: source)
         let ledger = try global.openLedger()
-        guard let event = try ledger.edgeEvent(stream: .organization, newest: true),
-              let organization = OrganizationInfo.parse(try ledger.body(of: event)) else {
-            throw CLIFailure(.badInput, "the ledger in \(global.dataDirectory.path) has no organization page: run `claude-ledger sync` first")
-        }
+        let organization = try global.organization(of: ledger)
         try global.data.checkProjections()
         let summary = try await BigQueryExport.run(projectionsPath: global.projectionsURL.path,
                                                    organizationID: organization.id, options: options,

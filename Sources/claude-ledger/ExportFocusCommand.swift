@@ -1,4 +1,3 @@
-import AdminAPI
 import ArgumentParser
 import Export
 import Foundation
@@ -9,7 +8,7 @@ struct ExportFocus: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "focus",
         abstract: "The billed cost as a FOCUS 1.2 Cost and Usage file, DIR/focus-1.2.csv.",
-        discussion: """
+        discussion: helpText("""
             One row per claude_costs row; for the days claude_costs_by_key covers, its rows instead
             (with x_ApiKeyId), never both for one day. BilledCost is the exact amount_usd.
             BillingAccountId/Name are the organization of the newest organization page in the
@@ -19,7 +18,7 @@ struct ExportFocus: AsyncParsableCommand {
             Examples:
               claude-ledger export focus --out ./focus
               bq load --source_format=CSV --skip_leading_rows=1 ds.anthropic_focus focus/focus-1.2.csv
-            """)
+            """))
 
     @OptionGroup var global: GlobalOptions
 
@@ -32,15 +31,12 @@ struct ExportFocus: AsyncParsableCommand {
     func run() async throws {
         try FocusExport.checkVersion(focusVersion)
         let ledger = try global.openLedger()
-        guard let event = try ledger.edgeEvent(stream: .organization, newest: true),
-              let organization = OrganizationInfo.parse(try ledger.body(of: event)) else {
-            throw CLIFailure(.badInput, "the ledger in \(global.dataDirectory.path) has no organization page: run `claude-ledger sync` first")
-        }
+        let organization = try global.organization(of: ledger)
         let names = (try? NameBook(ledger: ledger)) ?? NameBook()
         try global.data.checkProjections()
         let summary = try FocusExport.run(
             projectionsPath: global.projectionsURL.path,
-            organization: .init(id: organization.id, name: organization.name),
+            organization: organization,
             workspaceNames: names.workspaces, outDirectory: out, version: focusVersion,
             logger: Logger(label: "claude-ledger.export"))
         print("\(summary.path): \(summary.rows) rows")

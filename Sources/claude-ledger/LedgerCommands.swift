@@ -6,7 +6,7 @@ import Ledger
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check every event: body decompresses, content hash matches, chain links.",
-        discussion: """
+        discussion: helpText("""
             Exit 0 and a count when the ledger is intact; exit 1 naming each problem otherwise.
             Besides every event, verify checks the append-only triggers and that each ledger head
             the tool recorded (the one projections.sqlite was built from, each reconcile run's)
@@ -17,7 +17,7 @@ struct Verify: AsyncParsableCommand {
             Examples:
               claude-ledger verify --data-dir /var/lib/claude-ledger
               claude-ledger verify --expect-head 1234:9f2c…(64 hex digits)
-            """)
+            """))
 
     @OptionGroup var global: GlobalOptions
 
@@ -58,7 +58,7 @@ struct Verify: AsyncParsableCommand {
 struct Events: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the ledger's events (one page each), oldest first.",
-        discussion: """
+        discussion: helpText("""
             Columns: seq, event id, stream, fetch id, page index (* marks a chain's last page),
             window, HTTP status, request-id, fetched-at, body bytes.
 
@@ -66,7 +66,7 @@ struct Events: AsyncParsableCommand {
               claude-ledger events
               claude-ledger events --stream cost_report
               claude-ledger events --fetch fch_0123456789abcdef01234567
-            """)
+            """))
 
     @OptionGroup var global: GlobalOptions
 
@@ -103,14 +103,14 @@ struct Events: AsyncParsableCommand {
 struct Show: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write one page's body to stdout exactly as it was received.",
-        discussion: """
+        discussion: helpText("""
             The bytes are checked against their SHA-256 before they are written. EVENT is an
             event id (evt_…) or a sequence number.
 
             Examples:
               claude-ledger show evt_4f1c2a9b0d3e5f6a7b8c9d0e | jq .
               claude-ledger show 42 --header
-            """)
+            """))
 
     @OptionGroup var global: GlobalOptions
 

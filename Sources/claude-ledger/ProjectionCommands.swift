@@ -10,7 +10,7 @@ import TableSchemas
 struct Rebuild: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Recreate projections.sqlite from the ledger alone.",
-        discussion: """
+        discussion: helpText("""
             Builds into a temporary file and renames it over projections.sqlite, so a crash never
             leaves half a table set. The last line is the fingerprint: the same ledger and projection
             version give the same fingerprint on any machine.
@@ -18,7 +18,7 @@ struct Rebuild: AsyncParsableCommand {
             Examples:
               claude-ledger rebuild
               cp .claude-ledger/projections.sqlite old.sqlite && claude-ledger rebuild && claude-ledger diff --against old.sqlite
-            """)
+            """))
 
     @OptionGroup var global: GlobalOptions
 
@@ -54,7 +54,7 @@ enum BuildSummary {
 struct Diff: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "What changed between two projection builds, per table and day.",
-        discussion: """
+        discussion: helpText("""
             Compares this data directory's projections.sqlite (or --projections FILE) with another
             build: rows added, removed and changed per table and day, and the exact money delta of
             claude_costs. Exit 0 when identical, 1 when different.
@@ -62,7 +62,7 @@ struct Diff: AsyncParsableCommand {
             Examples:
               claude-ledger diff --against /backup/projections.sqlite
               claude-ledger diff --against old.sqlite --format json
-            """)
+            """))
 
     @OptionGroup var global: GlobalOptions
 

@@ -13,7 +13,7 @@ struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Summaries of the tables: costs, usage or claude-code, grouped one way, over a date range; or html, a page with charts.",
-        discussion: """
+        discussion: helpText("""
             `table` rounds money to cents for display; csv, json and markdown carry it exactly.
             Names of workspaces and API keys come from the names lists in the ledger.
             `costs --by api-key` is the billed cost per API key and `usage --by actor` the tokens
@@ -28,8 +28,9 @@ struct ReportCommand: AsyncParsableCommand {
               claude-ledger report costs --by api-key --since 2026-10-01
               claude-ledger report usage --by actor --format csv
               claude-ledger report claude-code --by actor --format markdown
-              claude-ledger report html --out spend.html --since 2025-10-01 --until 2025-11-01
-            """)
+              claude-ledger report html --out spend.html --since 2025-10-01 \\
+                  --until 2025-11-01
+            """))
 
     enum Kind: String, ExpressibleByArgument, CaseIterable {
         case costs, usage, claudeCode = "claude-code", html
@@ -74,7 +75,7 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Check the invariants: no duplicates, complete days, no money in Claude Code, units, ledger verifies, cost sources agree.",
-        discussion: """
+        discussion: helpText("""
             Exit 0 when every invariant holds (warnings name the Admin API's known gaps), 1 when
             any fails. The units check prices each day's tokens at list price (projections/ListPrices.swift,
             or --prices FILE with lines model_prefix,token_type,YYYY-MM-DD,usd_per_mtok) and names a
@@ -87,7 +88,7 @@ struct AuditCommand: AsyncParsableCommand {
               claude-ledger audit
               claude-ledger audit --format json --prices my-prices.csv
               claude-ledger audit --cost-tolerance 0.05
-            """)
+            """))
 
     @OptionGroup var global: GlobalOptions
 
@@ -133,7 +134,7 @@ struct AuditCommand: AsyncParsableCommand {
 struct Reconcile: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compare per-day cost with a Console CSV export (or any CSV with a date and a USD column).",
-        discussion: """
+        discussion: helpText("""
             Headers are matched loosely (date, Date, usage_date; amount_usd, cost, Cost (USD),
             total…); $ signs and thousands separators are accepted; several rows per day are summed;
             dates are ISO or US (MM/DD/YYYY). Both sides are rounded to cents before comparing.
@@ -144,7 +145,7 @@ struct Reconcile: AsyncParsableCommand {
               claude-ledger reconcile --dashboard console-costs.csv
               claude-ledger reconcile --dashboard costs.csv --tolerance 0.01
               claude-ledger reconcile --history
-            """)
+            """))
 
     @OptionGroup var global: GlobalOptions
 

@@ -15,8 +15,9 @@ extension ReportCommand {
         let names = ledger.flatMap { try? NameBook(ledger: $0) } ?? NameBook()
         let audit = try ledger.map { try Audit.run(ledger: $0, tables: tables) }
         let log = try ReconcileLog.openForReading(directory: global.dataDirectory)
-        let page = try HTMLReport.gather(tables: tables, sources: .init(ledger: ledger, names: names, reconcileLog: log, audit: audit),
-                                         since: dates.since, until: dates.until)
+        let organization = try ledger.flatMap { try $0.newestOrganization() }
+        let sources = HTMLReport.Sources(ledger: ledger, organization: organization, names: names, reconcileLog: log, audit: audit)
+        let page = try HTMLReport.gather(tables: tables, sources: sources, since: dates.since, until: dates.until)
         try HTMLPageFile.write(HTMLReport.render(page), to: target)
         print(target.path)
     }

@@ -10,7 +10,7 @@ struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
         abstract: "Fetch every page of the usage and cost reports into the ledger, then update the tables.",
-        discussion: """
+        discussion: helpText("""
             The admin key comes from ANTHROPIC_ADMIN_KEY or the first line of --admin-key-file, never
             from the command line. Without --since, each stream resumes from its last complete day
             minus --revisit-days (Anthropic revises recent days); windows that failed before are
@@ -26,8 +26,8 @@ struct SyncCommand: AsyncParsableCommand {
               claude-ledger sync --admin-key-file ~/.config/claude-ledger/key
               claude-ledger sync --streams cost,usage --revisit-days 7
               claude-ledger sync --streams analytics-cost,analytics-usage
-              claude-ledger sync --base-url http://127.0.0.1:8089 --since 2025-10-01   # the simulator
-            """)
+              claude-ledger sync --base-url http://127.0.0.1:8089 --since 2025-10-01
+            """))
 
     @OptionGroup var global: GlobalOptions
 
@@ -116,14 +116,9 @@ struct SyncCommand: AsyncParsableCommand {
             defer { lock.release() }
             let engine = SyncEngine(ledger: ledger, source: client, logger: logger,
                                     toolName: "claude-ledger \(ClaudeLedger.version)")
-            let summary: SyncSummary
-            do {
-                summary = try await engine.run(options, organization: organization) { p in
-                    progress.update(done: Int64(p.windowsDone), total: Int64(p.windowsTotal), unit: .items,
-                                    note: "windows, \(p.pagesNew) new pages, \(p.windowsFailed) failed")
-                }
-            } catch SyncPlanner.PlanError.needsSince {
-                throw CLIFailure(.badInput, "nothing to resume from: pass --since YYYY-MM-DD")
+            let summary = try await engine.run(options, organization: organization) { p in
+                progress.update(done: Int64(p.windowsDone), total: Int64(p.windowsTotal), unit: .items,
+                                note: "windows, \(p.pagesNew) new pages, \(p.windowsFailed) failed")
             }
             progress.finish()
             print("sync: \(summary.windowsPlanned) windows, \(summary.pagesNew) pages appended, \(summary.pagesUnchanged) pages already present, \(summary.windowsFailed) windows failed")

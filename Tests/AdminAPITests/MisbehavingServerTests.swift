@@ -254,9 +254,8 @@ struct OrganizationEndpointTests {
                 #expect(requests.map(\.rawQuery) == [""])
                 #expect(requests.first?.header("x-api-key") == secret)
 
-                let info = try #require(OrganizationInfo.parse(page.body))
-                #expect(info == OrganizationInfo(
-                    id: "8f3c2a1e-0000-4000-8000-00000000abcd", name: "Acme Research", type: "organization"))
+                let organization = try #require(Organization.parse(page.body))
+                #expect(organization == Organization(id: "8f3c2a1e-0000-4000-8000-00000000abcd", name: "Acme Research"))
             }
         }
     }
@@ -295,15 +294,16 @@ struct OrganizationEndpointTests {
     }
 
     @Test func parsingTheOrganization() {
-        #expect(OrganizationInfo.parse(Data(#"{"id":"org_1"}"#.utf8)) == OrganizationInfo(id: "org_1", name: nil, type: nil))
-        #expect(OrganizationInfo.parse(Data(#"{"id":"org_1","name":null,"type":7,"extra":[1]}"#.utf8))
-            == OrganizationInfo(id: "org_1", name: nil, type: nil))
-        #expect(OrganizationInfo.parse(Data(#"{"id":"org_1","name":"Zoë \"Q\" Ltd","type":"organization"}"#.utf8))
-            == OrganizationInfo(id: "org_1", name: "Zoë \"Q\" Ltd", type: "organization"))
-        #expect(OrganizationInfo.parse(Data(#"{"id":""}"#.utf8)) == nil)
-        #expect(OrganizationInfo.parse(Data(#"{"id":null}"#.utf8)) == nil)
-        #expect(OrganizationInfo.parse(Data("null".utf8)) == nil)
-        #expect(OrganizationInfo.parse(Data()) == nil)
+        #expect(Organization.parse(Data(#"{"id":"org_1"}"#.utf8)) == Organization(id: "org_1", name: nil))
+        #expect(Organization.parse(Data(#"{"id":"org_1","name":null,"type":7,"extra":[1]}"#.utf8))
+            == Organization(id: "org_1", name: nil))
+        #expect(Organization.parse(Data(#"{"id":"org_1","name":7}"#.utf8)) == Organization(id: "org_1", name: nil))
+        #expect(Organization.parse(Data(#"{"id":"org_1","name":"Zoë \"Q\" Ltd","type":"organization"}"#.utf8))
+            == Organization(id: "org_1", name: "Zoë \"Q\" Ltd"))
+        #expect(Organization.parse(Data(#"{"id":""}"#.utf8)) == nil)
+        #expect(Organization.parse(Data(#"{"id":null}"#.utf8)) == nil)
+        #expect(Organization.parse(Data("null".utf8)) == nil)
+        #expect(Organization.parse(Data()) == nil)
     }
 }
 

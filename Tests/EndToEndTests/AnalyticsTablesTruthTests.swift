@@ -1,12 +1,11 @@
-import AdminAPI
 import AdminSimulator
 import CoreValues
 import Foundation
 import GRDB
 import Ledger
-import Logging
 import Projections
 import Reporting
+import SimulatorSupport
 import Sync
 import Testing
 import TestSupport
@@ -16,16 +15,6 @@ import TestSupport
 /// expired cursors (410) on continuation pages and a late revision.
 @Suite(.serialized) struct AnalyticsTablesTruthTests {
     static let today = Day("2026-12-02")!
-
-    static func sync(_ ledger: Ledger, _ sim: AdminSimulator, since: Day?) async throws -> SyncSummary {
-        var configuration = AdminClient.Configuration()
-        configuration.baseURL = sim.baseURL.absoluteString
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        return try await AdminClient.withClient(key: AdminKey(sim.adminKey)!, configuration: configuration, logger: logger) { client in
-            try await SyncEngine(ledger: ledger, source: client, logger: logger).run(SyncOptions(since: since, until: sim.today))
-        }
-    }
 
     struct CostKey: Hashable { var cols: [String?] }
 
@@ -145,7 +134,7 @@ import TestSupport
             let days = Day.range(from: since, to: Self.today)
             let url = dir.appendingPathComponent(Projections.fileName)
 
-            let first = try await Self.sync(ledger, sim, since: since)
+            let first = try await syncFromSimulator(ledger, sim, since: since)
             #expect(first.succeeded)
             #expect((sim.counters.responsesByStatus[410] ?? 0) >= 2)
             #expect(try ledger.fetchSummaries(stream: .analyticsCost).contains { !$0.isComplete }, "a 410 left an incomplete fetch")
@@ -159,7 +148,7 @@ import TestSupport
             let beforeUSD = sim.truth.day(revised).totalCostUSD
             sim.revise(day: revised)
             #expect(!Self.same(before, sim.truth.day(revised).totalCostCents))
-            let second = try await Self.sync(ledger, sim, since: nil)
+            let second = try await syncFromSimulator(ledger, sim, since: nil)
             #expect(second.succeeded)
             let updated = try Projections.update(ledger: ledger, projectionsURL: url)
             #expect(updated.mode == .incremental)

@@ -51,7 +51,7 @@ import Testing
 
     static func append(_ ledger: Ledger, _ stream: ReportStream, _ body: String) throws {
         let fetch = Ledger.FetchDescriptor(runID: nil, stream: stream, windowStart: window.0, windowEnd: window.1)
-        _ = try ledger.append(Ledger.Page(fetch: fetch, pageIndex: 0, isLast: true,
+        _ = try ledger.append(Ledger.ReceivedPage(fetch: fetch, pageIndex: 0, isLast: true,
                                           request: Ledger.Request(path: stream.path, query: "starting_at=\(window.0)"),
                                           status: 200, requestID: "req_\(stream)", body: Data(body.utf8)))
     }

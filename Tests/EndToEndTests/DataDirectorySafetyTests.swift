@@ -1,6 +1,7 @@
 import AdminSimulator
 import CoreValues
 import Foundation
+import SimulatorSupport
 import Testing
 import TestSupport
 
@@ -21,8 +22,7 @@ import TestSupport
     static func syncedDataDirectory(_ data: URL, seed: UInt64 = 1) async throws {
         let sim = try await AdminSimulator.start(SimulatorConfiguration(seed: seed, today: today, historyDays: 10))
         defer { Task { await sim.stop() } }
-        let result = try cli(["sync", "--data-dir", data.path, "--base-url", sim.baseURL.absoluteString,
-                              "--since", since, "--until", today.description], key: key)
+        let result = try syncDataDirectory(data, from: sim, since: Day(since)!, until: today)
         #expect(result.status == 0, "\(result.stderrText)")
         try Data(sim.truth.dashboardCSV(from: Day(since)!, to: today).utf8)
             .write(to: data.deletingLastPathComponent().appendingPathComponent("dashboard.csv"))

@@ -26,7 +26,7 @@ import TestSupport
         let demo = try Self.shell("\(invocation) demo --data-dir \(Self.quoted(data.path)) --days 5", in: cwd, path: path)
         #expect(demo.status == 0, "\(demo.stdoutText)\n\(demo.stderrText)")
         let (commands, last) = try Self.exploring(demo.stdoutText)
-        #expect(commands.count == 5, "\(demo.stdoutText)")
+        #expect(commands.count == 6, "\(demo.stdoutText)")
         #expect(last == "and open \(data.appendingPathComponent("report.html").path) in a browser.")
         for command in commands {
             let run = try Self.shell(command, in: cwd, path: path)

@@ -2,15 +2,21 @@ import AdminSimulator
 import CoreValues
 import Foundation
 import Ledger
+import SimulatorSupport
 import Testing
 import TestSupport
 
 /// `claude-ledger export focus` on a ledger synced from the simulator: the FinOps Foundation's
 /// validator accepts the file, its money equals the simulator's ground truth per day to the last
 /// decimal, its quantities equal the truth's token counts, and bad input changes nothing.
+///
+/// The range spans 2026-01-01, the analytics API's first servable day: the 15 days before it are
+/// billed from `claude_costs` (the cost report), the 15 from it on from `claude_costs_by_key`
+/// (per API key), so the validator and the truth checks see both sources in one file.
 @Suite(.serialized) struct FocusExportCommandTests {
-    static let today = Day("2025-09-01")!
-    static let since = Day("2025-08-02")!
+    static let today = Day("2026-01-16")!
+    static let since = Day("2025-12-17")!
+    static let analyticsFrom = Day("2026-01-01")!
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
@@ -19,9 +25,7 @@ import TestSupport
         let sim = try await AdminSimulator.start(SimulatorConfiguration(seed: 21, today: today, historyDays: 40))
         defer { Task { await sim.stop() } }
         let data = dir.appendingPathComponent("data")
-        let sync = try BuiltProducts.run("claude-ledger", ["sync", "--data-dir", data.path, "--base-url", sim.baseURL.absoluteString,
-                                                           "--since", since.description, "--until", today.description],
-                                         environment: ["ANTHROPIC_ADMIN_KEY": AdminSimulator.defaultAdminKey])
+        let sync = try syncDataDirectory(data, from: sim, since: since, until: today)
         try #require(sync.status == 0, "\(sync.stderrText)")
         let out = dir.appendingPathComponent("focus")
         let export = try BuiltProducts.run("claude-ledger", ["export", "focus", "--data-dir", data.path, "--out", out.path])
@@ -61,7 +65,7 @@ import TestSupport
     @Test func billedCostPerDayAndQuantitiesEqualTheSimulatorsTruth() async throws {
         try await withTemporaryDirectory { dir in
             try await Self.exported(dir) { data, file, sim in
-                let rows = try Self.parse(String(contentsOf: file, encoding: .utf8))
+                let rows = try CSVTable.parse(String(contentsOf: file, encoding: .utf8))
                 var billed: [String: ExactDecimal] = [:]
                 var tokens: [String: Int] = [:]
                 for row in rows {
@@ -94,6 +98,26 @@ import TestSupport
                     }
                 }
                 #expect(tokens == expectedTokens, "tokens per day, model and token type")
+                // Each day from one source: the cost report before 2026-01-01, the analytics API
+                // (with the API key, to the truth's billed cost per key) from it on.
+                var perKey: [String: ExactDecimal] = [:]
+                for row in rows {
+                    let day = Day(String(row["ChargePeriodStart"]!.prefix(10)))!
+                    #expect(row["x_Source"] == (day < Self.analyticsFrom ? "cost_report" : "analytics_cost"), "x_Source on \(day)")
+                    if day >= Self.analyticsFrom {
+                        let key = "\(day) \(row["x_ApiKeyId"] ?? "")"
+                        perKey[key] = try (perKey[key] ?? .zero).adding(ExactDecimal(parsing: row["BilledCost"]!))
+                    }
+                }
+                var expectedPerKey: [String: ExactDecimal] = [:]
+                for day in Day.range(from: Self.analyticsFrom, to: Self.today) {
+                    for t in sim.truth.day(day).costsByKey {
+                        let key = "\(day) \(t.apiKeyID ?? "")"
+                        expectedPerKey[key] = try (expectedPerKey[key] ?? .zero).adding(t.amountUSD)
+                    }
+                }
+                #expect(perKey == expectedPerKey, "billed cost per day and API key")
+                #expect(perKey.keys.contains { !$0.hasSuffix(" ") }, "rows name their API key")
                 #expect(Set(billed.keys).isSubset(of: Set(Day.range(from: Self.since, to: Self.today).map(\.description))))
                 // The same projections give the same bytes.
                 let again = dir.appendingPathComponent("again")
@@ -152,24 +176,5 @@ import TestSupport
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
-    }
-
-    /// RFC 4180: a header line, quoted fields with `""` escapes.
-    static func parse(_ text: String) throws -> [[String: String]] {
-        var records: [[String]] = []
-        var field = "", record: [String] = [], quoted = false
-        var chars = Array(text)[...]
-        while let c = chars.popFirst() {
-            if quoted {
-                if c == "\"" {
-                    if chars.first == "\"" { field.append("\""); chars.removeFirst() } else { quoted = false }
-                } else { field.append(c) }
-            } else if c == "\"" { quoted = true
-            } else if c == "," { record.append(field); field = ""
-            } else if c == "\n" { record.append(field); field = ""; records.append(record); record = []
-            } else { field.append(c) }
-        }
-        let header = try #require(records.first)
-        return records.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0)) }
     }
 }

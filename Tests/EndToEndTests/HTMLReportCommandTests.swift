@@ -1,6 +1,7 @@
 import AdminSimulator
 import CoreValues
 import Foundation
+import SimulatorSupport
 import Testing
 import TestSupport
 
@@ -10,20 +11,8 @@ import TestSupport
     static let today = Day("2025-09-01")!
     static let since = Day("2025-08-02")!
 
-    static func syncedDirectory(_ dir: URL, _ body: (URL, AdminSimulator) async throws -> Void) async throws {
-        let sim = try await AdminSimulator.start(SimulatorConfiguration(seed: 14, today: today, historyDays: 40))
-        defer { Task { await sim.stop() } }
-        let data = dir.appendingPathComponent("data")
-        let result = try BuiltProducts.run("claude-ledger", ["sync", "--data-dir", data.path, "--base-url", sim.baseURL.absoluteString,
-                                                             "--since", since.description, "--until", today.description],
-                                           environment: ["ANTHROPIC_ADMIN_KEY": AdminSimulator.defaultAdminKey])
-        #expect(result.status == 0, "\(result.stderrText)")
-        try await body(data, sim)
-    }
-
-    static func cli(_ data: URL, _ args: [String]) throws -> BuiltProducts.Result {
-        try BuiltProducts.run("claude-ledger", args + ["--data-dir", data.path])
-    }
+    /// The simulated organization the data directory is synced from.
+    static var simulator: SimulatorConfiguration { SimulatorConfiguration(seed: 14, today: today, historyDays: 40) }
 
     /// `data-KEY="…" data-usd="…"` pairs of the page's rows, as exact decimals.
     static func figures(_ html: String, key: String) throws -> [String: ExactDecimal] {
@@ -45,10 +34,10 @@ import TestSupport
 
     @Test func thePageShowsTheSimulatorsTruthExactly() async throws {
         try await withTemporaryDirectory { dir in
-            try await Self.syncedDirectory(dir) { data, sim in
+            try await withSyncedDataDirectory(in: dir, Self.simulator, since: Self.since) { data, sim in
                 let out = dir.appendingPathComponent("spend.html")
                 let ledgerBefore = try Data(contentsOf: data.appendingPathComponent("ledger.sqlite"))
-                let result = try Self.cli(data, ["report", "html", "--out", out.path, "--since", Self.since.description, "--until", Self.today.description])
+                let result = try BuiltProducts.claudeLedger(data, ["report", "html", "--out", out.path, "--since", Self.since.description, "--until", Self.today.description])
                 #expect(result.status == 0, "\(result.stderrText)")
                 #expect(try Data(contentsOf: data.appendingPathComponent("ledger.sqlite")) == ledgerBefore, "a reader never changes the ledger")
                 #expect(result.stdoutText == out.path + "\n")
@@ -80,28 +69,69 @@ import TestSupport
         }
     }
 
+    /// A range the analytics API serves: the billed cost per API key is `claude_costs_by_key`'s,
+    /// equal to the truth per key to the last decimal, and the product table's tokens add up to
+    /// the truth's analytics usage.
+    @Test func theAnalyticsSectionsShowTheTruthPerKeyAndProduct() async throws {
+        try await withTemporaryDirectory { dir in
+            let today = Day("2026-11-01")!, since = Day("2026-10-02")!
+            try await withSyncedDataDirectory(in: dir, SimulatorConfiguration(seed: 15, today: today, historyDays: 40), since: since) { data, sim in
+                let out = dir.appendingPathComponent("spend.html")
+                let result = try BuiltProducts.claudeLedger(data, ["report", "html", "--out", out.path, "--since", since.description, "--until", today.description])
+                #expect(result.status == 0, "\(result.stderrText)")
+                let html = try String(contentsOf: out, encoding: .utf8)
+                var billed: [String: ExactDecimal] = [:]
+                let pattern = try NSRegularExpression(pattern: #"<tr data-api-key-id="([^"]*)" data-tokens="[0-9]+" data-usd="([0-9.]+)">"#)
+                for match in pattern.matches(in: html, range: NSRange(html.startIndex..., in: html)) {
+                    billed[String(html[Range(match.range(at: 1), in: html)!])] = try ExactDecimal(parsing: html[Range(match.range(at: 2), in: html)!])
+                }
+                var expected: [String: ExactDecimal] = [:]
+                var tokens: Int64 = 0
+                for day in Day.range(from: since, to: today) {
+                    for row in sim.truth.day(day).costsByKey {
+                        expected[row.apiKeyID ?? ""] = try (expected[row.apiKeyID ?? ""] ?? .zero).adding(row.amountUSD)
+                    }
+                    for row in sim.truth.day(day).usageByActor {
+                        let t = row.tokens
+                        tokens += Int64(t.uncachedInput + t.cacheWrite5m + t.cacheWrite1h + t.cacheRead + t.output)
+                    }
+                }
+                #expect(billed.count >= 3)
+                #expect(billed == expected, "billed cost per API key")
+                let products = try #require(html.range(of: #"<table class="figures" id="products">"#))
+                let table = html[products.upperBound...].components(separatedBy: "</table>")[0]
+                #expect(!table.contains("more</td>"), "every product row is listed")
+                let rows = try NSRegularExpression(pattern: #"<tr data-tokens="([0-9]+)">"#)
+                let listed = rows.matches(in: table, range: NSRange(table.startIndex..., in: table)).map {
+                    Int64(table[Range($0.range(at: 1), in: table)!])!
+                }
+                #expect(listed.reduce(0, +) == tokens, "tokens by product")
+            }
+        }
+    }
+
     @Test func badInputExitsTwoAndWritesNothingAnEmptyRangeIsAnHonestPage() async throws {
         try await withTemporaryDirectory { dir in
-            try await Self.syncedDirectory(dir) { data, _ in
+            try await withSyncedDataDirectory(in: dir, Self.simulator, since: Self.since) { data, _ in
                 let out = dir.appendingPathComponent("page.html")
-                let reversed = try Self.cli(data, ["report", "html", "--out", out.path, "--since", "2025-08-20", "--until", "2025-08-10"])
+                let reversed = try BuiltProducts.claudeLedger(data, ["report", "html", "--out", out.path, "--since", "2025-08-20", "--until", "2025-08-10"])
                 #expect(reversed.status == 2)
                 #expect(reversed.stderrText.hasPrefix("error: ") && reversed.stderrText.split(separator: "\n").count == 1, "\(reversed.stderrText)")
-                let same = try Self.cli(data, ["report", "html", "--out", out.path, "--since", "2025-08-20", "--until", "2025-08-20"])
+                let same = try BuiltProducts.claudeLedger(data, ["report", "html", "--out", out.path, "--since", "2025-08-20", "--until", "2025-08-20"])
                 #expect(same.status == 2)
                 let missingDir = dir.appendingPathComponent("no/such/dir/page.html")
-                let unwritable = try Self.cli(data, ["report", "html", "--out", missingDir.path])
+                let unwritable = try BuiltProducts.claudeLedger(data, ["report", "html", "--out", missingDir.path])
                 #expect(unwritable.status == 2)
                 #expect(unwritable.stderrText.hasPrefix("error: --out ") && unwritable.stderrText.split(separator: "\n").count == 1)
-                let directory = try Self.cli(data, ["report", "html", "--out", dir.path])
+                let directory = try BuiltProducts.claudeLedger(data, ["report", "html", "--out", dir.path])
                 #expect(directory.status == 2)
                 #expect(directory.stderrText.contains("is a directory"))
-                let noOut = try Self.cli(data, ["report", "html"])
+                let noOut = try BuiltProducts.claudeLedger(data, ["report", "html"])
                 #expect(noOut.status == 2)
                 #expect(!FileManager.default.fileExists(atPath: out.path))
                 #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("no").path))
 
-                let empty = try Self.cli(data, ["report", "html", "--out", out.path, "--since", "2025-06-01", "--until", "2025-06-08"])
+                let empty = try BuiltProducts.claudeLedger(data, ["report", "html", "--out", out.path, "--since", "2025-06-01", "--until", "2025-06-08"])
                 #expect(empty.status == 0, "\(empty.stderrText)")
                 let html = try String(contentsOf: out, encoding: .utf8)
                 #expect(try Self.grandTotal(html) == .zero)
@@ -155,9 +185,9 @@ import TestSupport
             return
         }
         try await withTemporaryDirectory { dir in
-            try await Self.syncedDirectory(dir) { data, _ in
+            try await withSyncedDataDirectory(in: dir, Self.simulator, since: Self.since) { data, _ in
                 let page = dir.appendingPathComponent("spend.html")
-                #expect(try Self.cli(data, ["report", "html", "--out", page.path]).status == 0)
+                #expect(try BuiltProducts.claudeLedger(data, ["report", "html", "--out", page.path]).status == 0)
                 let png = dir.appendingPathComponent("spend.png")
                 let run = try Self.screenshot(chromium, page: page, png: png, profile: dir.appendingPathComponent("profile"))
                 #expect(run.status == 0, "\(run.stderrText)")

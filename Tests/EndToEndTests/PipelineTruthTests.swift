@@ -1,12 +1,11 @@
-import AdminAPI
 import AdminSimulator
 import CoreValues
 import Foundation
 import GRDB
 import Ledger
-import Logging
 import Projections
 import Reporting
+import SimulatorSupport
 import Sync
 import Testing
 import TestSupport
@@ -17,16 +16,6 @@ import TestSupport
 @Suite(.serialized) struct PipelineTruthTests {
     static let today = Day("2025-09-01")!
     static let key = AdminSimulator.defaultAdminKey
-
-    static func sync(_ ledger: Ledger, _ sim: AdminSimulator, since: Day?) async throws -> SyncSummary {
-        var configuration = AdminClient.Configuration()
-        configuration.baseURL = sim.baseURL.absoluteString
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        return try await AdminClient.withClient(key: AdminKey(sim.adminKey)!, configuration: configuration, logger: logger) { client in
-            try await SyncEngine(ledger: ledger, source: client, logger: logger).run(SyncOptions(since: since, until: sim.today))
-        }
-    }
 
     struct CodeKey: Hashable { var day: String; var actor: String }
 
@@ -102,7 +91,7 @@ import TestSupport
             let since = Self.today.adding(days: -120)
             let days = Day.range(from: since, to: Self.today)
 
-            #expect(try await Self.sync(ledger, sim, since: since).succeeded)
+            #expect(try await syncFromSimulator(ledger, sim, since: since).succeeded)
             let first = try Projections.update(ledger: ledger, projectionsURL: url)
             try Self.expectTablesEqualTruth(url, sim, days: days)
 
@@ -111,7 +100,7 @@ import TestSupport
             let before = revised.map { sim.truth.totalCostUSD(on: $0) }
             for day in revised { sim.revise(day: day) }
             #expect(revised.map { sim.truth.totalCostUSD(on: $0) } != before)
-            #expect(try await Self.sync(ledger, sim, since: nil).succeeded)
+            #expect(try await syncFromSimulator(ledger, sim, since: nil).succeeded)
             let incremental = try Projections.update(ledger: ledger, projectionsURL: url)
             #expect(incremental.fingerprint != first.fingerprint)
             // Replaced, not added: every day still equals truth, the revised ones at their new value.
@@ -121,7 +110,7 @@ import TestSupport
             // newer (identical) pages, so only the event_id lineage moves.
             let saved = dir.appendingPathComponent("before-resync.sqlite")
             try FileManager.default.copyItem(at: url, to: saved)
-            #expect(try await Self.sync(ledger, sim, since: nil).succeeded)
+            #expect(try await syncFromSimulator(ledger, sim, since: nil).succeeded)
             let again = try Projections.update(ledger: ledger, projectionsURL: url)
             let diff = try Projections.diff(old: saved, new: url)
             for (table, summary) in diff.tables {

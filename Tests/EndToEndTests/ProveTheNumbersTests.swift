@@ -4,6 +4,7 @@ import Foundation
 import GRDB
 import Ledger
 import Projections
+import SimulatorSupport
 import Testing
 import TestSupport
 
@@ -12,29 +13,16 @@ import TestSupport
     static let today = Day("2025-09-01")!
     static let since = Day("2025-08-02")!
 
-    /// A data directory synced with `claude-ledger sync` from a simulator; returns the simulator too.
-    static func syncedDirectory(_ dir: URL, _ body: (URL, AdminSimulator) async throws -> Void) async throws {
-        let sim = try await AdminSimulator.start(SimulatorConfiguration(seed: 21, today: today, historyDays: 40))
-        defer { Task { await sim.stop() } }
-        let data = dir.appendingPathComponent("data")
-        let result = try BuiltProducts.run("claude-ledger", ["sync", "--data-dir", data.path, "--base-url", sim.baseURL.absoluteString,
-                                                             "--since", since.description, "--until", today.description],
-                                           environment: ["ANTHROPIC_ADMIN_KEY": AdminSimulator.defaultAdminKey])
-        #expect(result.status == 0, "\(result.stderrText)")
-        try await body(data, sim)
-    }
-
-    static func cli(_ data: URL, _ args: [String]) throws -> BuiltProducts.Result {
-        try BuiltProducts.run("claude-ledger", args + ["--data-dir", data.path])
-    }
+    /// The simulated organization the data directory is synced from.
+    static var simulator: SimulatorConfiguration { SimulatorConfiguration(seed: 21, today: today, historyDays: 40) }
 
     @Test func reconcileAgainstTruthMatchesAndOneCentOffIsNamed() async throws {
         try await withTemporaryDirectory { dir in
-            try await Self.syncedDirectory(dir) { data, sim in
+            try await withSyncedDataDirectory(in: dir, Self.simulator, since: Self.since) { data, sim in
                 let csv = sim.truth.dashboardCSV(from: Self.since, to: Self.today)
                 let good = dir.appendingPathComponent("truth.csv")
                 try Data(csv.utf8).write(to: good)
-                let ok = try Self.cli(data, ["reconcile", "--dashboard", good.path])
+                let ok = try BuiltProducts.claudeLedger(data, ["reconcile", "--dashboard", good.path])
                 #expect(ok.status == 0, "\(ok.stdoutText)")
                 #expect(ok.stdoutText.contains("30 days match"))
 
@@ -46,7 +34,7 @@ import TestSupport
                 lines[index] = "\(target),\(try amount.adding(ExactDecimal(parsing: "0.01")))"
                 let bad = dir.appendingPathComponent("moved.csv")
                 try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: bad)
-                let off = try Self.cli(data, ["reconcile", "--dashboard", bad.path])
+                let off = try BuiltProducts.claudeLedger(data, ["reconcile", "--dashboard", bad.path])
                 #expect(off.status == 1)
                 #expect(off.stdoutText.contains("1 of 30 days differ"))
                 #expect(off.stdoutText.contains("\(target)"))
@@ -65,18 +53,18 @@ import TestSupport
                 }
                 let consoleFile = dir.appendingPathComponent("console.csv")
                 try Data(console.utf8).write(to: consoleFile)
-                let consoleRun = try Self.cli(data, ["reconcile", "--dashboard", consoleFile.path])
+                let consoleRun = try BuiltProducts.claudeLedger(data, ["reconcile", "--dashboard", consoleFile.path])
                 #expect(consoleRun.status == 0, "\(consoleRun.stdoutText)")
 
                 // A malformed file: exit 2, the line and column named, nothing recorded.
                 let malformed = dir.appendingPathComponent("malformed.csv")
                 try Data("date,cost\n2025-08-03,12.5\n2025-08-04,twelve\n".utf8).write(to: malformed)
-                let historyBefore = try Self.cli(data, ["reconcile", "--history"]).stdoutText
-                let broken = try Self.cli(data, ["reconcile", "--dashboard", malformed.path])
+                let historyBefore = try BuiltProducts.claudeLedger(data, ["reconcile", "--history"]).stdoutText
+                let broken = try BuiltProducts.claudeLedger(data, ["reconcile", "--dashboard", malformed.path])
                 #expect(broken.status == 2)
                 #expect(broken.stderrText.hasPrefix("error: "))
                 #expect(broken.stderrText.contains("line 3, column 2"))
-                let history = try Self.cli(data, ["reconcile", "--history"])
+                let history = try BuiltProducts.claudeLedger(data, ["reconcile", "--history"])
                 #expect(history.stdoutText == historyBefore)
                 // Three runs recorded: match, differs, match.
                 #expect(history.stdoutText.split(separator: "\n").filter { $0.contains("match") || $0.contains("differs") }.count == 3)
@@ -86,8 +74,8 @@ import TestSupport
 
     @Test func auditHoldsThenCatchesADuplicateAGapAndA100xDay() async throws {
         try await withTemporaryDirectory { dir in
-            try await Self.syncedDirectory(dir) { data, _ in
-                let clean = try Self.cli(data, ["audit"])
+            try await withSyncedDataDirectory(in: dir, Self.simulator, since: Self.since) { data, _ in
+                let clean = try BuiltProducts.claudeLedger(data, ["audit"])
                 #expect(clean.status == 0, "\(clean.stdoutText)")
                 let projections = data.appendingPathComponent("projections.sqlite")
                 let pristine = dir.appendingPathComponent("pristine.sqlite")
@@ -97,7 +85,7 @@ import TestSupport
                 try DatabaseQueue(path: projections.path).write { db in
                     try db.execute(sql: "INSERT INTO claude_usage_keys SELECT * FROM claude_usage_keys WHERE date = '2025-08-10' LIMIT 1")
                 }
-                let duplicate = try Self.cli(data, ["audit"])
+                let duplicate = try BuiltProducts.claudeLedger(data, ["audit"])
                 #expect(duplicate.status == 1)
                 #expect(duplicate.stdoutText.contains("duplicate natural keys on 2025-08-10"))
 
@@ -116,7 +104,7 @@ import TestSupport
                                        arguments: [inflated.description, try inflated.dividedByPowerOfTen(2).description, row["rowid"] as Int64])
                     }
                 }
-                let hundred = try Self.cli(data, ["audit"])
+                let hundred = try BuiltProducts.claudeLedger(data, ["audit"])
                 #expect(hundred.status == 1)
                 #expect(hundred.stdoutText.contains("cents-read-as-dollars"))
                 #expect(hundred.stdoutText.contains(day))
@@ -127,12 +115,12 @@ import TestSupport
                 let ledger = try Ledger(directory: data, create: false)
                 let gapDay = Day("2025-09-03")!
                 let fetch = Ledger.FetchDescriptor(runID: nil, stream: .cost, windowStart: gapDay, windowEnd: gapDay.adding(days: 1))
-                try ledger.append(Ledger.Page(fetch: fetch, pageIndex: 0, isLast: false,
+                try ledger.append(Ledger.ReceivedPage(fetch: fetch, pageIndex: 0, isLast: false,
                                               request: Ledger.Request(path: ReportStream.cost.path, query: "limit=1"),
                                               status: 200, requestID: "req_gap",
                                               body: Data(#"{"data":[],"has_more":true,"next_page":"page_x"}"#.utf8)))
                 try ledger.recordFetchFailure(fetch, attempts: 8, error: "HTTP 529 overloaded_error")
-                let gap = try Self.cli(data, ["audit", "--format", "json"])
+                let gap = try BuiltProducts.claudeLedger(data, ["audit", "--format", "json"])
                 #expect(gap.status == 1)
                 #expect(gap.stdoutText.contains("2025-09-03"))
                 #expect(gap.stdoutText.contains("without a complete fetch"))
@@ -142,7 +130,7 @@ import TestSupport
 
     @Test func explainShowsTheRowsThePagesAndASupersededFetchAfterARevision() async throws {
         try await withTemporaryDirectory { dir in
-            try await Self.syncedDirectory(dir) { data, sim in
+            try await withSyncedDataDirectory(in: dir, Self.simulator, since: Self.since) { data, sim in
                 let day = Self.today.adding(days: -1)
                 let before = sim.truth.totalCostUSD(on: day)
                 sim.revise(day: day)
@@ -151,7 +139,7 @@ import TestSupport
                                                                      "--until", Self.today.description],
                                                    environment: ["ANTHROPIC_ADMIN_KEY": AdminSimulator.defaultAdminKey])
                 #expect(resync.status == 0)
-                let result = try Self.cli(data, ["explain", "--date", day.description])
+                let result = try BuiltProducts.claudeLedger(data, ["explain", "--date", day.description])
                 #expect(result.status == 0, "\(result.stderrText)")
                 let text = result.stdoutText
                 #expect(text.contains("exactly $\(after)"))

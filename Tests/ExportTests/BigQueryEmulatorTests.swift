@@ -4,6 +4,7 @@ import Testing
 
 @testable import Export
 import TableSchemas
+import TestSupport
 
 /// Where the tests find the local BigQuery emulator (`tools/bigquery-emulator/start.sh` prints
 /// these variables). Without `BIGQUERY_EMULATOR_URL` the suite is skipped.
@@ -19,7 +20,7 @@ enum Emulator {
     static func options(dataset: String = freshDataset()) -> BigQueryExport.Options {
         BigQueryExport.Options(project: project, dataset: dataset, apiBase: url ?? "http://127.0.0.1:1",
                                credentials: .accessTokenEnvironment(variable: "EXPORT_TEST_BQ_TOKEN"),
-                               retry: RetryPolicy(maxAttempts: 2, initialDelay: .milliseconds(100)),
+                               retry: BigQueryRetryPolicy(maxAttempts: 2, initialDelay: .milliseconds(100)),
                                jobTimeout: .seconds(60))
     }
 
@@ -152,8 +153,8 @@ struct BigQueryEmulatorTests {
     }
 
     private func export(_ fixture: ProjectionsFixture, _ options: BigQueryExport.Options,
-                        in dir: TemporaryDirectory) async throws -> BigQueryExport.Summary {
-        let path = dir.file("projections-\(UUID().uuidString).sqlite")
+                        in dir: URL) async throws -> BigQueryExport.Summary {
+        let path = dir.filePath("projections-\(UUID().uuidString).sqlite")
         try fixture.write(to: path)
         return try await BigQueryExport.run(projectionsPath: path, organizationID: ProjectionsFixture.organizationID, options: options, environment: Emulator.tokenEnvironment)
     }
@@ -291,7 +292,7 @@ struct BigQueryEmulatorTests {
         let client = try BigQueryExport.makeClient(options, environment: Emulator.tokenEnvironment)
         try await client.insertDataset(.init(datasetReference: .init(projectId: options.project, datasetId: options.dataset)))
         let table = ProjectionTable.usage.schema
-        let schema = BigQueryClient.TableSchema(fields: table.bigQueryFields().map {
+        let schema = BigQueryClient.WireSchema(fields: table.bigQueryFields().map {
             .init(name: $0.name, type: $0.type, mode: $0.mode, description: $0.description)
         })
         let reference = BigQueryClient.TableReference(projectId: options.project, datasetId: options.dataset,
@@ -323,7 +324,7 @@ struct BigQueryEmulatorTests {
             let client = try BigQueryExport.makeClient(options, environment: Emulator.tokenEnvironment)
             let reference = BigQueryClient.TableReference(projectId: options.project, datasetId: options.dataset,
                                                           tableId: ProjectionTable.claudeCode.rawValue)
-            let schema = BigQueryClient.TableSchema(fields: ProjectionTable.claudeCode.schema.bigQueryFields().map {
+            let schema = BigQueryClient.WireSchema(fields: ProjectionTable.claudeCode.schema.bigQueryFields().map {
                 .init(name: $0.name, type: $0.type, mode: $0.mode, description: $0.description)
             })
             let job = BigQueryClient.Job(
@@ -344,11 +345,11 @@ struct BigQueryFailureTests {
     @Test("An unreachable --api-base is `unreachable` (exit 3)")
     func unreachable() async throws {
         try await withTemporaryDirectory { dir in
-            try ProjectionsFixture.sample.write(to: dir.file("projections.sqlite"))
+            try ProjectionsFixture.sample.write(to: dir.filePath("projections.sqlite"))
             var options = Emulator.options()
             options.apiBase = "http://127.0.0.1:1"
             let error = try await #require(throws: ExportError.self) {
-                try await BigQueryExport.run(projectionsPath: dir.file("projections.sqlite"), organizationID: ProjectionsFixture.organizationID, options: options,
+                try await BigQueryExport.run(projectionsPath: dir.filePath("projections.sqlite"), organizationID: ProjectionsFixture.organizationID, options: options,
                                              environment: Emulator.tokenEnvironment)
             }
             #expect(error.classification == .unreachable)
@@ -371,9 +372,9 @@ struct BigQueryFailureTests {
     ])
     func badInput(label: String, options: BigQueryExport.Options) async throws {
         try await withTemporaryDirectory { dir in
-            try ProjectionsFixture.sample.write(to: dir.file("projections.sqlite"))
+            try ProjectionsFixture.sample.write(to: dir.filePath("projections.sqlite"))
             let error = try await #require(throws: ExportError.self, "\(label)") {
-                try await BigQueryExport.run(projectionsPath: dir.file("projections.sqlite"), organizationID: ProjectionsFixture.organizationID, options: options,
+                try await BigQueryExport.run(projectionsPath: dir.filePath("projections.sqlite"), organizationID: ProjectionsFixture.organizationID, options: options,
                                              environment: Emulator.tokenEnvironment)
             }
             #expect(error.classification == .badInput, "\(label): \(error.message)")
@@ -418,7 +419,7 @@ struct BigQueryFailureTests {
 struct RetryTests {
     @Test("Backoff doubles from the initial delay and stops at the cap")
     func backoff() {
-        let policy = RetryPolicy(maxAttempts: 6, initialDelay: .milliseconds(500), maxDelay: .seconds(3))
+        let policy = BigQueryRetryPolicy(maxAttempts: 6, initialDelay: .milliseconds(500), maxDelay: .seconds(3))
         #expect((1...5).map(policy.delay(afterAttempt:)) ==
             [.milliseconds(500), .seconds(1), .seconds(2), .seconds(3), .seconds(3)])
     }
@@ -429,7 +430,7 @@ struct RetryTests {
         (403, #"{"error":{"code":403,"errors":[{"reason":"accessDenied"}]}}"#, false),
     ])
     func retryable(status: Int, body: String, expected: Bool) {
-        #expect(RetryPolicy.isRetryable(HTTPResponseSpec(status: status, headers: [], body: Array(body.utf8))) == expected)
+        #expect(BigQueryRetryPolicy.isRetryable(HTTPResponseSpec(status: status, headers: [], body: Array(body.utf8))) == expected)
     }
 
     @Test("Form and path escaping keep only ASCII unreserved characters")

@@ -86,7 +86,7 @@ struct BigQueryOrganizationRequestTests {
     private static func client(_ transport: ScriptedTransport) throws -> (BigQueryClient, BigQueryExport.Options) {
         let options = BigQueryExport.Options(project: "p", dataset: "ds", location: "EU", apiBase: "http://127.0.0.1:9",
                                              credentials: .accessTokenEnvironment(variable: "T"),
-                                             retry: RetryPolicy(maxAttempts: 1, initialDelay: .milliseconds(1)))
+                                             retry: BigQueryRetryPolicy(maxAttempts: 1, initialDelay: .milliseconds(1)))
         return (try BigQueryExport.makeClient(options, environment: ["T": "tok"], transport: transport), options)
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Export
+import TestSupport
 
 /// A scripted BigQuery: answers requests in order from a list, recording what was asked.
 /// Real emulators finish jobs inside the insert call, so slow jobs and lost answers are
@@ -44,7 +45,7 @@ struct JobPollingTests {
     private func client(_ transport: ScriptedTransport) throws -> BigQueryClient {
         let options = BigQueryExport.Options(project: "p", dataset: "ds", apiBase: "http://127.0.0.1:9",
                                              credentials: .accessTokenEnvironment(variable: "T"),
-                                             retry: RetryPolicy(maxAttempts: 3, initialDelay: .milliseconds(1)))
+                                             retry: BigQueryRetryPolicy(maxAttempts: 3, initialDelay: .milliseconds(1)))
         return try BigQueryExport.makeClient(options, environment: ["T": "tok"], transport: transport)
     }
 
@@ -138,8 +139,8 @@ struct RequestContractTests {
                                              credentials: .accessTokenEnvironment(variable: "T"))
         let client = try BigQueryExport.makeClient(options, environment: ["T": "tok"], transport: transport)
         try await withTemporaryDirectory { dir in
-            try ProjectionsFixture.sample.write(to: dir.file("p.sqlite"))
-            let snapshot = try ProjectionSnapshot.read(projectionsPath: dir.file("p.sqlite"))
+            try ProjectionsFixture.sample.write(to: dir.filePath("p.sqlite"))
+            let snapshot = try ProjectionSnapshot.read(projectionsPath: dir.filePath("p.sqlite"))
             let summary = try await BigQueryExport.export(snapshot, organizationID: ProjectionsFixture.organizationID, client: client, options: options,
                                                           logger: .init(label: "test"))
             #expect(summary.datasetCreated)

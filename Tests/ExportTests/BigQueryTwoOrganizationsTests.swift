@@ -3,6 +3,7 @@ import CoreValues
 import Foundation
 import GRDB
 import Ledger
+import SimulatorSupport
 import Testing
 import TestSupport
 
@@ -25,20 +26,17 @@ struct BigQueryTwoOrganizationsTests {
         var id: String { sim.organization.organizationID }
     }
 
-    static func start(seed: UInt64, id: String, in dir: TemporaryDirectory) async throws -> Organization {
+    static func start(seed: UInt64, id: String, in dir: URL) async throws -> Organization {
         var config = SimulatorConfiguration(seed: seed, today: today, historyDays: 30)
         config.organizationID = id
         let sim = try await AdminSimulator.start(config)
-        let organization = Organization(sim: sim, data: URL(fileURLWithPath: dir.file("data-\(seed)")))
+        let organization = Organization(sim: sim, data: URL(fileURLWithPath: dir.filePath("data-\(seed)")))
         try sync(organization)
         return organization
     }
 
     static func sync(_ organization: Organization) throws {
-        let result = try BuiltProducts.run("claude-ledger", [
-            "sync", "--data-dir", organization.data.path, "--base-url", organization.sim.baseURL.absoluteString,
-            "--since", since.description, "--until", today.description,
-        ], environment: ["ANTHROPIC_ADMIN_KEY": AdminSimulator.defaultAdminKey])
+        let result = try syncDataDirectory(organization.data, from: organization.sim, since: since, until: today)
         try #require(result.status == 0, "\(result.stderrText)")
     }
 
@@ -150,7 +148,7 @@ struct BigQueryTwoOrganizationsTests {
         let table = rows.table
         let keep = table.columns.indices.filter { table.columns[$0].name != BigQuerySQL.organizationColumn }
         let fields = table.bigQueryFields().filter { $0.name != BigQuerySQL.organizationColumn }
-        let schema = BigQueryClient.TableSchema(fields: fields.map {
+        let schema = BigQueryClient.WireSchema(fields: fields.map {
             .init(name: $0.name, type: $0.type, mode: $0.mode, description: $0.description)
         })
         let reference = BigQueryClient.TableReference(projectId: options.project, datasetId: options.dataset, tableId: table.name)
@@ -220,7 +218,7 @@ struct BigQueryTwoOrganizationsTests {
     func noOrganization() async throws {
         try await withTemporaryDirectory { dir in
             let options = Emulator.options()
-            let data = URL(fileURLWithPath: dir.file("empty"))
+            let data = URL(fileURLWithPath: dir.filePath("empty"))
             try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
             _ = try Ledger(directory: data, create: true)
             let result = try BuiltProducts.run("claude-ledger", [

@@ -5,6 +5,7 @@ import Testing
 
 @testable import Export
 import TableSchemas
+import TestSupport
 
 @Suite("export files")
 struct FileExportTests {
@@ -29,16 +30,16 @@ struct FileExportTests {
     @Test("NDJSON and schema files match the golden files byte for byte")
     func ndjsonGolden() async throws {
         try await withTemporaryDirectory { dir in
-            try ProjectionsFixture.sample.write(to: dir.file("projections.sqlite"))
-            let summary = try FileExport.run(projectionsPath: dir.file("projections.sqlite"), outDirectory: dir.file("out"))
+            try ProjectionsFixture.sample.write(to: dir.filePath("projections.sqlite"))
+            let summary = try FileExport.run(projectionsPath: dir.filePath("projections.sqlite"), outDirectory: dir.filePath("out"))
             #expect(summary.tables.map(\.rows) == [5, 3, 3, 0, 0])
             for name in Self.names {
                 for suffix in [".ndjson", ".schema.json"] {
-                    try compareGolden(dir.file("out/\(name)\(suffix)"), name + suffix)
+                    try compareGolden(dir.filePath("out/\(name)\(suffix)"), name + suffix)
                 }
             }
             // Only the six final files: no temporary names left behind.
-            let listing = try FileManager.default.contentsOfDirectory(atPath: dir.file("out")).sorted()
+            let listing = try FileManager.default.contentsOfDirectory(atPath: dir.filePath("out")).sorted()
             #expect(listing == Self.names.flatMap { ["\($0).ndjson", "\($0).schema.json"] }.sorted())
         }
     }
@@ -46,11 +47,11 @@ struct FileExportTests {
     @Test("CSV files match the golden files byte for byte")
     func csvGolden() async throws {
         try await withTemporaryDirectory { dir in
-            try ProjectionsFixture.sample.write(to: dir.file("projections.sqlite"))
-            _ = try FileExport.run(projectionsPath: dir.file("projections.sqlite"), outDirectory: dir.file("out"),
+            try ProjectionsFixture.sample.write(to: dir.filePath("projections.sqlite"))
+            _ = try FileExport.run(projectionsPath: dir.filePath("projections.sqlite"), outDirectory: dir.filePath("out"),
                                    format: .csv)
             for name in Self.names {
-                try compareGolden(dir.file("out/\(name).csv"), name + ".csv")
+                try compareGolden(dir.filePath("out/\(name).csv"), name + ".csv")
             }
         }
     }
@@ -58,16 +59,16 @@ struct FileExportTests {
     @Test("Same rows inserted in another order give byte-identical files", arguments: FileExport.Format.allCases)
     func deterministic(format: FileExport.Format) async throws {
         try await withTemporaryDirectory { dir in
-            try ProjectionsFixture.sample.write(to: dir.file("a.sqlite"))
-            try ProjectionsFixture.sample.reversed().write(to: dir.file("b.sqlite"))
-            _ = try FileExport.run(projectionsPath: dir.file("a.sqlite"), outDirectory: dir.file("a"), format: format)
-            _ = try FileExport.run(projectionsPath: dir.file("b.sqlite"), outDirectory: dir.file("b"), format: format)
+            try ProjectionsFixture.sample.write(to: dir.filePath("a.sqlite"))
+            try ProjectionsFixture.sample.reversed().write(to: dir.filePath("b.sqlite"))
+            _ = try FileExport.run(projectionsPath: dir.filePath("a.sqlite"), outDirectory: dir.filePath("a"), format: format)
+            _ = try FileExport.run(projectionsPath: dir.filePath("b.sqlite"), outDirectory: dir.filePath("b"), format: format)
             // A second run over existing files replaces them with the same bytes.
-            _ = try FileExport.run(projectionsPath: dir.file("a.sqlite"), outDirectory: dir.file("a"), format: format)
+            _ = try FileExport.run(projectionsPath: dir.filePath("a.sqlite"), outDirectory: dir.filePath("a"), format: format)
             for name in Self.names {
                 for suffix in [".\(format.rawValue)", ".schema.json"] {
-                    let a = try Data(contentsOf: URL(fileURLWithPath: dir.file("a/\(name)\(suffix)")))
-                    let b = try Data(contentsOf: URL(fileURLWithPath: dir.file("b/\(name)\(suffix)")))
+                    let a = try Data(contentsOf: URL(fileURLWithPath: dir.filePath("a/\(name)\(suffix)")))
+                    let b = try Data(contentsOf: URL(fileURLWithPath: dir.filePath("b/\(name)\(suffix)")))
                     #expect(a == b, "\(name)\(suffix)")
                 }
             }
@@ -77,13 +78,13 @@ struct FileExportTests {
     @Test("--since is inclusive and --until exclusive")
     func dayRange() async throws {
         try await withTemporaryDirectory { dir in
-            try ProjectionsFixture.sample.write(to: dir.file("projections.sqlite"))
-            let summary = try FileExport.run(projectionsPath: dir.file("projections.sqlite"), outDirectory: dir.file("out"),
+            try ProjectionsFixture.sample.write(to: dir.filePath("projections.sqlite"))
+            let summary = try FileExport.run(projectionsPath: dir.filePath("projections.sqlite"), outDirectory: dir.filePath("out"),
                                              since: Day("2026-01-02"), until: Day("2026-01-03"))
             #expect(summary.tables.map(\.rows) == [2, 1, 0, 0, 0])
-            let text = try String(contentsOfFile: dir.file("out/claude_costs.ndjson"), encoding: .utf8)
+            let text = try String(contentsOfFile: dir.filePath("out/claude_costs.ndjson"), encoding: .utf8)
             #expect(text.split(separator: "\n").allSatisfy { $0.contains("\"date\":\"2026-01-02\"") })
-            #expect(try String(contentsOfFile: dir.file("out/claude_code_productivity.ndjson"), encoding: .utf8).isEmpty)
+            #expect(try String(contentsOfFile: dir.filePath("out/claude_code_productivity.ndjson"), encoding: .utf8).isEmpty)
         }
     }
 
@@ -93,12 +94,12 @@ struct FileExportTests {
             var fixture = ProjectionsFixture.sample
             fixture.costs.append(CostRow(date: "2026-01-03", workspaceID: "wrkspc_c", description: "fine",
                                          amountCents: "0.12345678901", eventID: "ev_0004"))
-            try fixture.write(to: dir.file("projections.sqlite"))
-            _ = try FileExport.run(projectionsPath: dir.file("projections.sqlite"), outDirectory: dir.file("out"))
-            let schema = try String(contentsOfFile: dir.file("out/claude_costs.schema.json"), encoding: .utf8)
+            try fixture.write(to: dir.filePath("projections.sqlite"))
+            _ = try FileExport.run(projectionsPath: dir.filePath("projections.sqlite"), outDirectory: dir.filePath("out"))
+            let schema = try String(contentsOfFile: dir.filePath("out/claude_costs.schema.json"), encoding: .utf8)
             #expect(schema.contains("{\"name\": \"amount_cents\", \"type\": \"BIGNUMERIC\""))
             #expect(schema.contains("{\"name\": \"amount_usd\", \"type\": \"BIGNUMERIC\""))
-            let rows = try String(contentsOfFile: dir.file("out/claude_costs.ndjson"), encoding: .utf8)
+            let rows = try String(contentsOfFile: dir.filePath("out/claude_costs.ndjson"), encoding: .utf8)
             #expect(rows.contains("\"amount_cents\":\"0.12345678901\",\"amount_usd\":\"0.0012345678901\""))
             #expect(!schema.contains("FLOAT"))
         }
@@ -107,10 +108,10 @@ struct FileExportTests {
     @Test("Schema files are the tables' schemas as bq schema JSON: name/type/mode/description in column order")
     func schemaShape() async throws {
         try await withTemporaryDirectory { dir in
-            try ProjectionsFixture.sample.write(to: dir.file("projections.sqlite"))
-            _ = try FileExport.run(projectionsPath: dir.file("projections.sqlite"), outDirectory: dir.file("out"))
+            try ProjectionsFixture.sample.write(to: dir.filePath("projections.sqlite"))
+            _ = try FileExport.run(projectionsPath: dir.filePath("projections.sqlite"), outDirectory: dir.filePath("out"))
             for table in TableSchema.all {
-                let data = try Data(contentsOf: URL(fileURLWithPath: dir.file("out/\(table.name).schema.json")))
+                let data = try Data(contentsOf: URL(fileURLWithPath: dir.filePath("out/\(table.name).schema.json")))
                 let fields = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: String]])
                 #expect(fields.map { $0["name"] } == table.columns.map(\.name))
                 #expect(fields.allSatisfy { Set($0.keys) == ["name", "type", "mode", "description"] })
@@ -121,7 +122,7 @@ struct FileExportTests {
                 #expect(fields.first?["type"] == "DATE")
                 #expect(fields.allSatisfy { ["STRING", "INT64", "BOOL", "DATE", "NUMERIC", "BIGNUMERIC"].contains($0["type"]!) })
             }
-            let code = try String(contentsOfFile: dir.file("out/claude_code_productivity.schema.json"), encoding: .utf8)
+            let code = try String(contentsOfFile: dir.filePath("out/claude_code_productivity.schema.json"), encoding: .utf8)
             #expect(code.contains("\"name\": \"is_remote\", \"type\": \"BOOL\""))
             #expect(!code.contains("NUMERIC"), "claude_code_productivity has no money column")
         }
@@ -133,20 +134,20 @@ struct FileExportTests {
     func missingProjections() async throws {
         try await withTemporaryDirectory { dir in
             let error = try #require(throws: ExportError.self) {
-                try FileExport.run(projectionsPath: dir.file("projections.sqlite"), outDirectory: dir.file("out"))
+                try FileExport.run(projectionsPath: dir.filePath("projections.sqlite"), outDirectory: dir.filePath("out"))
             }
             #expect(error.classification == .badInput)
             #expect(error.failureClass == .badInput)
             #expect(error.message.contains("rebuild"))
-            #expect(!FileManager.default.fileExists(atPath: dir.file("out")))
+            #expect(!FileManager.default.fileExists(atPath: dir.filePath("out")))
         }
     }
 
     @Test("Binary floating point in a money column is refused, and nothing is written")
     func floatMoney() async throws {
         try await withTemporaryDirectory { dir in
-            try ProjectionsFixture.sample.write(to: dir.file("projections.sqlite"))
-            let queue = try DatabaseQueue(path: dir.file("projections.sqlite"))
+            try ProjectionsFixture.sample.write(to: dir.filePath("projections.sqlite"))
+            let queue = try DatabaseQueue(path: dir.filePath("projections.sqlite"))
             try queue.write { db in
                 // A projection that stored dollars as REAL (what docs/REFERENCE.md forbids).
                 try db.execute(sql: """
@@ -156,24 +157,24 @@ struct FileExportTests {
                         CAST(amount_usd AS REAL) AS amount_usd, event_id, organization_id FROM claude_costs_text;
                     """)
             }
-            try FileManager.default.createDirectory(atPath: dir.file("out"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: dir.filePath("out"), withIntermediateDirectories: true)
             let error = try #require(throws: ExportError.self) {
-                try FileExport.run(projectionsPath: dir.file("projections.sqlite"), outDirectory: dir.file("out"))
+                try FileExport.run(projectionsPath: dir.filePath("projections.sqlite"), outDirectory: dir.filePath("out"))
             }
             #expect(error.classification == .badInput)
             #expect(error.message.contains("claude_costs.amount_usd"))
-            #expect(try FileManager.default.contentsOfDirectory(atPath: dir.file("out")).isEmpty)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir.filePath("out")).isEmpty)
         }
     }
 
     @Test("A table lacking a documented column is bad input naming the column")
     func missingColumn() async throws {
         try await withTemporaryDirectory { dir in
-            try ProjectionsFixture.sample.write(to: dir.file("projections.sqlite"))
-            let queue = try DatabaseQueue(path: dir.file("projections.sqlite"))
+            try ProjectionsFixture.sample.write(to: dir.filePath("projections.sqlite"))
+            let queue = try DatabaseQueue(path: dir.filePath("projections.sqlite"))
             try queue.write { db in try db.execute(sql: "ALTER TABLE claude_usage_keys DROP COLUMN web_search_requests") }
             let error = try #require(throws: ExportError.self) {
-                try FileExport.run(projectionsPath: dir.file("projections.sqlite"), outDirectory: dir.file("out"))
+                try FileExport.run(projectionsPath: dir.filePath("projections.sqlite"), outDirectory: dir.filePath("out"))
             }
             #expect(error.classification == .badInput)
             #expect(error.message.contains("web_search_requests"))
@@ -183,11 +184,11 @@ struct FileExportTests {
     @Test("Extra columns in projections.sqlite are ignored")
     func extraColumn() async throws {
         try await withTemporaryDirectory { dir in
-            try ProjectionsFixture.sample.write(to: dir.file("projections.sqlite"))
-            let queue = try DatabaseQueue(path: dir.file("projections.sqlite"))
+            try ProjectionsFixture.sample.write(to: dir.filePath("projections.sqlite"))
+            let queue = try DatabaseQueue(path: dir.filePath("projections.sqlite"))
             try queue.write { db in try db.execute(sql: "ALTER TABLE claude_costs ADD COLUMN workspace_name TEXT") }
-            _ = try FileExport.run(projectionsPath: dir.file("projections.sqlite"), outDirectory: dir.file("out"))
-            let actual = try Data(contentsOf: URL(fileURLWithPath: dir.file("out/claude_costs.ndjson")))
+            _ = try FileExport.run(projectionsPath: dir.filePath("projections.sqlite"), outDirectory: dir.filePath("out"))
+            let actual = try Data(contentsOf: URL(fileURLWithPath: dir.filePath("out/claude_costs.ndjson")))
             let expected = try Data(contentsOf: URL(fileURLWithPath: fixturesDirectory + "/golden/claude_costs.ndjson"))
             #expect(actual == expected)
         }
@@ -196,9 +197,9 @@ struct FileExportTests {
     @Test("--since not before --until is bad input")
     func emptyRange() async throws {
         try await withTemporaryDirectory { dir in
-            try ProjectionsFixture.sample.write(to: dir.file("projections.sqlite"))
+            try ProjectionsFixture.sample.write(to: dir.filePath("projections.sqlite"))
             let error = try #require(throws: ExportError.self) {
-                try FileExport.run(projectionsPath: dir.file("projections.sqlite"), outDirectory: dir.file("out"),
+                try FileExport.run(projectionsPath: dir.filePath("projections.sqlite"), outDirectory: dir.filePath("out"),
                                    since: Day("2026-01-03"), until: Day("2026-01-03"))
             }
             #expect(error.classification == .badInput)
@@ -208,10 +209,10 @@ struct FileExportTests {
     @Test("--out naming a file is bad input")
     func outIsFile() async throws {
         try await withTemporaryDirectory { dir in
-            try ProjectionsFixture.sample.write(to: dir.file("projections.sqlite"))
-            _ = FileManager.default.createFile(atPath: dir.file("out"), contents: Data())
+            try ProjectionsFixture.sample.write(to: dir.filePath("projections.sqlite"))
+            _ = FileManager.default.createFile(atPath: dir.filePath("out"), contents: Data())
             let error = try #require(throws: ExportError.self) {
-                try FileExport.run(projectionsPath: dir.file("projections.sqlite"), outDirectory: dir.file("out"))
+                try FileExport.run(projectionsPath: dir.filePath("projections.sqlite"), outDirectory: dir.filePath("out"))
             }
             #expect(error.classification == .badInput)
         }

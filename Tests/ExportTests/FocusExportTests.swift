@@ -3,11 +3,12 @@ import Export
 import Foundation
 import GRDB
 import Testing
+import TestSupport
 
 /// `export focus` on hand-made projections: which rows, which quantities, exact money, and bad
 /// input refused with nothing written. Expected values are worked out by hand from the rows.
 @Suite struct FocusExportTests {
-    static let organization = FocusExport.Organization(id: "org_7f3a", name: "Acme, Inc.")
+    static let organization = Organization(id: "org_7f3a", name: "Acme, Inc.")
     static let names = ["wrkspc_a": "Research"]
 
     /// `claude_costs_by_key` with exactly the columns of docs/TABLES.md.
@@ -59,8 +60,8 @@ import Testing
                      inferenceGeo: "us", uncached: 400_000, output: 0, eventID: "ev_u2"),
         ])
 
-    static func write(_ directory: TemporaryDirectory, byKey: Bool = true) throws -> String {
-        let path = directory.file("projections.sqlite")
+    static func write(_ directory: URL, byKey: Bool = true) throws -> String {
+        let path = directory.filePath("projections.sqlite")
         try fixture.write(to: path)
         guard byKey else { return path }
         let queue = try DatabaseQueue(path: path)
@@ -74,8 +75,8 @@ import Testing
         return path
     }
 
-    static func export(_ projections: String, into directory: TemporaryDirectory) throws -> [[String: String]] {
-        let out = directory.file("out")
+    static func export(_ projections: String, into directory: URL) throws -> [[String: String]] {
+        let out = directory.filePath("out")
         let summary = try FocusExport.run(projectionsPath: projections, organization: organization,
                                           workspaceNames: names, outDirectory: out)
         #expect(summary.path == out + "/focus-1.2.csv")
@@ -143,29 +144,28 @@ import Testing
         try await withTemporaryDirectory { dir in
             let path = try Self.write(dir)
             let first = try FocusExport.run(projectionsPath: path, organization: Self.organization,
-                                            workspaceNames: Self.names, outDirectory: dir.file("a"))
-            let reversedPath = dir.file("reversed.sqlite")
+                                            workspaceNames: Self.names, outDirectory: dir.filePath("a"))
+            let reversedPath = dir.filePath("reversed.sqlite")
             try Self.fixture.reversed().write(to: reversedPath)
             let queue = try DatabaseQueue(path: reversedPath)
             try queue.write { db in try db.execute(sql: Self.byKeySQL) }
             let plain = try FocusExport.run(projectionsPath: path, organization: Self.organization,
-                                            workspaceNames: Self.names, outDirectory: dir.file("b"))
+                                            workspaceNames: Self.names, outDirectory: dir.filePath("b"))
             #expect(try Data(contentsOf: URL(fileURLWithPath: first.path)) == Data(contentsOf: URL(fileURLWithPath: plain.path)))
             // Reversed insertion order, no analytics rows: same bytes as the plain cost-report export.
             let noByKey = try FocusExport.run(projectionsPath: reversedPath, organization: Self.organization,
-                                              workspaceNames: Self.names, outDirectory: dir.file("c"))
-            let plainNoByKeyDir = try TemporaryDirectory()
-            defer { plainNoByKeyDir.remove() }
-            let expected = try FocusExport.run(projectionsPath: try Self.write(plainNoByKeyDir, byKey: false),
+                                              workspaceNames: Self.names, outDirectory: dir.filePath("c"))
+            let plainNoByKey = try TemporaryDirectory()
+            let expected = try FocusExport.run(projectionsPath: try Self.write(plainNoByKey.url, byKey: false),
                                                organization: Self.organization, workspaceNames: Self.names,
-                                               outDirectory: plainNoByKeyDir.file("out"))
+                                               outDirectory: plainNoByKey.url.filePath("out"))
             #expect(try Data(contentsOf: URL(fileURLWithPath: noByKey.path)) == Data(contentsOf: URL(fileURLWithPath: expected.path)))
         }
     }
 
     @Test func anUnsupportedVersionNamesTheSupportedOnesAndWritesNothing() async throws {
         try await withTemporaryDirectory { dir in
-            let out = dir.file("out")
+            let out = dir.filePath("out")
             #expect(throws: ExportError.self) {
                 try FocusExport.run(projectionsPath: try Self.write(dir), organization: Self.organization,
                                     workspaceNames: [:], outDirectory: out, version: "1.3")
@@ -181,7 +181,7 @@ import Testing
 
     @Test func anOutputPathThatIsAFileIsRefusedAndKept() async throws {
         try await withTemporaryDirectory { dir in
-            let file = dir.file("taken")
+            let file = dir.filePath("taken")
             try Data("keep me".utf8).write(to: URL(fileURLWithPath: file))
             for out in [file, file + "/sub"] {
                 do {
@@ -191,7 +191,7 @@ import Testing
                 } catch let error as ExportError {
                     #expect(error.failureClass == .badInput, "\(error.message)")
                 }
-                try? FileManager.default.removeItem(atPath: dir.file("projections.sqlite"))
+                try? FileManager.default.removeItem(atPath: dir.filePath("projections.sqlite"))
             }
             #expect(try String(contentsOfFile: file, encoding: .utf8) == "keep me")
         }
@@ -205,41 +205,9 @@ import Testing
             try queue.write { db in try db.execute(sql: "UPDATE claude_costs SET amount_usd = '5.28e0' WHERE event_id = 'ev_c1'") }
             #expect(throws: ExportError.self) {
                 try FocusExport.run(projectionsPath: path, organization: Self.organization, workspaceNames: [:],
-                                    outDirectory: dir.file("out"))
+                                    outDirectory: dir.filePath("out"))
             }
-            #expect(!FileManager.default.fileExists(atPath: dir.file("out")))
-        }
-    }
-}
-
-/// A minimal RFC 4180 reader for the tests: header line, quoted fields, `""` escapes.
-enum CSVTable {
-    static func parse(_ text: String) throws -> [[String: String]] {
-        var records: [[String]] = []
-        var field = ""
-        var record: [String] = []
-        var quoted = false
-        var chars = Array(text)[...]
-        while let c = chars.popFirst() {
-            if quoted {
-                if c == "\"" {
-                    if chars.first == "\"" { field.append("\""); chars.removeFirst() } else { quoted = false }
-                } else { field.append(c) }
-            } else if c == "\"" {
-                quoted = true
-            } else if c == "," {
-                record.append(field); field = ""
-            } else if c == "\n" {
-                record.append(field); field = ""
-                records.append(record); record = []
-            } else {
-                field.append(c)
-            }
-        }
-        guard let header = records.first else { return [] }
-        return records.dropFirst().map { values in
-            #expect(values.count == header.count, "every record has one field per column")
-            return Dictionary(uniqueKeysWithValues: zip(header, values))
+            #expect(!FileManager.default.fileExists(atPath: dir.filePath("out")))
         }
     }
 }

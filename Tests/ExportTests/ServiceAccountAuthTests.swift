@@ -5,6 +5,7 @@ import Hummingbird
 import Testing
 
 @testable import Export
+import TestSupport
 
 /// What the stub saw: the JWT's header and claims, and whether its signature verified.
 actor StubRecord {
@@ -121,20 +122,20 @@ struct TokenStub {
 @Suite("BigQuery credentials")
 struct ServiceAccountAuthTests {
     /// A service-account key file like Google's, pointing at the stub's token endpoint.
-    private func writeKeyFile(_ key: _RSA.Signing.PrivateKey, tokenURI: String, in dir: TemporaryDirectory) throws -> String {
+    private func writeKeyFile(_ key: _RSA.Signing.PrivateKey, tokenURI: String, in dir: URL) throws -> String {
         let object: [String: String] = [
             "type": "service_account", "project_id": "p", "private_key_id": "kid-123",
             "private_key": key.pkcs8PEMRepresentation, "client_email": "exporter@p.iam.gserviceaccount.com",
             "client_id": "1", "token_uri": tokenURI,
         ]
-        let path = dir.file("sa.json")
+        let path = dir.filePath("sa.json")
         try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]).write(to: URL(fileURLWithPath: path))
         return path
     }
 
     private func options(port: Int, credentials: BigQueryCredentials) -> BigQueryExport.Options {
         BigQueryExport.Options(project: "p", dataset: "ds", apiBase: "http://127.0.0.1:\(port)", credentials: credentials,
-                               retry: RetryPolicy(maxAttempts: 1))
+                               retry: BigQueryRetryPolicy(maxAttempts: 1))
     }
 
     @Test("Service-account JWT: RS256 signature verifies with the public key; claims are Google's")
@@ -284,11 +285,11 @@ struct ServiceAccountEmulatorTests {
                     "type": "service_account", "private_key": key.pkcs8PEMRepresentation,
                     "client_email": "exporter@p.iam.gserviceaccount.com", "token_uri": "http://127.0.0.1:\(port)/token",
                 ]
-                try JSONSerialization.data(withJSONObject: keyFile).write(to: URL(fileURLWithPath: dir.file("sa.json")))
-                try ProjectionsFixture.sample.write(to: dir.file("projections.sqlite"))
+                try JSONSerialization.data(withJSONObject: keyFile).write(to: URL(fileURLWithPath: dir.filePath("sa.json")))
+                try ProjectionsFixture.sample.write(to: dir.filePath("projections.sqlite"))
                 var options = Emulator.options()
-                options.credentials = .serviceAccountFile(path: dir.file("sa.json"))
-                let summary = try await BigQueryExport.run(projectionsPath: dir.file("projections.sqlite"),
+                options.credentials = .serviceAccountFile(path: dir.filePath("sa.json"))
+                let summary = try await BigQueryExport.run(projectionsPath: dir.filePath("projections.sqlite"),
                                                            organizationID: ProjectionsFixture.organizationID,
                                                            options: options, environment: [:])
                 #expect(summary.tables.map(\.rows) == [5, 3, 3, 0, 0])

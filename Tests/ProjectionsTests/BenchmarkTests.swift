@@ -20,7 +20,7 @@ import Testing
             let days = (0..<daysPerPage).map { start.adding(days: p * daysPerPage + $0) }
             let body = RebuildBenchmark.syntheticUsagePage(days: days, rowsPerDay: rowsPerDay, seed: UInt64(p + 1),
                                                       hasMore: p < pages - 1)
-            try l.ledger.append(Ledger.Page(fetch: fetch, pageIndex: p, isLast: p == pages - 1,
+            try l.ledger.append(Ledger.ReceivedPage(fetch: fetch, pageIndex: p, isLast: p == pages - 1,
                                             request: .init(path: ReportStream.usage.path, query: "page=\(p)"),
                                             status: 200, requestID: nil, body: body))
         }

@@ -4,6 +4,7 @@ import Ledger
 import Testing
 @testable import Projections
 import TableSchemas
+import TestSupport
 
 /// The reference examples under Tests/Fixtures/projections, appended as real fetches, must give
 /// exactly the hand-written rows next to them.
@@ -96,7 +97,7 @@ import TableSchemas
     /// from the ledger's organization instead of the record's own field; the two analytics tables
     /// (empty here) joined the fingerprint's table list.
     @Test func fixedLedgerFingerprintIsPinned() throws {
-        let dir = try TempDirectory()
+        let dir = try TemporaryDirectory()
         try FileManager.default.copyItem(at: Fixtures.directory.appendingPathComponent("golden-ledger.sqlite"),
                                          to: dir.file(Ledger.fileName))
         let ledger = try Ledger(directory: dir.url, create: false)

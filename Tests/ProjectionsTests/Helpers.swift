@@ -3,24 +3,10 @@ import Foundation
 import Ledger
 @testable import Projections
 import TableSchemas
+import TestSupport
 
-/// A per-test temporary directory, removed when the value goes away.
-final class TempDirectory {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("projections-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(at: url)
-    }
-
+extension TemporaryDirectory {
     var projections: URL { url.appendingPathComponent(Projections.fileName) }
-
-    func file(_ name: String) -> URL { url.appendingPathComponent(name) }
 }
 
 enum Fixtures {
@@ -39,11 +25,11 @@ enum Fixtures {
 
 /// A ledger in a temporary directory, with helpers to append hand-written fetches.
 final class TestLedger {
-    let dir: TempDirectory
+    let dir: TemporaryDirectory
     let ledger: Ledger
 
     init() throws {
-        dir = try TempDirectory()
+        dir = try TemporaryDirectory()
         ledger = try Ledger(directory: dir.url, create: true)
     }
 
@@ -56,7 +42,7 @@ final class TestLedger {
         var events: [Ledger.Event] = []
         for (i, body) in pages.enumerated() {
             let isLast = complete && i == pages.count - 1
-            let page = Ledger.Page(
+            let page = Ledger.ReceivedPage(
                 fetch: fetch, pageIndex: i, isLast: isLast,
                 request: Ledger.Request(path: stream.path, query: "page=\(i)&starting_at=\(start)"),
                 status: 200, requestID: "req_test_\(i)", body: body)
@@ -69,7 +55,7 @@ final class TestLedger {
     @discardableResult
     func appendOrganization(_ body: Data) throws -> Ledger.Event {
         let fetch = Ledger.FetchDescriptor(runID: nil, stream: .organization, windowStart: nil, windowEnd: nil)
-        let page = Ledger.Page(fetch: fetch, pageIndex: 0, isLast: true,
+        let page = Ledger.ReceivedPage(fetch: fetch, pageIndex: 0, isLast: true,
                                request: Ledger.Request(path: ReportStream.organization.path, query: ""),
                                status: 200, requestID: "req_test_org", body: body)
         return try ledger.append(page).event

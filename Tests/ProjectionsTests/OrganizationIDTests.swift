@@ -4,6 +4,7 @@ import Ledger
 import Testing
 @testable import Projections
 import TableSchemas
+import TestSupport
 
 /// SPEC, "The tables": every table has `organization_id`, the id of the newest `organization`
 /// event in the ledger (NULL without one); `claude_code_productivity` takes it from there too.
@@ -82,7 +83,7 @@ import TableSchemas
         #expect(try organizationColumn(l) == [.costs: ["org-b", "org-b", "org-b"], .usage: ["org-b"],
                                               .claudeCode: ["org-b"], .costsByKey: [], .usageByActor: []])
         // And the update ends where a rebuild from nothing does.
-        let fresh = try TempDirectory()
+        let fresh = try TemporaryDirectory()
         let rebuilt = try Projections.rebuild(ledger: l.ledger, into: fresh.projections)
         #expect(rebuilt.fingerprint == fourth.fingerprint)
     }

@@ -11,7 +11,7 @@ import Testing
     static func append(_ ledger: Ledger, _ stream: ReportStream, window: (String, String)?, body: String) throws {
         let fetch = Ledger.FetchDescriptor(runID: nil, stream: stream, windowStart: window.flatMap { Day($0.0) },
                                            windowEnd: window.flatMap { Day($0.1) })
-        _ = try ledger.append(Ledger.Page(fetch: fetch, pageIndex: 0, isLast: true,
+        _ = try ledger.append(Ledger.ReceivedPage(fetch: fetch, pageIndex: 0, isLast: true,
                                           request: Ledger.Request(path: stream.path, query: ""),
                                           status: 200, requestID: "req_t", body: Data(body.utf8)))
     }

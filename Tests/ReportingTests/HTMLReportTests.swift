@@ -69,7 +69,7 @@ import TestSupport
 
     static let names = NameBook(workspaces: ["wrk_a": "Research <R&D>"], apiKeys: ["key_1": "prod-backend"])
 
-    static func page(_ tables: ProjectionTables, since: String? = nil, until: String? = nil) throws -> (HTMLReport.Page, String) {
+    static func page(_ tables: ProjectionTables, since: String? = nil, until: String? = nil) throws -> (HTMLReport.Content, String) {
         let page = try HTMLReport.gather(tables: tables, sources: .init(ledger: nil, names: names),
                                          since: since.flatMap { Day($0) }, until: until.flatMap { Day($0) })
         return (page, HTMLReport.render(page))

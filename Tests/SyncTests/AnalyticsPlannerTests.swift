@@ -79,7 +79,7 @@ import Testing
     }
 
     @Test func noHistoryAnywhereNeedsSince() {
-        #expect(throws: SyncPlanner.PlanError.needsSince) {
+        #expect(throws: SyncError.needsSince) {
             try plan(until: d("2026-12-02"), today: d("2026-12-02"))
         }
     }

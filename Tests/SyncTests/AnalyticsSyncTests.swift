@@ -1,9 +1,8 @@
-import AdminAPI
 import AdminSimulator
 import CoreValues
 import Foundation
 import Ledger
-import Logging
+import SimulatorSupport
 import Sync
 import Testing
 import TestSupport
@@ -13,18 +12,6 @@ import TestSupport
 /// summaries, not from the planner.
 @Suite(.serialized) struct AnalyticsSyncTests {
     static let today = Day("2026-12-02")!
-
-    static func sync(_ ledger: Ledger, _ sim: AdminSimulator, since: Day?, streams: [ReportStream] = ReportStream.synced,
-                     revisitDays: Int = 3, today: Day? = nil) async throws -> SyncSummary {
-        var configuration = AdminClient.Configuration()
-        configuration.baseURL = sim.baseURL.absoluteString
-        let logger = Logger(label: "test.sync")
-        return try await AdminClient.withClient(key: AdminKey(sim.adminKey)!, configuration: configuration, logger: logger) { client in
-            try await SyncEngine(ledger: ledger, source: client, logger: logger)
-                .run(SyncOptions(since: since, until: today ?? sim.today, streams: streams, revisitDays: revisitDays,
-                                 today: today ?? sim.today))
-        }
-    }
 
     /// The days complete fetches of `stream` cover, from the chained fetch summaries.
     static func covered(_ ledger: Ledger, _ stream: ReportStream, after seq: Int64 = 0) throws -> Set<Day> {
@@ -53,7 +40,7 @@ import TestSupport
             let ledger = try Ledger(directory: dir, create: true)
             let since = Self.today.adding(days: -90)
 
-            let summary = try await Self.sync(ledger, sim, since: since)
+            let summary = try await syncFromSimulator(ledger, sim, since: since)
             #expect(summary.succeeded, "\(Self.failureText(summary))")
             #expect(summary.analyticsRefused == nil && summary.windowsSkipped == 0)
             let every = Set(Day.range(from: since, to: Self.today))
@@ -95,7 +82,7 @@ import TestSupport
             sim.injectFaults(Array(repeating: .cursorExpired, count: 4))
             let ledger = try Ledger(directory: dir, create: true)
             // One window: the 31 revisited days 2026-11-01..2026-12-01.
-            let summary = try await Self.sync(ledger, sim, since: Self.today.adding(days: -5), streams: [.analyticsCost])
+            let summary = try await syncFromSimulator(ledger, sim, since: Self.today.adding(days: -5), streams: [.analyticsCost])
             #expect(summary.restarts == 3)
             #expect(summary.windowsFailed == 1)
             #expect(summary.failed.map(\.window) == ["analytics_cost 2026-11-01..2026-12-01"])
@@ -107,7 +94,7 @@ import TestSupport
             #expect(sim.counters.responsesByStatus[410] == 4)
 
             // The next sync fetches the window again and completes it.
-            let again = try await Self.sync(ledger, sim, since: nil, streams: [.analyticsCost])
+            let again = try await syncFromSimulator(ledger, sim, since: nil, streams: [.analyticsCost])
             #expect(again.succeeded, "\(Self.failureText(again))")
             #expect(try Self.covered(ledger, .analyticsCost) == Set(Day.range(from: Day("2026-11-01")!, to: Self.today)))
         }
@@ -120,7 +107,7 @@ import TestSupport
             let sim = try await AdminSimulator.start(SimulatorConfiguration(seed: 16, today: Day("2027-01-10")!, historyDays: 20))
             defer { Task { await sim.stop() } }
             let ledger = try Ledger(directory: dir, create: true)
-            let summary = try await Self.sync(ledger, sim, since: Day("2026-01-01")!, streams: [.analyticsUsage],
+            let summary = try await syncFromSimulator(ledger, sim, since: Day("2026-01-01")!, streams: [.analyticsUsage],
                                               today: Day("2027-01-05")!)
             #expect(summary.analyticsRefused == nil && summary.windowsSkipped == 0)
             #expect(summary.failed.map(\.window) == ["analytics_usage 2026-01-05..2026-02-04"])
@@ -143,7 +130,7 @@ import TestSupport
             let ledger = try Ledger(directory: dir, create: true)
             let since = Self.today.adding(days: -90)
 
-            let summary = try await Self.sync(ledger, sim, since: since)
+            let summary = try await syncFromSimulator(ledger, sim, since: since)
             #expect(summary.succeeded, "\(Self.failureText(summary))")
             #expect(summary.analyticsRefused?.status == 400)
             // 90 days: 3 windows per analytics stream, none failed, all skipped.
@@ -179,12 +166,12 @@ import TestSupport
             let sim = try await AdminSimulator.start(SimulatorConfiguration(seed: 13, today: today, historyDays: 60))
             defer { Task { await sim.stop() } }
             let ledger = try Ledger(directory: dir, create: true)
-            let legacy = try await Self.sync(ledger, sim, since: legacySince, streams: ReportStream.reports)
+            let legacy = try await syncFromSimulator(ledger, sim, since: legacySince, streams: ReportStream.reports)
             #expect(legacy.succeeded, "\(Self.failureText(legacy))")
             #expect(try ledger.fetchSummaries(stream: .analyticsCost).isEmpty)
 
             // The upgraded daily job: no --since, every stream.
-            let upgraded = try await Self.sync(ledger, sim, since: nil)
+            let upgraded = try await syncFromSimulator(ledger, sim, since: nil)
             #expect(upgraded.succeeded, "\(Self.failureText(upgraded))")
             for stream in ReportStream.analytics {
                 #expect(try Self.covered(ledger, stream) == Set(Day.range(from: start, to: today)), "\(stream)")
@@ -198,13 +185,13 @@ import TestSupport
             let sim = try await AdminSimulator.start(SimulatorConfiguration(seed: 14, today: Self.today, historyDays: 60))
             defer { Task { await sim.stop() } }
             let ledger = try Ledger(directory: dir, create: true)
-            let first = try await Self.sync(ledger, sim, since: Self.today.adding(days: -50))
+            let first = try await syncFromSimulator(ledger, sim, since: Self.today.adding(days: -50))
             #expect(first.succeeded, "\(Self.failureText(first))")
             let revised = Self.today.adding(days: -25)
             sim.revise(day: revised)
             let head = try ledger.stats().lastSeq
 
-            let second = try await Self.sync(ledger, sim, since: nil, revisitDays: 0)
+            let second = try await syncFromSimulator(ledger, sim, since: nil, revisitDays: 0)
             #expect(second.succeeded, "\(Self.failureText(second))")
             // 2026-11-01..2026-12-01 again for both analytics streams; nothing for the legacy
             // streams, whose last complete day is yesterday and revisit is 0.

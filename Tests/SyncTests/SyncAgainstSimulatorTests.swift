@@ -4,6 +4,7 @@ import CoreValues
 import Foundation
 import Ledger
 import Logging
+import SimulatorSupport
 import Sync
 import Testing
 import TestSupport
@@ -11,16 +12,6 @@ import TestSupport
 /// The write side against the simulator over loopback, with injected faults and revisions.
 @Suite(.serialized) struct SyncAgainstSimulatorTests {
     static let today = Day("2025-06-01")!
-
-    static func sync(_ ledger: Ledger, _ sim: AdminSimulator, since: Day?, revisitDays: Int = 3) async throws -> SyncSummary {
-        var configuration = AdminClient.Configuration()
-        configuration.baseURL = sim.baseURL.absoluteString
-        let logger = Logger(label: "test.sync")
-        return try await AdminClient.withClient(key: AdminKey(sim.adminKey)!, configuration: configuration, logger: logger) { client in
-            try await SyncEngine(ledger: ledger, source: client, logger: logger)
-                .run(SyncOptions(since: since, until: sim.today, revisitDays: revisitDays))
-        }
-    }
 
     /// Every day of `[from, to)` is covered by a complete fetch of `stream`.
     static func uncoveredDays(_ ledger: Ledger, _ stream: ReportStream, from: Day, to: Day) throws -> [Day] {
@@ -42,7 +33,7 @@ import TestSupport
             let ledger = try Ledger(directory: dir, create: true)
             let since = Self.today.adding(days: -120)
 
-            let first = try await Self.sync(ledger, sim, since: since)
+            let first = try await syncFromSimulator(ledger, sim, since: since)
             #expect(first.succeeded, "failed: \(first.failed.map { "\($0.window): \($0.error)" })")
             #expect(first.pagesNew > 0)
             #expect(sim.counters.totalFaults > 0, "faults were injected")
@@ -55,7 +46,7 @@ import TestSupport
 
             // The same sync again: every page is already there, so no new body is stored.
             let before = try ledger.stats()
-            let second = try await Self.sync(ledger, sim, since: since)
+            let second = try await syncFromSimulator(ledger, sim, since: since)
             #expect(second.succeeded)
             #expect(second.pagesNew == 0)
             #expect(second.pagesUnchanged > 0)
@@ -70,14 +61,14 @@ import TestSupport
             let sim = try await AdminSimulator.start(SimulatorConfiguration(seed: 5, today: Self.today, historyDays: 20))
             defer { Task { await sim.stop() } }
             let ledger = try Ledger(directory: dir, create: true)
-            _ = try await Self.sync(ledger, sim, since: Self.today.adding(days: -20))
+            _ = try await syncFromSimulator(ledger, sim, since: Self.today.adding(days: -20))
             let revised = Self.today.adding(days: -2)
             let truthBefore = sim.truth.totalCostCents(on: revised)
             sim.revise(day: revised)
             #expect(sim.truth.totalCostCents(on: revised) != truthBefore)
 
             // Resuming (no --since) revisits the last 3 days, so the revision is picked up.
-            let resumed = try await Self.sync(ledger, sim, since: nil)
+            let resumed = try await syncFromSimulator(ledger, sim, since: nil)
             #expect(resumed.succeeded)
             #expect(resumed.pagesNew >= 1)
             let costFetches = try ledger.fetchSummaries(stream: .cost).filter { s in

@@ -34,10 +34,14 @@ import Testing
     }
 
     @Test func emptyLedgerNeedsSince() {
-        #expect(throws: SyncPlanner.PlanError.needsSince) {
+        #expect(throws: SyncError.needsSince) {
             try SyncPlanner.windows(stream: .cost, covered: [], attempted: [], since: nil, until: d("2025-02-01"),
                                     revisitDays: 3, fallbackStart: nil)
         }
+        // The CLI prints the description after `error: ` and exits 2 (bad input), as before the
+        // planner's refusal became a `SyncError`.
+        #expect(SyncError.needsSince.failureClass == .badInput)
+        #expect(SyncError.needsSince.description == "nothing to resume from: pass --since YYYY-MM-DD")
     }
 
     @Test func nothingToDoWhenUpToDate() throws {

@@ -82,6 +82,12 @@ public enum BuiltProducts {
                       stderr: (try? Data(contentsOf: errFile)) ?? Data())
     }
 
+    /// Runs the built `claude-ledger` with `arguments` on the data directory `data`
+    /// (`--data-dir` is appended).
+    public static func claudeLedger(_ data: URL, _ arguments: [String]) throws -> Result {
+        try run("claude-ledger", arguments + ["--data-dir", data.path])
+    }
+
     /// Runs a plain system command (sqlite3, lz4) and returns its result.
     public static func system(_ path: String, _ arguments: [String]) throws -> Result {
         let process = Process()

@@ -15,80 +15,84 @@ struct RequestHandler: Sendable {
 
     func respond(_ request: Request, channel: any Channel) async throws -> Response {
         let config = state.configuration
-        let path = request.uri.path
-        let isAPI = path.hasPrefix("/v1/")
-        let n = state.countRequest(path: path, isAPI: isAPI)
-        var idRng = SplitMix64(seed: config.seed, label: "request-id", n < 0 ? -state.counters.requests : n)
-        let requestID = Base62.id("req_", &idRng)
+        let exchange = Exchange(request, state: state)
+        let path = exchange.path
         let query = QueryParameters(rawQuery: request.uri.query)
 
-        var fault: FaultKind?
-        func header(_ name: String) -> String? { request.headers[HTTPField.Name(name)!] }
-        func log(_ status: Int) {
-            state.record(LoggedRequest(sequence: n, method: request.method.rawValue, path: path, query: request.uri.query ?? "",
-                                       status: status, fault: fault, requestID: requestID))
-        }
-        func finish(_ status: Int, _ body: String, contentType: String = "application/json",
-                    extra: [(String, String)] = [], truncated: Bool = false) -> Response {
-            var headers = HTTPFields()
-            headers[.contentType] = contentType
-            headers[HTTPField.Name("request-id")!] = requestID
-            for (k, v) in extra { headers[HTTPField.Name(k)!] = v }
-            log(status)
-            var buffer = ByteBuffer(string: body)
-            // A truncated body keeps valid HTTP framing (Content-Length of what is sent); only the
-            // JSON is cut, so the client sees a 200 it cannot decode.
-            if truncated { buffer = buffer.getSlice(at: 0, length: max(1, buffer.readableBytes / 2))! }
-            return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: buffer))
-        }
-        func fail(_ e: APIError, extra: [(String, String)] = []) -> Response {
-            finish(e.status, e.body(requestID: requestID).serialized(), extra: extra)
-        }
-
-        if isAPI && config.latencyMilliseconds > 0 {
+        if exchange.isAPI && config.latencyMilliseconds > 0 {
             try await Task.sleep(for: .milliseconds(config.latencyMilliseconds))
         }
         // The admin key as `x-api-key`, or as a bearer token, which is what the official SDKs send.
-        guard header("x-api-key") == config.adminKey || header("authorization") == "Bearer " + config.adminKey else {
-            return fail(.authentication)
+        guard exchange.header("x-api-key") == config.adminKey || exchange.header("authorization") == "Bearer " + config.adminKey else {
+            return exchange.fail(.authentication)
         }
 
         if path.hasPrefix("/_simulator/") {
             do {
                 let (body, type) = try control(path: path, method: request.method, query: query)
-                return finish(200, body, contentType: type)
+                return exchange.finish(200, body, contentType: type)
             } catch let e as APIError {
-                return fail(e)
+                return exchange.fail(e)
             }
         }
-        guard isAPI, request.method == .get else { return fail(.notFound(path)) }
-        guard let version = header("anthropic-version") else {
-            return fail(.invalidRequest("anthropic-version: header is required"))
-        }
-        guard Self.versions.contains(version) else {
-            return fail(.invalidRequest("anthropic-version: \(version) is not a valid version"))
-        }
-        let betas = (header("anthropic-beta") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        let fastBeta = betas.contains("fast-mode-2026-02-01")
-        let analytics = Self.analyticsPaths[path]
-        if analytics != nil {
-            guard betas.contains(AnalyticsQuery.betaHeader) else {
-                return fail(.invalidRequest("anthropic-beta: this endpoint is in beta; send the \(AnalyticsQuery.betaHeader) beta header"))
-            }
-            guard config.analyticsAccess else { return fail(Self.noAnalyticsAccess) }
+        let fastBeta: Bool
+        switch checkHeaders(exchange) {
+        case .failure(let error): return exchange.fail(error)
+        case .success(let fast): fastBeta = fast
         }
 
         if let remaining = state.earlyRetry() {
             // The client came back before the wait it was given: still limited.
-            return fail(rateLimitError, extra: [("retry-after", String((remaining + 999) / 1_000)),
-                                                ("retry-after-ms", String(remaining))])
+            return exchange.fail(rateLimitError, extra: [("retry-after", String((remaining + 999) / 1_000)),
+                                                         ("retry-after-ms", String(remaining))])
         }
-        fault = state.fault(for: n, canExpireCursor: analytics != nil && query.all("page").count == 1)
-        if let fault {
+        let canExpireCursor = Self.analyticsPaths[path] != nil && query.all("page").count == 1
+        if let response = try await injectFault(into: exchange, canExpireCursor: canExpireCursor, channel: channel) {
+            return response
+        }
+
+        let result: JSONValue
+        do {
+            result = try route(path, query: query, fastBeta: fastBeta)
+        } catch {
+            return exchange.fail(error)
+        }
+        return exchange.finish(200, result.serialized(), truncated: exchange.fault == .truncatedBody)
+    }
+
+    /// The checks of an API request before any fault or routing: a GET under `/v1/`, a known
+    /// `anthropic-version`, and for the analytics endpoints their beta header and the
+    /// organization's access. Returns whether the fast-mode beta was sent.
+    func checkHeaders(_ exchange: Exchange) -> Result<Bool, APIError> {
+        guard exchange.isAPI, exchange.request.method == .get else { return .failure(.notFound(exchange.path)) }
+        guard let version = exchange.header("anthropic-version") else {
+            return .failure(.invalidRequest("anthropic-version: header is required"))
+        }
+        guard Self.versions.contains(version) else {
+            return .failure(.invalidRequest("anthropic-version: \(version) is not a valid version"))
+        }
+        let betas = (exchange.header("anthropic-beta") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if Self.analyticsPaths[exchange.path] != nil {
+            guard betas.contains(AnalyticsQuery.betaHeader) else {
+                return .failure(.invalidRequest("anthropic-beta: this endpoint is in beta; send the \(AnalyticsQuery.betaHeader) beta header"))
+            }
+            guard state.configuration.analyticsAccess else { return .failure(Self.noAnalyticsAccess) }
+        }
+        return .success(betas.contains("fast-mode-2026-02-01"))
+    }
+
+    /// Draws this request's fault (recorded on `exchange`) and applies it: the response that
+    /// replaces the real one, nil when the request goes on to routing (no fault, a slow answer,
+    /// or a body to truncate later). A dropped connection closes the channel and throws.
+    func injectFault(into exchange: Exchange, canExpireCursor: Bool, channel: any Channel) async throws -> Response? {
+        let config = state.configuration
+        let n = exchange.sequence
+        exchange.fault = state.fault(for: n, canExpireCursor: canExpireCursor)
+        if let fault = exchange.fault {
             config.logger.debug("injected fault", metadata: ["simulator.fault": "\(fault.rawValue)",
-                                                           "simulator.request": "\(n)", "simulator.path": "\(path)"])
+                                                           "simulator.request": "\(n)", "simulator.path": "\(exchange.path)"])
         }
-        switch fault {
+        switch exchange.fault {
         case .rateLimited?:
             var extra = [("retry-after", String(config.faults.retryAfterSeconds))]
             var rng = SplitMix64(seed: config.seed, label: "retry-after-ms", n)
@@ -98,30 +102,23 @@ struct RequestHandler: Sendable {
                 extra.append(("retry-after-ms", String(waitMilliseconds)))
             }
             state.holdRateLimit(milliseconds: waitMilliseconds)
-            return fail(rateLimitError, extra: extra)
+            return exchange.fail(rateLimitError, extra: extra)
         case .serverError?:
-            return fail(APIError(status: 500, type: "api_error", message: "Internal server error"))
+            return exchange.fail(APIError(status: 500, type: "api_error", message: "Internal server error"))
         case .overloaded?:
-            return fail(APIError(status: 529, type: "overloaded_error", message: "Overloaded"))
+            return exchange.fail(APIError(status: 529, type: "overloaded_error", message: "Overloaded"))
         case .dropConnection?:
-            log(0)
+            exchange.log(0)
             try? await channel.close()
             throw DroppedConnection()
         case .slow?:
             try await Task.sleep(for: .milliseconds(config.faults.slowMilliseconds))
+            return nil
         case .cursorExpired?:
-            return fail(AnalyticsReports.cursorExpired)
+            return exchange.fail(AnalyticsReports.cursorExpired)
         case .truncatedBody?, nil:
-            break
+            return nil
         }
-
-        let result: JSONValue
-        do {
-            result = try route(path, query: query, fastBeta: fastBeta)
-        } catch {
-            return fail(error)
-        }
-        return finish(200, result.serialized(), truncated: fault == .truncatedBody)
     }
 
     /// The API endpoint behind `path` on the current organization; 404 for an unknown path.

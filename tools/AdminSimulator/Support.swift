@@ -103,21 +103,9 @@ public indirect enum JSONValue: Sendable, Equatable {
         }
     }
 
+    /// JSON string escaping is the product's own (`TextEncoding.jsonString`): one rule for
+    /// every JSON writer in the package.
     private static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20:
-                let hex = String(c.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
+        out += TextEncoding.jsonString(s)
     }
 }

@@ -92,7 +92,7 @@ struct Append: AsyncParsableCommand {
             let body = generator.page(rowsPerBucket: rowsPerBucket, startDay: day)
             genTime += elapsedSeconds(since: g)
             let fetch = Ledger.FetchDescriptor(runID: nil, stream: .usage, windowStart: day, windowEnd: day.adding(days: 31))
-            try ledger.append(Ledger.Page(
+            try ledger.append(Ledger.ReceivedPage(
                 fetch: fetch, pageIndex: 0, isLast: true,
                 request: Ledger.Request(path: ReportStream.usage.path, query: "bucket_width=1d&limit=31&starting_at=\(day.midnightRFC3339)"),
                 status: 200, requestID: "req_bench\(pages)", body: body))
@@ -149,7 +149,7 @@ struct SoakAppend: AsyncParsableCommand {
             let fetch = Ledger.FetchDescriptor(runID: nil, stream: .usage, windowStart: day, windowEnd: day.adding(days: 31))
             for index in 0..<pagesPerFetch {
                 let body = generator.page(rowsPerBucket: 1 + Int(generator.next() % 20), startDay: day)
-                let result = try ledger.append(Ledger.Page(
+                let result = try ledger.append(Ledger.ReceivedPage(
                     fetch: fetch, pageIndex: index, isLast: index == pagesPerFetch - 1,
                     request: Ledger.Request(path: ReportStream.usage.path, query: "page=\(index)&starting_at=\(day.midnightRFC3339)"),
                     status: 200, requestID: nil, body: body))

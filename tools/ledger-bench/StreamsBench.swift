@@ -66,7 +66,7 @@ struct DailySync: AsyncParsableCommand {
         let descriptor = Ledger.FetchDescriptor(runID: nil, stream: .usage, windowStart: newDay, windowEnd: newDay.adding(days: 1))
         let t = ContinuousClock.now
         for (i, body) in fetch.pages.enumerated() {
-            try ledger.append(Ledger.Page(
+            try ledger.append(Ledger.ReceivedPage(
                 fetch: descriptor, pageIndex: i, isLast: i == fetch.pages.count - 1,
                 request: Ledger.Request(path: ReportStream.usage.path,
                                         query: "bucket_width=1d&page=\(i)&starting_at=\(newDay.midnightRFC3339)"),

@@ -218,7 +218,7 @@ struct MakeUsageLedger: AsyncParsableCommand {
                                                     windowEnd: data.start.adding(days: window.upperBound))
             let t = ContinuousClock.now
             for (i, body) in fetch.pages.enumerated() {
-                try ledger.append(Ledger.Page(
+                try ledger.append(Ledger.ReceivedPage(
                     fetch: descriptor, pageIndex: i, isLast: i == fetch.pages.count - 1,
                     request: Ledger.Request(path: ReportStream.usage.path,
                                             query: "bucket_width=1d&limit=31&page=\(i)&starting_at=\(descriptor.windowStart!.midnightRFC3339)"),

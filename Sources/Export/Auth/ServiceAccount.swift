@@ -113,7 +113,7 @@ struct ServiceAccountTokenSource: AccessTokenSource {
     let key: ServiceAccountKey
     let scope: String
     let transport: any HTTPTransport
-    let retry: RetryPolicy
+    let retry: BigQueryRetryPolicy
     let logger: Logger
 
     func fetchToken() async throws -> AccessToken {
@@ -165,7 +165,7 @@ struct MetadataServerTokenSource: AccessTokenSource {
         let advice = "outside Google Cloud pass --access-token-env VAR or --credentials SA.json"
         let response: HTTPResponseSpec
         do {
-            response = try await transport.send(request, retry: RetryPolicy(maxAttempts: 2), logger: logger,
+            response = try await transport.send(request, retry: BigQueryRetryPolicy(maxAttempts: 2), logger: logger,
                                                 what: "metadata token")
         } catch let failure as TransportFailure {
             throw ExportError.authFailed("no credentials: the metadata server \(host) is unreachable (\(failure.summary)); \(advice)")

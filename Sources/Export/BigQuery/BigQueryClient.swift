@@ -13,7 +13,7 @@ struct BigQueryClient: Sendable {
     let project: String
     let tokens: TokenCache
     let transport: any HTTPTransport
-    let retry: RetryPolicy
+    let retry: BigQueryRetryPolicy
     let logger: Logger
 
     static let scope = "https://www.googleapis.com/auth/bigquery"
@@ -44,14 +44,16 @@ struct BigQueryClient: Sendable {
         var description: String?
     }
 
-    struct TableSchema: Codable, Sendable {
+    /// The REST resource `TableSchema`: a table's fields as BigQuery holds them (the columns we
+    /// describe are `TableSchemas.TableSchema`).
+    struct WireSchema: Codable, Sendable {
         var fields: [FieldSchema]?
     }
 
     struct Table: Codable, Sendable {
         var tableReference: TableReference
         var description: String?
-        var schema: TableSchema?
+        var schema: WireSchema?
         var timePartitioning: TimePartitioning?
         var numRows: String?
         /// Milliseconds since the epoch after which BigQuery deletes the table (staging tables).
@@ -80,7 +82,7 @@ struct BigQueryClient: Sendable {
         var sourceFormat: String
         var writeDisposition: String
         var createDisposition: String
-        var schema: TableSchema
+        var schema: WireSchema
         var timePartitioning: TimePartitioning?
     }
 

@@ -38,7 +38,7 @@ struct TransportFailure: Error, Sendable {
 ///
 /// `HTTPClient.shared` retries connection establishment until each request's deadline, which
 /// turns a refused connection into a minute-long wait per attempt; here a failed connect fails
-/// the attempt at once and `RetryPolicy` decides about retrying. Redirects are refused so the
+/// the attempt at once and `BigQueryRetryPolicy` decides about retrying. Redirects are refused so the
 /// `Authorization` header never follows one to another host.
 private let exportHTTPClient: HTTPClient = {
     var configuration = HTTPClient.Configuration()
@@ -93,51 +93,15 @@ struct AsyncHTTPTransport: HTTPTransport {
     }
 }
 
-/// Bounded retries with exponential backoff for requests that are safe to repeat.
-///
-/// Retries network failures, 429, 500, 502, 503 and 504. Pure: `delay(afterAttempt:)` says how
-/// long to wait, and `shouldRetry` whether to; the caller sleeps.
-public struct RetryPolicy: Sendable, Equatable {
-    public var maxAttempts: Int
-    public var initialDelay: Duration
-    public var maxDelay: Duration
-
-    public init(maxAttempts: Int = 4, initialDelay: Duration = .milliseconds(500), maxDelay: Duration = .seconds(8)) {
-        self.maxAttempts = max(1, maxAttempts)
-        self.initialDelay = initialDelay
-        self.maxDelay = maxDelay
-    }
-
-    public static let `default` = RetryPolicy()
-
-    static func isRetryable(status: Int) -> Bool {
-        status == 429 || status == 500 || status == 502 || status == 503 || status == 504
-    }
-
-    /// Retryable statuses, plus BigQuery's 403 `rateLimitExceeded` (its answer to too many
-    /// requests per second, https://cloud.google.com/bigquery/docs/error-messages).
-    static func isRetryable(_ response: HTTPResponseSpec) -> Bool {
-        if isRetryable(status: response.status) { return true }
-        return response.status == 403 && BigQueryErrorBody.reason(response) == "rateLimitExceeded"
-    }
-
-    /// The wait before attempt `attempt + 1` (attempts count from 1).
-    func delay(afterAttempt attempt: Int) -> Duration {
-        var delay = initialDelay
-        for _ in 1..<max(1, attempt) { delay = delay * 2 }
-        return min(delay, maxDelay)
-    }
-}
-
 extension HTTPTransport {
     /// Sends with retries. Returns the last HTTP response (which may be a retryable status after
     /// the attempts ran out); throws the last `TransportFailure` if no attempt got an answer.
-    func send(_ request: HTTPRequestSpec, retry: RetryPolicy, logger: Logger, what: String) async throws -> HTTPResponseSpec {
+    func send(_ request: HTTPRequestSpec, retry: BigQueryRetryPolicy, logger: Logger, what: String) async throws -> HTTPResponseSpec {
         var attempt = 1
         while true {
             do {
                 let response = try await send(request)
-                if RetryPolicy.isRetryable(response), attempt < retry.maxAttempts {
+                if BigQueryRetryPolicy.isRetryable(response), attempt < retry.maxAttempts {
                     logger.debug("retrying after HTTP status", metadata: [
                         "http.status": "\(response.status)", "http.what": "\(what)", "http.attempt": "\(attempt)",
                     ])
