@@ -24,16 +24,15 @@ release: setup
 bench: setup
 	bash tools/bench/run.sh
 
-# The rule checks of `swift format` (configuration: .swift-format) on every Swift file; CI runs
-# it first in `make test`. Layout (indentation, line breaks, line length) is not checked yet: the
-# tree predates the configuration and is reformatted once, separately. See CONTRIBUTING.md.
+# The rules and the layout of `swift format` (configuration: .swift-format) on every Swift file;
+# CI runs it first in `make test`. See CONTRIBUTING.md.
 SWIFT_PATHS = Sources ledger projections tools Tests
 lint:
-	swift format lint --strict --recursive --debug-disable-pretty-print $(SWIFT_PATHS)
+	swift format lint --strict --recursive $(SWIFT_PATHS)
 
-# Formats the Swift files you name (FILES="a.swift b.swift"), by default the new ones: added to
-# git's index or not yet tracked. Existing files are left to the one-time reformat.
-FILES ?= $(shell git diff --cached --name-only --diff-filter=A -- '*.swift'; git ls-files --others --exclude-standard -- '*.swift')
+# Formats the Swift files you name (FILES="a.swift b.swift"), by default the changed and new ones:
+# modified against HEAD, added to git's index or not yet tracked.
+FILES ?= $(shell git diff HEAD --name-only --diff-filter=AM -- '*.swift'; git ls-files --others --exclude-standard -- '*.swift')
 format:
 	@if [ -z "$(strip $(FILES))" ]; then echo "format: no new Swift files (name some with FILES=...)"; \
 	else swift format format --in-place $(FILES) && swift format lint --strict $(FILES); fi

@@ -51,8 +51,10 @@ enum LZ4Frame {
     /// The one decompression loop: `frame` into `output` (at least `expectedLength + 1` bytes, the
     /// spare byte catching a frame that holds more than recorded) with a fresh or reset `context`.
     /// Returns the bytes produced, which are exactly `expectedLength`, or throws what is wrong.
-    static func decompress(_ frame: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer,
-                           expectedLength: Int, context: OpaquePointer) throws -> Int {
+    static func decompress(
+        _ frame: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer,
+        expectedLength: Int, context: OpaquePointer
+    ) throws -> Int {
         guard let source = frame.baseAddress, frame.count > 0 else {
             throw Failure(description: "empty lz4 frame")
         }

@@ -26,8 +26,10 @@ extension Ledger {
         public var windowStart: Day?
         public var windowEnd: Day?
 
-        public init(fetchID: String = Ledger.newID(prefix: "fch"), runID: String?, stream: ReportStream,
-                    windowStart: Day?, windowEnd: Day?) {
+        public init(
+            fetchID: String = Ledger.newID(prefix: "fch"), runID: String?, stream: ReportStream,
+            windowStart: Day?, windowEnd: Day?
+        ) {
             self.fetchID = fetchID
             self.runID = runID
             self.stream = stream
@@ -50,8 +52,10 @@ extension Ledger {
         /// Retries spent on this page; recorded with the fetch's end.
         public var attempts: Int
 
-        public init(fetch: FetchDescriptor, pageIndex: Int, isLast: Bool, request: Request, status: Int,
-                    requestID: String?, fetchedAt: Date = Date(), body: Data, attempts: Int = 1) {
+        public init(
+            fetch: FetchDescriptor, pageIndex: Int, isLast: Bool, request: Request, status: Int,
+            requestID: String?, fetchedAt: Date = Date(), body: Data, attempts: Int = 1
+        ) {
             self.fetch = fetch
             self.pageIndex = pageIndex
             self.isLast = isLast

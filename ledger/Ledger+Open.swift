@@ -40,7 +40,9 @@ extension Ledger {
     }
 
     static func notALedgerError(path: String, detail: String) -> LedgerError {
-        LedgerError(.notALedger, "\(path) is not a claude-ledger ledger (\(detail)); it was left untouched: move it away or pass another --data-dir")
+        LedgerError(
+            .notALedger, "\(path) is not a claude-ledger ledger (\(detail)); it was left untouched: move it away or pass another --data-dir"
+        )
     }
 
     /// Opens the existing ledger in `directory` for reading only: no connection can write, and
@@ -65,8 +67,10 @@ extension Ledger {
         let database: any DatabaseWriter
         do {
             if writable || fileSize(path + "-wal") > 0 {
-                database = isWALFile(path) ? try DatabasePool(path: path, configuration: config)
-                                           : try DatabaseQueue(path: path, configuration: config)
+                database =
+                    isWALFile(path)
+                    ? try DatabasePool(path: path, configuration: config)
+                    : try DatabaseQueue(path: path, configuration: config)
             } else {
                 database = try DatabaseQueue(path: immutableURI(path), configuration: config)
             }
@@ -88,7 +92,9 @@ extension Ledger {
         }
         let unknown = applied.subtracting(knownMigrations)
         if !unknown.isEmpty {
-            throw LedgerError(.unsupportedFormat, "\(path) was written by a newer claude-ledger (schema \(unknown.sorted().joined(separator: ","))): upgrade claude-ledger")
+            throw LedgerError(
+                .unsupportedFormat,
+                "\(path) was written by a newer claude-ledger (schema \(unknown.sorted().joined(separator: ","))): upgrade claude-ledger")
         }
     }
 

@@ -40,31 +40,39 @@ extension Ledger {
     /// The oldest (`newest: false`) or newest event of a stream, or nil when it has none.
     public func edgeEvent(stream: ReportStream, newest: Bool) throws -> Event? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Ledger.eventColumns) FROM events WHERE stream = ? ORDER BY seq \(newest ? "DESC" : "ASC") LIMIT 1",
-                             arguments: [stream.rawValue]).map(Ledger.event(from:))
+            try Row.fetchOne(
+                db, sql: "SELECT \(Ledger.eventColumns) FROM events WHERE stream = ? ORDER BY seq \(newest ? "DESC" : "ASC") LIMIT 1",
+                arguments: [stream.rawValue]
+            ).map(Ledger.event(from:))
         }
     }
 
     /// The pages of one fetch, in page order.
     public func events(fetchID: String) throws -> [Event] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Ledger.eventColumns) FROM events WHERE fetch_id = ? ORDER BY page_index",
-                             arguments: [fetchID]).map(Ledger.event(from:))
+            try Row.fetchAll(
+                db, sql: "SELECT \(Ledger.eventColumns) FROM events WHERE fetch_id = ? ORDER BY page_index",
+                arguments: [fetchID]
+            ).map(Ledger.event(from:))
         }
     }
 
     /// Calls `body` for every event in sequence order (optionally one stream, optionally after a
     /// sequence number) through a database cursor: memory stays flat however long the ledger is.
-    public func forEachEvent(stream: ReportStream? = nil, afterSeq: Int64 = 0,
-                             _ body: (Event) throws -> Void) throws {
+    public func forEachEvent(
+        stream: ReportStream? = nil, afterSeq: Int64 = 0,
+        _ body: (Event) throws -> Void
+    ) throws {
         try read { db in
             let cursor: RowCursor
             if let stream {
-                cursor = try Row.fetchCursor(db, sql: "SELECT \(Ledger.eventColumns) FROM events WHERE stream = ? AND seq > ? ORDER BY seq",
-                                             arguments: [stream.rawValue, afterSeq])
+                cursor = try Row.fetchCursor(
+                    db, sql: "SELECT \(Ledger.eventColumns) FROM events WHERE stream = ? AND seq > ? ORDER BY seq",
+                    arguments: [stream.rawValue, afterSeq])
             } else {
-                cursor = try Row.fetchCursor(db, sql: "SELECT \(Ledger.eventColumns) FROM events WHERE seq > ? ORDER BY seq",
-                                             arguments: [afterSeq])
+                cursor = try Row.fetchCursor(
+                    db, sql: "SELECT \(Ledger.eventColumns) FROM events WHERE seq > ? ORDER BY seq",
+                    arguments: [afterSeq])
             }
             while let row = try cursor.next() {
                 try body(Ledger.event(from: row))
@@ -75,14 +83,18 @@ extension Ledger {
     /// The page body exactly as received, after checking its LZ4 checksum, length and SHA-256.
     public func body(of event: Event) throws -> Data {
         let row = try read { db in
-            try Row.fetchOne(db, sql: "SELECT raw_length, body FROM blobs WHERE content_hash = ?",
-                             arguments: [event.contentHash])
+            try Row.fetchOne(
+                db, sql: "SELECT raw_length, body FROM blobs WHERE content_hash = ?",
+                arguments: [event.contentHash])
         }
         guard let row else {
-            throw LedgerError(.corruptBody, "event \(event.eventID) (seq \(event.seq)): its body \(event.contentHashHex) is missing from the ledger", eventID: event.eventID)
+            throw LedgerError(
+                .corruptBody, "event \(event.eventID) (seq \(event.seq)): its body \(event.contentHashHex) is missing from the ledger",
+                eventID: event.eventID)
         }
-        return try Ledger.decode(compressed: row["body"], rawLength: row["raw_length"], contentHash: event.contentHash,
-                                 eventID: event.eventID, seq: event.seq)
+        return try Ledger.decode(
+            compressed: row["body"], rawLength: row["raw_length"], contentHash: event.contentHash,
+            eventID: event.eventID, seq: event.seq)
     }
 
     static func decode(compressed: Data, rawLength: Int, contentHash: Data, eventID: String, seq: Int64) throws -> Data {
@@ -119,25 +131,30 @@ extension Ledger {
     /// bookkeeping tables without `verify` noticing.
     public func fetchSummaries(stream: ReportStream) throws -> [FetchSummary] {
         try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT fetch_id, MIN(window_start) AS ws, MAX(window_end) AS we, COUNT(*) AS pages,
-                       MIN(page_index) AS min_page, MAX(page_index) AS max_page,
-                       MAX(CASE WHEN is_last = 1 THEN page_index END) AS last_page, SUM(is_last) AS lasts,
-                       MIN(seq) AS first_seq, MAX(seq) AS last_seq, MIN(fetched_at) AS first_fetched
-                FROM events WHERE stream = ? GROUP BY fetch_id ORDER BY last_seq
-                """, arguments: [stream.rawValue]).map { row in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT fetch_id, MIN(window_start) AS ws, MAX(window_end) AS we, COUNT(*) AS pages,
+                           MIN(page_index) AS min_page, MAX(page_index) AS max_page,
+                           MAX(CASE WHEN is_last = 1 THEN page_index END) AS last_page, SUM(is_last) AS lasts,
+                           MIN(seq) AS first_seq, MAX(seq) AS last_seq, MIN(fetched_at) AS first_fetched
+                    FROM events WHERE stream = ? GROUP BY fetch_id ORDER BY last_seq
+                    """, arguments: [stream.rawValue]
+            ).map { row in
                 let pages: Int = row["pages"]
                 let maxPage: Int = row["max_page"]
                 let lastPage: Int? = row["last_page"]
-                let complete = (row["min_page"] as Int) == 0 && maxPage == pages - 1 && lastPage == maxPage
+                let complete =
+                    (row["min_page"] as Int) == 0 && maxPage == pages - 1 && lastPage == maxPage
                     && (row["lasts"] as Int) == 1
                 let ws: String? = row["ws"]
                 let we: String? = row["we"]
                 let fetched: String? = row["first_fetched"]
-                return FetchSummary(fetchID: row["fetch_id"], streamName: stream.rawValue,
-                                    windowStart: ws.flatMap { Day($0) }, windowEnd: we.flatMap { Day($0) },
-                                    pageCount: pages, firstSeq: row["first_seq"], lastSeq: row["last_seq"],
-                                    isComplete: complete, firstFetchedDay: fetched.flatMap { Day($0.prefix(10)) })
+                return FetchSummary(
+                    fetchID: row["fetch_id"], streamName: stream.rawValue,
+                    windowStart: ws.flatMap { Day($0) }, windowEnd: we.flatMap { Day($0) },
+                    pageCount: pages, firstSeq: row["first_seq"], lastSeq: row["last_seq"],
+                    isComplete: complete, firstFetchedDay: fetched.flatMap { Day($0.prefix(10)) })
             }
         }
     }
@@ -155,17 +172,21 @@ extension Ledger {
 
     public func failedFetches(stream: ReportStream? = nil) throws -> [FailedFetch] {
         try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT f.fetch_id, f.stream, f.window_start, f.window_end, e.ended_at, e.pages, e.error
-                FROM fetch_ends e JOIN fetches f USING (fetch_id)
-                WHERE e.status = 'failed' AND (? IS NULL OR f.stream = ?)
-                ORDER BY e.ended_at
-                """, arguments: [stream?.rawValue, stream?.rawValue]).map { row in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT f.fetch_id, f.stream, f.window_start, f.window_end, e.ended_at, e.pages, e.error
+                    FROM fetch_ends e JOIN fetches f USING (fetch_id)
+                    WHERE e.status = 'failed' AND (? IS NULL OR f.stream = ?)
+                    ORDER BY e.ended_at
+                    """, arguments: [stream?.rawValue, stream?.rawValue]
+            ).map { row in
                 let ws: String? = row["window_start"]
                 let we: String? = row["window_end"]
-                return FailedFetch(fetchID: row["fetch_id"], streamName: row["stream"],
-                                   windowStart: ws.flatMap { Day($0) }, windowEnd: we.flatMap { Day($0) },
-                                   endedAt: row["ended_at"], pages: row["pages"], error: row["error"])
+                return FailedFetch(
+                    fetchID: row["fetch_id"], streamName: row["stream"],
+                    windowStart: ws.flatMap { Day($0) }, windowEnd: we.flatMap { Day($0) },
+                    endedAt: row["ended_at"], pages: row["pages"], error: row["error"])
             }
         }
     }
@@ -180,13 +201,16 @@ extension Ledger {
 
     public func stats() throws -> Stats {
         try read { db in
-            let row = try Row.fetchOne(db, sql: """
-                SELECT (SELECT COUNT(*) FROM events) AS events, (SELECT COALESCE(MAX(seq), 0) FROM events) AS last_seq,
-                       COUNT(*) AS blobs, COALESCE(SUM(raw_length), 0) AS raw, COALESCE(SUM(length(body)), 0) AS stored
-                FROM blobs
-                """)!
-            return Stats(events: row["events"], blobs: row["blobs"], rawBytes: row["raw"],
-                         storedBytes: row["stored"], lastSeq: row["last_seq"])
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT (SELECT COUNT(*) FROM events) AS events, (SELECT COALESCE(MAX(seq), 0) FROM events) AS last_seq,
+                           COUNT(*) AS blobs, COALESCE(SUM(raw_length), 0) AS raw, COALESCE(SUM(length(body)), 0) AS stored
+                    FROM blobs
+                    """)!
+            return Stats(
+                events: row["events"], blobs: row["blobs"], rawBytes: row["raw"],
+                storedBytes: row["stored"], lastSeq: row["last_seq"])
         }
     }
 }

@@ -46,11 +46,13 @@ extension Ledger {
         let badBlobs = bodies.bad
         // Pass 2: events, in sequence order, each against its stored predecessor.
         try read { db in
-            let cursor = try Row.fetchCursor(db, sql: """
-                SELECT \(Ledger.eventColumns.split(separator: ",").map { "e." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")),
-                       b.raw_length AS blob_length, b.content_hash IS NOT NULL AS has_blob
-                FROM events e LEFT JOIN blobs b ON b.content_hash = e.content_hash ORDER BY e.seq
-                """)
+            let cursor = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT \(Ledger.eventColumns.split(separator: ",").map { "e." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")),
+                           b.raw_length AS blob_length, b.content_hash IS NOT NULL AS has_blob
+                    FROM events e LEFT JOIN blobs b ON b.content_hash = e.content_hash ORDER BY e.seq
+                    """)
             var previousSeq: Int64 = 0
             var previousChain = Ledger.genesisChainHash
             while let row = try cursor.next() {
@@ -60,9 +62,10 @@ extension Ledger {
                     report.problems.append(.init(seq: event.seq, eventID: event.eventID, message: message))
                 }
                 if event.seq != previousSeq + 1 {
-                    problem(event.seq > previousSeq + 1
-                        ? "events \(previousSeq + 1)…\(event.seq - 1) are missing before this one"
-                        : "sequence number out of order after \(previousSeq)")
+                    problem(
+                        event.seq > previousSeq + 1
+                            ? "events \(previousSeq + 1)…\(event.seq - 1) are missing before this one"
+                            : "sequence number out of order after \(previousSeq)")
                 }
                 if event.computeChainHash(previous: previousChain) != event.chainHash {
                     problem("chain hash does not match its header, body hash and predecessor (edited, reordered or inserted)")
@@ -80,19 +83,28 @@ extension Ledger {
             report.headSeq = previousSeq
             report.headChainHash = previousChain
             // Pass 3: a chain recorded complete must still hold every page it had.
-            let shortFetches = try Row.fetchAll(db, sql: """
-                SELECT f.fetch_id, f.pages, COUNT(e.seq) AS present
-                FROM fetch_ends f LEFT JOIN events e ON e.fetch_id = f.fetch_id
-                WHERE f.status = 'complete' GROUP BY f.fetch_id HAVING present != f.pages
-                """)
+            let shortFetches = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT f.fetch_id, f.pages, COUNT(e.seq) AS present
+                    FROM fetch_ends f LEFT JOIN events e ON e.fetch_id = f.fetch_id
+                    WHERE f.status = 'complete' GROUP BY f.fetch_id HAVING present != f.pages
+                    """)
             for row in shortFetches {
-                report.problems.append(.init(seq: nil, eventID: nil, message:
-                    "fetch \(row["fetch_id"] as String) was recorded complete with \(row["pages"] as Int) pages but \(row["present"] as Int) are in the ledger (events deleted)"))
+                report.problems.append(
+                    .init(
+                        seq: nil, eventID: nil,
+                        message:
+                            "fetch \(row["fetch_id"] as String) was recorded complete with \(row["pages"] as Int) pages but \(row["present"] as Int) are in the ledger (events deleted)"
+                    ))
             }
             // Pass 4: the triggers that refuse updates and deletes are still there.
             for name in try Ledger.missingTriggers(db) {
-                report.problems.append(.init(seq: nil, eventID: nil, message:
-                    "append-only trigger \(name) is missing (dropped): rows can be changed without an error"))
+                report.problems.append(
+                    .init(
+                        seq: nil, eventID: nil,
+                        message:
+                            "append-only trigger \(name) is missing (dropped): rows can be changed without an error"))
             }
         }
         return report
@@ -125,7 +137,8 @@ extension Ledger {
         public init?(parsing text: String, source: String) {
             let parts = text.split(separator: ":", omittingEmptySubsequences: false)
             guard parts.count == 2, let seq = Int64(parts[0]), seq >= 0, parts[1].count == 64,
-                  parts[1].allSatisfy({ $0.isHexDigit }) else { return nil }
+                parts[1].allSatisfy({ $0.isHexDigit })
+            else { return nil }
             self.init(seq: seq, chainHashHex: String(parts[1]), source: source)
         }
     }
@@ -144,13 +157,20 @@ extension Ledger {
             }
             guard let event = try event(seq: head.seq) else {
                 let last = try stats().lastSeq
-                problems.append(.init(seq: nil, eventID: nil, message:
-                    "\(what), but the ledger ends at seq \(last): events after it were lost or removed"))
+                problems.append(
+                    .init(
+                        seq: nil, eventID: nil,
+                        message:
+                            "\(what), but the ledger ends at seq \(last): events after it were lost or removed"))
                 continue
             }
             if event.chainHashHex != head.chainHashHex {
-                problems.append(.init(seq: nil, eventID: nil, message:
-                    "\(what), but event \(event.eventID) at seq \(head.seq) has chain \(event.chainHashHex): the ledger was rewritten"))
+                problems.append(
+                    .init(
+                        seq: nil, eventID: nil,
+                        message:
+                            "\(what), but event \(event.eventID) at seq \(head.seq) has chain \(event.chainHashHex): the ledger was rewritten"
+                    ))
             }
         }
         return problems
@@ -161,17 +181,24 @@ extension Ledger {
     /// projection build. Throws a corruption `LedgerError` naming the first event that does not link.
     public func checkChain(afterSeq: Int64 = 0, previous: Data = Ledger.genesisChainHash) throws {
         try read { db in
-            let cursor = try Row.fetchCursor(db, sql: "SELECT \(Ledger.eventColumns) FROM events WHERE seq > ? ORDER BY seq",
-                                             arguments: [afterSeq])
+            let cursor = try Row.fetchCursor(
+                db, sql: "SELECT \(Ledger.eventColumns) FROM events WHERE seq > ? ORDER BY seq",
+                arguments: [afterSeq])
             var previousSeq = afterSeq
             var previousChain = previous
             while let row = try cursor.next() {
                 let event = Ledger.event(from: row)
                 guard event.seq == previousSeq + 1 else {
-                    throw LedgerError(.brokenChain, "event \(event.eventID) (seq \(event.seq)): events \(previousSeq + 1)…\(event.seq - 1) are missing before it", eventID: event.eventID)
+                    throw LedgerError(
+                        .brokenChain,
+                        "event \(event.eventID) (seq \(event.seq)): events \(previousSeq + 1)…\(event.seq - 1) are missing before it",
+                        eventID: event.eventID)
                 }
                 guard event.computeChainHash(previous: previousChain) == event.chainHash else {
-                    throw LedgerError(.brokenChain, "event \(event.eventID) (seq \(event.seq)): chain hash does not match its header, body hash and predecessor (forged, edited or inserted)", eventID: event.eventID)
+                    throw LedgerError(
+                        .brokenChain,
+                        "event \(event.eventID) (seq \(event.seq)): chain hash does not match its header, body hash and predecessor (forged, edited or inserted)",
+                        eventID: event.eventID)
                 }
                 previousSeq = event.seq
                 previousChain = event.chainHash

@@ -45,8 +45,9 @@ extension Ledger {
                         while i < batch.items.count {
                             let item = batch.items[i]
                             let problem = item.hash.withUnsafeBytes { hash in
-                                sharedCheckers[w].problem(frame: UnsafeRawBufferPointer(rebasing: all[item.offset..<item.offset + item.count]),
-                                                          expectedLength: item.length, contentHash: hash)
+                                sharedCheckers[w].problem(
+                                    frame: UnsafeRawBufferPointer(rebasing: all[item.offset..<item.offset + item.count]),
+                                    expectedLength: item.length, contentHash: hash)
                             }
                             if let problem {
                                 lock.lock()

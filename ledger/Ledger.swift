@@ -39,7 +39,10 @@ public final class Ledger: Sendable {
             } catch let error as LedgerError {
                 throw error
             } catch {
-                throw LedgerError(.filesystem, "cannot create data directory \(directory.path): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
+                throw LedgerError(
+                    .filesystem,
+                    "cannot create data directory \(directory.path): \((error as NSError).localizedFailureReason ?? error.localizedDescription)"
+                )
             }
         case .sqlite:
             // Validate before any read-write connection exists: opening one already writes.
@@ -80,8 +83,9 @@ public final class Ledger: Sendable {
             }
             return
         }
-        try fm.createDirectory(at: url, withIntermediateDirectories: true,
-                               attributes: [.posixPermissions: 0o700])
+        try fm.createDirectory(
+            at: url, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         chmod(url.path, 0o700)
     }
 
@@ -90,13 +94,23 @@ public final class Ledger: Sendable {
         if let db = error as? DatabaseError {
             switch db.resultCode {
             case .SQLITE_BUSY, .SQLITE_LOCKED:
-                return LedgerError(.busy, "the ledger in \(path) is busy: another claude-ledger process is writing to it; try again when it has finished")
+                return LedgerError(
+                    .busy, "the ledger in \(path) is busy: another claude-ledger process is writing to it; try again when it has finished")
             case .SQLITE_FULL:
-                return LedgerError(.diskFull, "the disk holding \(path) is full: free space there, then run the command again (everything written before is kept)", eventID: eventID)
+                return LedgerError(
+                    .diskFull,
+                    "the disk holding \(path) is full: free space there, then run the command again (everything written before is kept)",
+                    eventID: eventID)
             case .SQLITE_IOERR:
-                return LedgerError(.sqlite, "I/O error on the ledger in \(path) (\(db.message ?? "disk error")): check the disk, then run the command again (everything written before is kept)", eventID: eventID)
+                return LedgerError(
+                    .sqlite,
+                    "I/O error on the ledger in \(path) (\(db.message ?? "disk error")): check the disk, then run the command again (everything written before is kept)",
+                    eventID: eventID)
             case .SQLITE_CORRUPT, .SQLITE_NOTADB:
-                return LedgerError(.unsupportedFormat, "the ledger in \(path) is damaged at the SQLite level (\(db.message ?? "corrupt")): restore it from a backup", eventID: eventID)
+                return LedgerError(
+                    .unsupportedFormat,
+                    "the ledger in \(path) is damaged at the SQLite level (\(db.message ?? "corrupt")): restore it from a backup",
+                    eventID: eventID)
             default:
                 return LedgerError(.sqlite, "ledger database error in \(path): \(db.message ?? "\(db.resultCode)")", eventID: eventID)
             }

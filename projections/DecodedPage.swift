@@ -106,8 +106,10 @@ struct DecodedPage: @unchecked Sendable {
 /// in decimal; NULL is `-,`. The same bytes come out whether a value is read from a decoded page or
 /// back from any SQLite file, so a fingerprint does not depend on how SQLite stored the value.
 enum Canonical {
-    static func append(_ cell: Cell, page: UnsafeRawBufferPointer, arena: UnsafeRawBufferPointer,
-                       to out: inout [UInt8]) {
+    static func append(
+        _ cell: Cell, page: UnsafeRawBufferPointer, arena: UnsafeRawBufferPointer,
+        to out: inout [UInt8]
+    ) {
         switch cell {
         case .null:
             out.append(UInt8(ascii: "-"))
@@ -123,8 +125,10 @@ enum Canonical {
 
     /// Writes a cell's netstring at `buffer + at` (the caller guarantees room) and advances `at`.
     @inline(__always)
-    static func write(_ cell: Cell, page: UnsafeRawBufferPointer, arena: UnsafeRawBufferPointer,
-                      to buffer: UnsafeMutablePointer<UInt8>, at: inout Int) {
+    static func write(
+        _ cell: Cell, page: UnsafeRawBufferPointer, arena: UnsafeRawBufferPointer,
+        to buffer: UnsafeMutablePointer<UInt8>, at: inout Int
+    ) {
         @inline(__always) func decimal(_ v: UInt64) {
             if v < 10 {
                 buffer[at] = 0x30 + UInt8(v)
@@ -208,9 +212,12 @@ enum Canonical {
             out.append(UInt8(ascii: "0") + UInt8(v))
             return
         }
-        var tmp: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                  UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var tmp:
+            (
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
+            ) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         var n = 0
         var x = v
         withUnsafeMutableBytes(of: &tmp) { buf in

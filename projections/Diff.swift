@@ -102,15 +102,17 @@ extension Projections {
         }
         let oldFingerprint = try fingerprint(of: old)
         let newFingerprint = try fingerprint(of: new)
-        return DiffResult(oldFingerprint: oldFingerprint, newFingerprint: newFingerprint,
-                          oldProjectionVersion: oldMeta["projection_version"].flatMap(Int.init),
-                          newProjectionVersion: newMeta["projection_version"].flatMap(Int.init),
-                          days: days, tables: tables)
+        return DiffResult(
+            oldFingerprint: oldFingerprint, newFingerprint: newFingerprint,
+            oldProjectionVersion: oldMeta["projection_version"].flatMap(Int.init),
+            newProjectionVersion: newMeta["projection_version"].flatMap(Int.init),
+            days: days, tables: tables)
     }
 
     /// Nil when the day's rows are the same multiset on both sides.
     static func compareDay(table: ProjectionTable, date: String, old: [[String?]], new: [[String?]]) throws
-        -> DiffResult.DayChange? {
+        -> DiffResult.DayChange?
+    {
         let schema = table.schema
         let keyColumns = schema.naturalKey.compactMap { schema.index(of: $0) }
         let eventColumn = schema.index(of: "event_id")!
@@ -135,9 +137,10 @@ extension Projections {
         var newByKey: [[UInt8]: [[String?]]] = [:]
         for row in old { oldByKey[encode(row, keyColumns), default: []].append(row) }
         for row in new { newByKey[encode(row, keyColumns), default: []].append(row) }
-        var change = DiffResult.DayChange(table: table, date: date, oldRows: old.count, newRows: new.count,
-                                          added: 0, removed: 0, changed: 0, lineageOnly: 0,
-                                          oldAmountUSD: try sum(old), newAmountUSD: try sum(new), amountDeltaUSD: nil)
+        var change = DiffResult.DayChange(
+            table: table, date: date, oldRows: old.count, newRows: new.count,
+            added: 0, removed: 0, changed: 0, lineageOnly: 0,
+            oldAmountUSD: try sum(old), newAmountUSD: try sum(new), amountDeltaUSD: nil)
         /// Removes rows equal on `columns` from both sides (as multisets); returns how many pairs.
         func removeMatches(_ a: inout [[String?]], _ b: inout [[String?]], _ columns: [Int]) -> Int {
             var counts: [[UInt8]: Int] = [:]

@@ -89,22 +89,29 @@ enum Fingerprint {
     /// Rows are read in rowid order, which is date order in a file this module built, so no sort
     /// is needed; a file whose rowids are not in date order (edited by hand, built elsewhere) is
     /// read again ordered by date.
-    static func dayEntries(_ file: SQLiteFile, table: ProjectionTable,
-                           rowids: ClosedRange<Int64>? = nil) throws -> [DayEntry] {
+    static func dayEntries(
+        _ file: SQLiteFile, table: ProjectionTable,
+        rowids: ClosedRange<Int64>? = nil
+    ) throws -> [DayEntry] {
         let columns = table.schema.columnNames.joined(separator: ", ")
         let range = rowids == nil ? "" : " WHERE rowid BETWEEN ?1 AND ?2"
-        if let entries = try scanDays(file, table: table, sql: "SELECT \(columns) FROM \(table.rawValue)\(range) ORDER BY rowid",
-                                      rowids: rowids) {
+        if let entries = try scanDays(
+            file, table: table, sql: "SELECT \(columns) FROM \(table.rawValue)\(range) ORDER BY rowid",
+            rowids: rowids)
+        {
             return entries
         }
-        return try scanDays(file, table: table, sql: "SELECT \(columns) FROM \(table.rawValue)\(range) ORDER BY date",
-                            rowids: rowids) ?? []
+        return try scanDays(
+            file, table: table, sql: "SELECT \(columns) FROM \(table.rawValue)\(range) ORDER BY date",
+            rowids: rowids) ?? []
     }
 
     /// Hashes the rows `sql` returns day by day; nil when a date comes after a later one (the
     /// rows were not in date order).
-    private static func scanDays(_ file: SQLiteFile, table: ProjectionTable, sql: String,
-                                 rowids: ClosedRange<Int64>?) throws -> [DayEntry]? {
+    private static func scanDays(
+        _ file: SQLiteFile, table: ProjectionTable, sql: String,
+        rowids: ClosedRange<Int64>?
+    ) throws -> [DayEntry]? {
         let stmt = try file.prepare(sql)
         if let rowids {
             stmt.bind(1, rowids.lowerBound)
@@ -118,8 +125,10 @@ enum Fingerprint {
         let n = table.schema.columns.count
         func finishDay() {
             guard let currentDate else { return }
-            entries.append(DayEntry(date: currentDate, rowCount: digests.count / 32,
-                                    digestHex: dayDigest(table: table, date: currentDate, rowDigests: digests)))
+            entries.append(
+                DayEntry(
+                    date: currentDate, rowCount: digests.count / 32,
+                    digestHex: dayDigest(table: table, date: currentDate, rowDigests: digests)))
         }
         while try stmt.step() {
             let date = stmt.text(0) ?? ""

@@ -129,7 +129,7 @@ struct JSONScanner {
     /// Scans a string starting at its opening quote; returns its raw (still escaped) extent.
     @inline(__always)
     mutating func scanRawString() throws -> Key {
-        pos += 1 // opening quote
+        pos += 1  // opening quote
         let start = pos
         var escapes = false
         while pos < count {
@@ -154,7 +154,8 @@ struct JSONScanner {
     @inline(__always)
     func keyIs(_ key: Key, _ name: StaticString) -> Bool {
         guard key.length == name.utf8CodeUnitCount, !key.hasEscapes else {
-            return key.hasEscapes && (try? unescaped(key)) == Array(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            return key.hasEscapes
+                && (try? unescaped(key)) == Array(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
         }
         let p = name.utf8Start
         for i in 0..<key.length where base[key.start + i] != p[i] { return false }

@@ -27,8 +27,10 @@ public struct ListPrices: Sendable {
     /// Dollars per web search request.
     public var webSearchUSD: ExactDecimal
 
-    public static let tokenTypes = ["uncached_input_tokens", "output_tokens", "cache_read_input_tokens",
-                                    "cache_creation.ephemeral_5m_input_tokens", "cache_creation.ephemeral_1h_input_tokens"]
+    public static let tokenTypes = [
+        "uncached_input_tokens", "output_tokens", "cache_read_input_tokens",
+        "cache_creation.ephemeral_5m_input_tokens", "cache_creation.ephemeral_1h_input_tokens",
+    ]
 
     /// (prefix, input, output) in USD per million tokens; cache prices follow the documented multipliers.
     static let published: [(String, String, String, String)] = [

@@ -44,8 +44,10 @@ extension PageDecoder {
 
     /// One analytics row: its day, its group, its cost or usage. Rows of days `keep` refuses
     /// are dropped.
-    func decodeAnalyticsItem(_ s: inout JSONScanner, into page: inout DecodedPage, cells: TrailingCells,
-                             keep: (Day) -> Bool) throws {
+    func decodeAnalyticsItem(
+        _ s: inout JSONScanner, into page: inout DecodedPage, cells: TrailingCells,
+        keep: (Day) -> Bool
+    ) throws {
         let n = page.columnCount
         var row = [Cell](repeating: .null, count: n)
         var day: Day?
@@ -86,9 +88,11 @@ extension PageDecoder {
     }
 
     /// A `group` object: each known dimension into its column; `null` or absent stays NULL.
-    private func decodeGroupColumns(_ s: inout JSONScanner, into page: inout DecodedPage, row: inout [Cell],
-                                    schema: TableSchema, names: [String],
-                                    other: (inout JSONScanner, JSONScanner.Key, inout [Cell]) throws -> Bool) throws {
+    private func decodeGroupColumns(
+        _ s: inout JSONScanner, into page: inout DecodedPage, row: inout [Cell],
+        schema: TableSchema, names: [String],
+        other: (inout JSONScanner, JSONScanner.Key, inout [Cell]) throws -> Bool
+    ) throws {
         var state = try s.beginObject()
         while let key = try s.nextKey(&state) {
             if try other(&s, key, &row) { continue }
@@ -101,8 +105,10 @@ extension PageDecoder {
         }
     }
 
-    private static let costGroupNames = ["workspace_id", "api_key_id", "model", "service_tier", "context_window",
-                                         "cost_type", "token_type"]
+    private static let costGroupNames = [
+        "workspace_id", "api_key_id", "model", "service_tier", "context_window",
+        "cost_type", "token_type",
+    ]
     private static let usageGroupNames = ["workspace_id", "api_key_id", "model", "product"]
 
     private func decodeCostGroup(_ s: inout JSONScanner, into page: inout DecodedPage, row: inout [Cell]) throws {

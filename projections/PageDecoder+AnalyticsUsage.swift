@@ -11,17 +11,24 @@ extension PageDecoder {
         var requests: Int64?
         var state = try s.beginObject()
         while let key = try s.nextKey(&state) {
-            if s.keyIs(key, "uncached_input_tokens") { counts[0] = try s.readInt() }
-            else if s.keyIs(key, "cache_read_input_tokens") { counts[3] = try s.readInt() }
-            else if s.keyIs(key, "output_tokens") { counts[4] = try s.readInt() }
-            else if s.keyIs(key, "requests") {
+            if s.keyIs(key, "uncached_input_tokens") {
+                counts[0] = try s.readInt()
+            } else if s.keyIs(key, "cache_read_input_tokens") {
+                counts[3] = try s.readInt()
+            } else if s.keyIs(key, "output_tokens") {
+                counts[4] = try s.readInt()
+            } else if s.keyIs(key, "requests") {
                 if s.peek() == UInt8(ascii: "n") { try s.readLiteral("null") } else { requests = try s.readInt() }
             } else if s.keyIs(key, "cache_creation") {
                 var inner = try s.beginObject()
                 while let k = try s.nextKey(&inner) {
-                    if s.keyIs(k, "ephemeral_5m_input_tokens") { counts[1] = try s.readInt() }
-                    else if s.keyIs(k, "ephemeral_1h_input_tokens") { counts[2] = try s.readInt() }
-                    else { try s.skipValue() }
+                    if s.keyIs(k, "ephemeral_5m_input_tokens") {
+                        counts[1] = try s.readInt()
+                    } else if s.keyIs(k, "ephemeral_1h_input_tokens") {
+                        counts[2] = try s.readInt()
+                    } else {
+                        try s.skipValue()
+                    }
                 }
             } else if s.keyIs(key, "server_tool_use") {
                 var inner = try s.beginObject()
@@ -32,9 +39,11 @@ extension PageDecoder {
                 try s.skipValue()
             }
         }
-        let names = ["uncached_input_tokens", "cache_creation.ephemeral_5m_input_tokens",
-                     "cache_creation.ephemeral_1h_input_tokens", "cache_read_input_tokens", "output_tokens",
-                     "server_tool_use.web_search_requests"]
+        let names = [
+            "uncached_input_tokens", "cache_creation.ephemeral_5m_input_tokens",
+            "cache_creation.ephemeral_1h_input_tokens", "cache_read_input_tokens", "output_tokens",
+            "server_tool_use.web_search_requests",
+        ]
         for (i, count) in counts.enumerated() {
             guard let count else { throw RowFailure(message: "analytics usage without \(names[i])") }
             row[9 + i] = .int(count)
@@ -68,14 +77,21 @@ struct ActorFields {
         }
         var state = try s.beginObject()
         while let key = try s.nextKey(&state) {
-            if s.keyIs(key, "type") { actor.type = try s.readStringOrNull() }
-            else if s.keyIs(key, "user_id") { actor.userID = try s.readStringOrNull() }
-            else if s.keyIs(key, "email_address") { actor.email = try s.readStringOrNull() }
-            else if s.keyIs(key, "name") { actor.name = try s.readStringOrNull() }
-            else if s.keyIs(key, "service_account_id") { actor.serviceAccountID = try s.readStringOrNull() }
-            else if s.keyIs(key, "api_key_id") { actor.apiKeyID = try s.readStringOrNull() }
-            else if s.keyIs(key, "subject") { actor.subject = try s.readStringOrNull() }
-            else if s.keyIs(key, "provider"), s.peek() == UInt8(ascii: "{") {
+            if s.keyIs(key, "type") {
+                actor.type = try s.readStringOrNull()
+            } else if s.keyIs(key, "user_id") {
+                actor.userID = try s.readStringOrNull()
+            } else if s.keyIs(key, "email_address") {
+                actor.email = try s.readStringOrNull()
+            } else if s.keyIs(key, "name") {
+                actor.name = try s.readStringOrNull()
+            } else if s.keyIs(key, "service_account_id") {
+                actor.serviceAccountID = try s.readStringOrNull()
+            } else if s.keyIs(key, "api_key_id") {
+                actor.apiKeyID = try s.readStringOrNull()
+            } else if s.keyIs(key, "subject") {
+                actor.subject = try s.readStringOrNull()
+            } else if s.keyIs(key, "provider"), s.peek() == UInt8(ascii: "{") {
                 var provider = try s.beginObject()
                 while let k = try s.nextKey(&provider) {
                     if s.keyIs(k, "type") {

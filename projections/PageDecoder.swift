@@ -25,16 +25,20 @@ struct PageDecoder {
     /// projected; `audit` checks it against this one.
     var organizationID: String?
 
-    func decode(table: ProjectionTable, eventID: String, seq: Int64, body: Data,
-                keep: (Day) -> Bool) throws -> DecodedPage {
+    func decode(
+        table: ProjectionTable, eventID: String, seq: Int64, body: Data,
+        keep: (Day) -> Bool
+    ) throws -> DecodedPage {
         var page = try decodeRows(table: table, eventID: eventID, seq: seq, body: body, keep: keep)
         page.computeDigests()
         return page
     }
 
     /// `decode` without the row digests.
-    func decodeRows(table: ProjectionTable, eventID: String, seq: Int64, body: Data,
-                    keep: (Day) -> Bool) throws -> DecodedPage {
+    func decodeRows(
+        table: ProjectionTable, eventID: String, seq: Int64, body: Data,
+        keep: (Day) -> Bool
+    ) throws -> DecodedPage {
         var page = DecodedPage(table: table, eventID: eventID, seq: seq, body: body)
         do {
             try body.withUnsafeBytes { raw in
@@ -43,13 +47,15 @@ struct PageDecoder {
                 try decodeEnvelope(&scanner, into: &page, keep: keep)
             }
         } catch let failure as JSONScanner.Failure {
-            throw ProjectionError(.undecodablePage,
-                                  "event \(eventID): \(table.stream) page cannot be decoded: \(failure)",
-                                  eventID: eventID, stream: table.stream.rawValue)
+            throw ProjectionError(
+                .undecodablePage,
+                "event \(eventID): \(table.stream) page cannot be decoded: \(failure)",
+                eventID: eventID, stream: table.stream.rawValue)
         } catch let failure as RowFailure {
-            throw ProjectionError(.undecodablePage,
-                                  "event \(eventID): \(table.stream) page cannot be decoded: \(failure.message)",
-                                  eventID: eventID, stream: table.stream.rawValue)
+            throw ProjectionError(
+                .undecodablePage,
+                "event \(eventID): \(table.stream) page cannot be decoded: \(failure.message)",
+                eventID: eventID, stream: table.stream.rawValue)
         }
         return page
     }
@@ -58,8 +64,10 @@ struct PageDecoder {
         var message: String
     }
 
-    private func decodeEnvelope(_ s: inout JSONScanner, into page: inout DecodedPage,
-                                keep: (Day) -> Bool) throws {
+    private func decodeEnvelope(
+        _ s: inout JSONScanner, into page: inout DecodedPage,
+        keep: (Day) -> Bool
+    ) throws {
         var state = try s.beginObject()
         var sawData = false
         var refreshed: Day?
@@ -99,8 +107,10 @@ struct PageDecoder {
     /// The cells every row of a page ends with: its event and its organization.
     typealias TrailingCells = (event: Cell, organization: Cell)
 
-    private func decodeBucket(_ s: inout JSONScanner, into page: inout DecodedPage, cells: TrailingCells,
-                              keep: (Day) -> Bool) throws {
+    private func decodeBucket(
+        _ s: inout JSONScanner, into page: inout DecodedPage, cells: TrailingCells,
+        keep: (Day) -> Bool
+    ) throws {
         var state = try s.beginObject()
         var day: Day?
         var sawResults = false
@@ -148,9 +158,11 @@ struct PageDecoder {
     /// The UTC day of a bucket's `starting_at`: `YYYY-MM-DDTHH:MM:SS[.fff](Z|+00:00)`.
     static func bucketDay(_ bytes: [UInt8]) -> Day? {
         guard bytes.count >= 20, bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"),
-              bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":") else { return nil }
+            bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":")
+        else { return nil }
         let tail = bytes.count
-        let utc = bytes[tail - 1] == UInt8(ascii: "Z") || bytes[tail - 1] == UInt8(ascii: "z")
+        let utc =
+            bytes[tail - 1] == UInt8(ascii: "Z") || bytes[tail - 1] == UInt8(ascii: "z")
             || (tail >= 25 && Array(bytes[(tail - 6)...]) == Array("+00:00".utf8))
         guard utc else { return nil }
         for i in [11, 12, 14, 15, 17, 18] where !(bytes[i] >= 0x30 && bytes[i] <= 0x39) { return nil }
@@ -187,15 +199,23 @@ struct PageDecoder {
                 row[9] = try textCell(s, try s.readString(), &page)
                 sawCurrency = true
                 continue
-            } else if s.keyIs(key, "workspace_id") { column = 1 }
-            else if s.keyIs(key, "description") { column = 2 }
-            else if s.keyIs(key, "cost_type") { column = 3 }
-            else if s.keyIs(key, "model") { column = 4 }
-            else if s.keyIs(key, "token_type") { column = 5 }
-            else if s.keyIs(key, "service_tier") { column = 6 }
-            else if s.keyIs(key, "context_window") { column = 7 }
-            else if s.keyIs(key, "inference_geo") { column = 8 }
-            else {
+            } else if s.keyIs(key, "workspace_id") {
+                column = 1
+            } else if s.keyIs(key, "description") {
+                column = 2
+            } else if s.keyIs(key, "cost_type") {
+                column = 3
+            } else if s.keyIs(key, "model") {
+                column = 4
+            } else if s.keyIs(key, "token_type") {
+                column = 5
+            } else if s.keyIs(key, "service_tier") {
+                column = 6
+            } else if s.keyIs(key, "context_window") {
+                column = 7
+            } else if s.keyIs(key, "inference_geo") {
+                column = 8
+            } else {
                 try s.skipValue()
                 continue
             }
@@ -242,9 +262,13 @@ struct PageDecoder {
             case 14 where s.keyIs(key, "cache_creation"):
                 var inner = try s.beginObject()
                 while let k = try s.nextKey(&inner) {
-                    if s.keyIs(k, "ephemeral_5m_input_tokens") { c5m = try s.readInt() }
-                    else if s.keyIs(k, "ephemeral_1h_input_tokens") { c1h = try s.readInt() }
-                    else { try s.skipValue() }
+                    if s.keyIs(k, "ephemeral_5m_input_tokens") {
+                        c5m = try s.readInt()
+                    } else if s.keyIs(k, "ephemeral_1h_input_tokens") {
+                        c1h = try s.readInt()
+                    } else {
+                        try s.skipValue()
+                    }
                 }
             case 15 where s.keyIs(key, "server_tool_use"):
                 var inner = try s.beginObject()
@@ -302,11 +326,13 @@ struct PageDecoder {
 
     // MARK: Claude Code records
 
-    private func decodeClaudeCodeRecord(_ s: inout JSONScanner, into page: inout DecodedPage, cells: TrailingCells,
-                                        keep: (Day) -> Bool) throws {
+    private func decodeClaudeCodeRecord(
+        _ s: inout JSONScanner, into page: inout DecodedPage, cells: TrailingCells,
+        keep: (Day) -> Bool
+    ) throws {
         let n = page.columnCount
         var row = [Cell](repeating: .null, count: n)
-        var counts = [Int64](repeating: 0, count: 17) // num_sessions … cache_creation_tokens
+        var counts = [Int64](repeating: 0, count: 17)  // num_sessions … cache_creation_tokens
         var day: Day?
         var sawCore = false
         var state = try s.beginObject()
@@ -359,10 +385,15 @@ struct PageDecoder {
         var keyName: JSONScanner.Key?
         var inner = try s.beginObject()
         while let k = try s.nextKey(&inner) {
-            if s.keyIs(k, "type") { actorType = try s.readStringOrNull() }
-            else if s.keyIs(k, "email_address") { email = try s.readStringOrNull() }
-            else if s.keyIs(k, "api_key_name") { keyName = try s.readStringOrNull() }
-            else { try s.skipValue() }
+            if s.keyIs(k, "type") {
+                actorType = try s.readStringOrNull()
+            } else if s.keyIs(k, "email_address") {
+                email = try s.readStringOrNull()
+            } else if s.keyIs(k, "api_key_name") {
+                keyName = try s.readStringOrNull()
+            } else {
+                try s.skipValue()
+            }
         }
         row[1] = try textCell(s, actorType, &page)
         if let actorType {
@@ -381,21 +412,32 @@ struct PageDecoder {
         var seen = 0
         var inner = try s.beginObject()
         while let k = try s.nextKey(&inner) {
-            if s.keyIs(k, "num_sessions") { counts[0] = try s.readInt(); seen |= 1 }
-            else if s.keyIs(k, "lines_of_code") {
+            if s.keyIs(k, "num_sessions") {
+                counts[0] = try s.readInt(); seen |= 1
+            } else if s.keyIs(k, "lines_of_code") {
                 var loc = try s.beginObject()
                 while let l = try s.nextKey(&loc) {
-                    if s.keyIs(l, "added") { counts[1] = try s.readInt(); seen |= 2 }
-                    else if s.keyIs(l, "removed") { counts[2] = try s.readInt(); seen |= 4 }
-                    else { try s.skipValue() }
+                    if s.keyIs(l, "added") {
+                        counts[1] = try s.readInt(); seen |= 2
+                    } else if s.keyIs(l, "removed") {
+                        counts[2] = try s.readInt(); seen |= 4
+                    } else {
+                        try s.skipValue()
+                    }
                 }
+            } else if s.keyIs(k, "commits_by_claude_code") {
+                counts[3] = try s.readInt(); seen |= 8
+            } else if s.keyIs(k, "pull_requests_by_claude_code") {
+                counts[4] = try s.readInt(); seen |= 16
+            } else {
+                try s.skipValue()
             }
-            else if s.keyIs(k, "commits_by_claude_code") { counts[3] = try s.readInt(); seen |= 8 }
-            else if s.keyIs(k, "pull_requests_by_claude_code") { counts[4] = try s.readInt(); seen |= 16 }
-            else { try s.skipValue() }
         }
         guard seen == 31 else {
-            throw RowFailure(message: "record core_metrics lacks num_sessions, lines_of_code.added/removed, commits_by_claude_code or pull_requests_by_claude_code")
+            throw RowFailure(
+                message:
+                    "record core_metrics lacks num_sessions, lines_of_code.added/removed, commits_by_claude_code or pull_requests_by_claude_code"
+            )
         }
     }
 
@@ -408,19 +450,27 @@ struct PageDecoder {
         var inner = try s.beginObject()
         while let k = try s.nextKey(&inner) {
             let base: Int
-            if s.keyIs(k, "edit_tool") { base = 5 }
-            else if s.keyIs(k, "multi_edit_tool") { base = 7 }
-            else if s.keyIs(k, "write_tool") { base = 9 }
-            else if s.keyIs(k, "notebook_edit_tool") { base = 11 }
-            else {
+            if s.keyIs(k, "edit_tool") {
+                base = 5
+            } else if s.keyIs(k, "multi_edit_tool") {
+                base = 7
+            } else if s.keyIs(k, "write_tool") {
+                base = 9
+            } else if s.keyIs(k, "notebook_edit_tool") {
+                base = 11
+            } else {
                 try s.skipValue()
                 continue
             }
             var tool = try s.beginObject()
             while let t = try s.nextKey(&tool) {
-                if s.keyIs(t, "accepted") { counts[base] = try s.readInt() }
-                else if s.keyIs(t, "rejected") { counts[base + 1] = try s.readInt() }
-                else { try s.skipValue() }
+                if s.keyIs(t, "accepted") {
+                    counts[base] = try s.readInt()
+                } else if s.keyIs(t, "rejected") {
+                    counts[base + 1] = try s.readInt()
+                } else {
+                    try s.skipValue()
+                }
             }
         }
     }
@@ -439,11 +489,15 @@ struct PageDecoder {
                     var tokens = try s.beginObject()
                     while let t = try s.nextKey(&tokens) {
                         let index: Int
-                        if s.keyIs(t, "input") { index = 13 }
-                        else if s.keyIs(t, "output") { index = 14 }
-                        else if s.keyIs(t, "cache_read") { index = 15 }
-                        else if s.keyIs(t, "cache_creation") { index = 16 }
-                        else {
+                        if s.keyIs(t, "input") {
+                            index = 13
+                        } else if s.keyIs(t, "output") {
+                            index = 14
+                        } else if s.keyIs(t, "cache_read") {
+                            index = 15
+                        } else if s.keyIs(t, "cache_creation") {
+                            index = 16
+                        } else {
                             try s.skipValue()
                             continue
                         }

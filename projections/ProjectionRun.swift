@@ -66,7 +66,8 @@ final class ProjectionRun {
             inserts[table] = try file.prepare(
                 "INSERT INTO \(table.rawValue) (rowid, \(cols.joined(separator: ", "))) VALUES (\(params))")
         }
-        digestUpsert = try file.prepare("""
+        digestUpsert = try file.prepare(
+            """
             INSERT OR REPLACE INTO projection_day_digests (table_name, date, row_count, digest) VALUES (?1, ?2, ?3, ?4)
             """)
     }
@@ -89,7 +90,8 @@ final class ProjectionRun {
             var bytes = 0
             // At least one page per decoding thread, however large the pages are.
             while batch.count < ProjectionRun.decodingThreads
-                || (batch.count < ProjectionRun.batchPages && bytes < ProjectionRun.batchBytes) {
+                || (batch.count < ProjectionRun.batchPages && bytes < ProjectionRun.batchBytes)
+            {
                 if eventIndex >= events.count {
                     itemIndex += 1
                     guard itemIndex < items.count else { break }
@@ -229,8 +231,9 @@ final class ProjectionRun {
         let k = key(page.table, day)
         let ordinal = nextOrdinal[k, default: 0]
         guard ordinal + Int64(rows.count) <= RowID.ordinalsPerDay else {
-            throw ProjectionError(.undecodablePage, "\(page.table.rawValue) would get more than \(RowID.ordinalsPerDay) rows for one day",
-                                  eventID: page.eventID, stream: page.table.stream.rawValue)
+            throw ProjectionError(
+                .undecodablePage, "\(page.table.rawValue) would get more than \(RowID.ordinalsPerDay) rows for one day",
+                eventID: page.eventID, stream: page.table.stream.rawValue)
         }
         nextOrdinal[k] = ordinal + Int64(rows.count)
         var rowid = RowID.first(day: day) + ordinal

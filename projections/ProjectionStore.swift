@@ -15,7 +15,8 @@ enum ProjectionStore {
     static let formatTag = "claude-ledger/projections"
 
     static func createSchema(_ file: SQLiteFile) throws {
-        try file.execute("""
+        try file.execute(
+            """
             CREATE TABLE projection_meta (
                 key   TEXT PRIMARY KEY NOT NULL,
                 value TEXT NOT NULL
@@ -87,8 +88,10 @@ enum ProjectionStore {
         var out: [ProjectionTable: [Fingerprint.DayEntry]] = [:]
         while try stmt.step() {
             guard let table = ProjectionTable(rawValue: stmt.text(0) ?? "") else { continue }
-            out[table, default: []].append(Fingerprint.DayEntry(date: stmt.text(1) ?? "", rowCount: Int(stmt.int(2)),
-                                                                digestHex: stmt.text(3) ?? ""))
+            out[table, default: []].append(
+                Fingerprint.DayEntry(
+                    date: stmt.text(1) ?? "", rowCount: Int(stmt.int(2)),
+                    digestHex: stmt.text(3) ?? ""))
         }
         return out
     }

@@ -13,8 +13,9 @@ extension Projections {
         var total = ExactDecimal.zero
         var rows = 0
         for event in try ledger.events(fetchID: fetchID) {
-            let page = try PageDecoder().decode(table: table, eventID: event.eventID, seq: event.seq,
-                                                body: try ledger.body(of: event), keep: { $0 == day })
+            let page = try PageDecoder().decode(
+                table: table, eventID: event.eventID, seq: event.seq,
+                body: try ledger.body(of: event), keep: { $0 == day })
             try page.withBuffers { body, arena in
                 for row in 0..<page.rowCount {
                     let cell = page.cells[row * page.columnCount + column]

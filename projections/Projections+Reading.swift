@@ -16,7 +16,10 @@ extension Projections {
         let file = try openExisting(url)
         let meta = try ProjectionStore.readMeta(file)
         guard meta["projection_version"] == String(version) else {
-            throw ProjectionError(.unsupportedVersion, "\(url.path) was built by projection version \(meta["projection_version"] ?? "unknown"), and this claude-ledger reads version \(version): run `claude-ledger rebuild`")
+            throw ProjectionError(
+                .unsupportedVersion,
+                "\(url.path) was built by projection version \(meta["projection_version"] ?? "unknown"), and this claude-ledger reads version \(version): run `claude-ledger rebuild`"
+            )
         }
     }
 
@@ -27,7 +30,9 @@ extension Projections {
         guard stat(journal, &info) == 0, info.st_size > 0 else { return }
         let directory = url.deletingLastPathComponent().path
         guard access(directory, W_OK) == 0, access(url.path, W_OK) == 0 else {
-            throw ProjectionError(.interruptedUpdate, "\(url.path) was left mid-update and this user cannot repair it: run `claude-ledger rebuild` in a writable copy")
+            throw ProjectionError(
+                .interruptedUpdate,
+                "\(url.path) was left mid-update and this user cannot repair it: run `claude-ledger rebuild` in a writable copy")
         }
         // A read through a read-write connection rolls a hot journal back (SQLite takes the
         // locks that prove no writer is still using it; a live writer just makes it wait).

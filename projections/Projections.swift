@@ -63,8 +63,10 @@ public enum Projections {
     /// Recreates the projections file at `url` from the ledger: builds into a temporary file
     /// beside it, then atomically renames it over `url`, so a crash never leaves a half-built table
     /// set. Throws `ProjectionError` (an undecodable page names its event) or a `LedgerError`.
-    public static func rebuild(ledger: Ledger, into url: URL,
-                               logger: Logger = Logger(label: "claude-ledger.projections")) throws -> BuildResult {
+    public static func rebuild(
+        ledger: Ledger, into url: URL,
+        logger: Logger = Logger(label: "claude-ledger.projections")
+    ) throws -> BuildResult {
         try rebuild(ledger: ledger, into: url, decoder: PageDecoder(), logger: logger)
     }
 
@@ -91,7 +93,8 @@ public enum Projections {
             // no syncs. Rows are appended in rowid order to tables without secondary indexes
             // (`RowID`): a small page cache holds the B-trees' right edges, and memory stays flat
             // whatever the size of the ledger.
-            try file.execute("""
+            try file.execute(
+                """
                 PRAGMA page_size = 16384; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE;
                 PRAGMA cache_size = -8192;
                 """)
@@ -101,8 +104,9 @@ public enum Projections {
             var items: [ProjectionRun.Item] = []
             var dayRows: [(stream: String, date: String, authority: Supersession.Authority)] = []
             for table in ProjectionTable.allCases {
-                let authority = Supersession.authoritative(try ledger.fetchSummaries(stream: table.stream),
-                                                           headSeq: head.seq)
+                let authority = Supersession.authoritative(
+                    try ledger.fetchSummaries(stream: table.stream),
+                    headSeq: head.seq)
                 items += workItems(table: table, days: authority)
                 for (day, a) in authority { dayRows.append((table.stream.rawValue, day.description, a)) }
             }
@@ -112,25 +116,34 @@ public enum Projections {
             let entries = try ProjectionStore.readDayEntries(file)
             let fingerprint = Fingerprint.combine(entries)
             let rows = rowCounts(entries)
-            try ProjectionStore.writeMeta(file, meta(head: head, fingerprint: fingerprint, rows: rows, mode: .rebuild,
-                                                     organizationID: decoder.organizationID))
+            try ProjectionStore.writeMeta(
+                file,
+                meta(
+                    head: head, fingerprint: fingerprint, rows: rows, mode: .rebuild,
+                    organizationID: decoder.organizationID))
             try file.execute("COMMIT")
             try file.execute("PRAGMA locking_mode = NORMAL; PRAGMA journal_mode = DELETE")
-            result = BuildResult(mode: .rebuild, fingerprint: fingerprint, projectionVersion: version, rows: rows,
-                                 ledgerHeadSeq: head.seq, ledgerHeadChainHash: head.chainHash,
-                                 daysProjected: dayRows.count, pagesDecoded: run.pagesDecoded,
-                                 bytesDecoded: run.bytesDecoded, rowsWritten: run.rowsInserted.values.reduce(0, +))
+            result = BuildResult(
+                mode: .rebuild, fingerprint: fingerprint, projectionVersion: version, rows: rows,
+                ledgerHeadSeq: head.seq, ledgerHeadChainHash: head.chainHash,
+                daysProjected: dayRows.count, pagesDecoded: run.pagesDecoded,
+                bytesDecoded: run.bytesDecoded, rowsWritten: run.rowsInserted.values.reduce(0, +))
         }
         // The connection is closed here (end of scope); make the bytes durable, then swap.
         ProjectionStore.syncToDisk(path: tmpPath)
         for suffix in ["-journal", "-wal", "-shm"] { unlink(url.path + suffix) }
         guard rename(tmpPath, url.path) == 0 else {
-            throw ProjectionError(.filesystem, "cannot move the new projections into place at \(url.path): \(String(cString: strerror(errno)))")
+            throw ProjectionError(
+                .filesystem, "cannot move the new projections into place at \(url.path): \(String(cString: strerror(errno)))")
         }
         chmod(url.path, 0o600)
         ProjectionStore.syncToDisk(path: dir.path)
-        logger.info("projections rebuild finished", metadata: ["projections.fingerprint": "\(result.fingerprint)",
-                                                               "projections.rows": "\(result.rowsWritten)"])
+        logger.info(
+            "projections rebuild finished",
+            metadata: [
+                "projections.fingerprint": "\(result.fingerprint)",
+                "projections.rows": "\(result.rowsWritten)",
+            ])
         return result
     }
 
@@ -138,15 +151,19 @@ public enum Projections {
     /// (stream, day) pairs whose authoritative fetch changed, in one transaction. Ends with the
     /// fingerprint a full rebuild would give. Falls back to `rebuild` when the file is missing,
     /// was built by another projection version, or from another ledger.
-    public static func update(ledger: Ledger, projectionsURL url: URL,
-                              logger: Logger = Logger(label: "claude-ledger.projections")) throws -> BuildResult {
+    public static func update(
+        ledger: Ledger, projectionsURL url: URL,
+        logger: Logger = Logger(label: "claude-ledger.projections")
+    ) throws -> BuildResult {
         try update(ledger: ledger, projectionsURL: url, decoder: PageDecoder(), logger: logger)
     }
 
     /// `plans`: when given, every statement the incremental path prepares is recorded with its
     /// query plan (tests prove it scans no projection table).
-    static func update(ledger: Ledger, projectionsURL url: URL, decoder base: PageDecoder, logger: Logger,
-                       plans: QueryPlanLog? = nil) throws -> BuildResult {
+    static func update(
+        ledger: Ledger, projectionsURL url: URL, decoder base: PageDecoder, logger: Logger,
+        plans: QueryPlanLog? = nil
+    ) throws -> BuildResult {
         guard FileManager.default.fileExists(atPath: url.path) else {
             return try rebuild(ledger: ledger, into: url, decoder: base, logger: logger)
         }
@@ -160,20 +177,23 @@ public enum Projections {
         // Every row carries the organization id: a build made with another one (or none) is
         // rebuilt whole rather than left with rows of two organizations.
         guard stored["projection_version"] == String(version),
-              stored[organizationMetaKey] == decoder.organizationID,
-              let builtSeq = stored["ledger_head_seq"].flatMap(Int64.init), builtSeq <= head.seq,
-              try builtFromThisLedger(ledger, seq: builtSeq, chainHash: stored["ledger_head_chain_hash"]) else {
+            stored[organizationMetaKey] == decoder.organizationID,
+            let builtSeq = stored["ledger_head_seq"].flatMap(Int64.init), builtSeq <= head.seq,
+            try builtFromThisLedger(ledger, seq: builtSeq, chainHash: stored["ledger_head_chain_hash"])
+        else {
             logger.info("projections rebuilt: version, organization or ledger changed")
             return try rebuild(ledger: ledger, into: url, decoder: base, logger: logger)
         }
         // Only the events after the build's head are new; the head itself was just matched.
-        try ledger.checkChain(afterSeq: builtSeq,
-                              previous: builtSeq == 0 ? Ledger.genesisChainHash : try ledger.event(seq: builtSeq)?.chainHash ?? Data())
+        try ledger.checkChain(
+            afterSeq: builtSeq,
+            previous: builtSeq == 0 ? Ledger.genesisChainHash : try ledger.event(seq: builtSeq)?.chainHash ?? Data())
         if builtSeq == head.seq, let fingerprint = stored["fingerprint"] {
             let entries = try ProjectionStore.readDayEntries(file)
-            return BuildResult(mode: .upToDate, fingerprint: fingerprint, projectionVersion: version,
-                               rows: rowCounts(entries), ledgerHeadSeq: head.seq, ledgerHeadChainHash: head.chainHash,
-                               daysProjected: 0, pagesDecoded: 0, bytesDecoded: 0, rowsWritten: 0)
+            return BuildResult(
+                mode: .upToDate, fingerprint: fingerprint, projectionVersion: version,
+                rows: rowCounts(entries), ledgerHeadSeq: head.seq, ledgerHeadChainHash: head.chainHash,
+                daysProjected: 0, pagesDecoded: 0, bytesDecoded: 0, rowsWritten: 0)
         }
         try file.execute("PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL")
         try file.execute("BEGIN IMMEDIATE")
@@ -186,15 +206,23 @@ public enum Projections {
             let entries = try ProjectionStore.readDayEntries(file)
             let fingerprint = Fingerprint.combine(entries)
             let rows = rowCounts(entries)
-            try ProjectionStore.writeMeta(file, meta(head: head, fingerprint: fingerprint, rows: rows, mode: .incremental,
-                                                     organizationID: decoder.organizationID))
+            try ProjectionStore.writeMeta(
+                file,
+                meta(
+                    head: head, fingerprint: fingerprint, rows: rows, mode: .incremental,
+                    organizationID: decoder.organizationID))
             try file.execute("COMMIT")
-            logger.info("projections updated", metadata: ["projections.days": "\(dayRows.count)",
-                                                          "projections.fingerprint": "\(fingerprint)"])
-            return BuildResult(mode: .incremental, fingerprint: fingerprint, projectionVersion: version, rows: rows,
-                               ledgerHeadSeq: head.seq, ledgerHeadChainHash: head.chainHash,
-                               daysProjected: dayRows.count, pagesDecoded: run.pagesDecoded,
-                               bytesDecoded: run.bytesDecoded, rowsWritten: run.rowsInserted.values.reduce(0, +))
+            logger.info(
+                "projections updated",
+                metadata: [
+                    "projections.days": "\(dayRows.count)",
+                    "projections.fingerprint": "\(fingerprint)",
+                ])
+            return BuildResult(
+                mode: .incremental, fingerprint: fingerprint, projectionVersion: version, rows: rows,
+                ledgerHeadSeq: head.seq, ledgerHeadChainHash: head.chainHash,
+                daysProjected: dayRows.count, pagesDecoded: run.pagesDecoded,
+                bytesDecoded: run.bytesDecoded, rowsWritten: run.rowsInserted.values.reduce(0, +))
         } catch {
             try? file.execute("ROLLBACK")
             throw error
@@ -206,8 +234,11 @@ public enum Projections {
     /// `projection_usage_by_month` first), and the work items to project them again, their new
     /// `projection_days` rows and the months whose usage sums changed are returned.
     static func removeChangedDays(ledger: Ledger, file: SQLiteFile, headSeq: Int64) throws
-        -> (items: [ProjectionRun.Item], dayRows: [(stream: String, date: String, authority: Supersession.Authority)],
-            usageMonths: Set<String>) {
+        -> (
+            items: [ProjectionRun.Item], dayRows: [(stream: String, date: String, authority: Supersession.Authority)],
+            usageMonths: Set<String>
+        )
+    {
         var usageMonths = Set<String>()
         var subtractions: [SQLiteFile.Statement] = []
         var items: [ProjectionRun.Item] = []
@@ -274,10 +305,11 @@ public enum Projections {
     public static func buildInfo(of url: URL) throws -> BuildInfo {
         let file = try openExisting(url)
         let meta = try ProjectionStore.readMeta(file)
-        return BuildInfo(projectionVersion: meta["projection_version"].flatMap(Int.init), fingerprint: meta["fingerprint"],
-                         ledgerHeadSeq: meta["ledger_head_seq"].flatMap(Int64.init),
-                         ledgerHeadChainHash: meta["ledger_head_chain_hash"], builtAt: meta["built_at"],
-                         lastOperation: meta["last_operation"], all: meta)
+        return BuildInfo(
+            projectionVersion: meta["projection_version"].flatMap(Int.init), fingerprint: meta["fingerprint"],
+            ledgerHeadSeq: meta["ledger_head_seq"].flatMap(Int64.init),
+            ledgerHeadChainHash: meta["ledger_head_chain_hash"], builtAt: meta["built_at"],
+            lastOperation: meta["last_operation"], all: meta)
     }
 
     // MARK: helpers
@@ -349,12 +381,15 @@ public enum Projections {
         guard let event = try ledger.edgeEvent(stream: .organization, newest: true) else { return nil }
         let body = try ledger.body(of: event)
         guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
-              let id = object["id"] as? String, !id.isEmpty else { return nil }
+            let id = object["id"] as? String, !id.isEmpty
+        else { return nil }
         return id
     }
 
-    static func meta(head: Head, fingerprint: String, rows: [ProjectionTable: Int],
-                     mode: BuildResult.Mode, organizationID: String?) -> [String: String] {
+    static func meta(
+        head: Head, fingerprint: String, rows: [ProjectionTable: Int],
+        mode: BuildResult.Mode, organizationID: String?
+    ) -> [String: String] {
         var meta: [String: String] = [
             "format": ProjectionStore.formatTag,
             "projection_version": String(version),

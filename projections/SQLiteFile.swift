@@ -15,7 +15,9 @@ final class SQLiteFile {
     /// Opens `path`; with `create` a missing file is created (0600), otherwise it must exist.
     init(path: String, create: Bool, readOnly: Bool = false) throws {
         var db: OpaquePointer?
-        let flags = readOnly ? SQLITE_OPEN_READONLY
+        let flags =
+            readOnly
+            ? SQLITE_OPEN_READONLY
             : (SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0))
         let rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
         guard rc == SQLITE_OK, let db else {
@@ -143,7 +145,8 @@ final class SQLiteFile {
 
         func text(_ column: Int) -> String? {
             guard sqlite3_column_type(stmt, Int32(column)) != SQLITE_NULL,
-                  let p = sqlite3_column_text(stmt, Int32(column)) else { return nil }
+                let p = sqlite3_column_text(stmt, Int32(column))
+            else { return nil }
             let n = Int(sqlite3_column_bytes(stmt, Int32(column)))
             return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
         }

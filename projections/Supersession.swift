@@ -33,8 +33,9 @@ public enum Supersession {
         }
 
         public init(_ summary: Ledger.FetchSummary) {
-            self.init(fetchID: summary.fetchID, windowStart: summary.windowStart, windowEnd: summary.windowEnd,
-                      lastSeq: summary.lastSeq, isComplete: summary.isComplete)
+            self.init(
+                fetchID: summary.fetchID, windowStart: summary.windowStart, windowEnd: summary.windowEnd,
+                lastSeq: summary.lastSeq, isComplete: summary.isComplete)
         }
     }
 

@@ -21,8 +21,10 @@ enum UsageSummary {
 
     /// The grouped columns of `claude_usage_keys`; `UsageAccumulator` numbers them in this order.
     static let dimensions = ["date", "workspace_id", "model", "api_key_id"]
-    static let tokenColumns = ["uncached_input_tokens", "cache_creation_5m_input_tokens", "cache_creation_1h_input_tokens",
-                               "cache_read_input_tokens", "output_tokens", "web_search_requests"]
+    static let tokenColumns = [
+        "uncached_input_tokens", "cache_creation_5m_input_tokens", "cache_creation_1h_input_tokens",
+        "cache_read_input_tokens", "output_tokens", "web_search_requests",
+    ]
 
     /// `value` cannot be NULL in a primary key: `has_value` 0 with `value` '' stands for NULL.
     static let createSQL = """
@@ -50,7 +52,8 @@ enum UsageSummary {
     static func prepareAdd(_ file: SQLiteFile) throws -> SQLiteFile.Statement {
         let columns = ["dimension", "month", "has_value", "value", "row_count"] + tokenColumns
         let params = (1...columns.count).map { "?\($0)" }.joined(separator: ", ")
-        return try file.prepare("""
+        return try file.prepare(
+            """
             INSERT INTO \(tableName) (\(columns.joined(separator: ", "))) VALUES (\(params))
             ON CONFLICT (dimension, month, has_value, value) DO UPDATE SET \(addAssignments)
             """)
@@ -66,12 +69,14 @@ enum UsageSummary {
         if statements.isEmpty {
             let negated = tokenColumns.map { "-SUM(\($0))" }.joined(separator: ", ")
             for column in dimensions {
-                statements.append(try file.prepare("""
-                    INSERT INTO \(tableName) (dimension, month, has_value, value, row_count, \(tokenColumns.joined(separator: ", ")))
-                    SELECT '\(column)', substr(date, 1, 7), \(column) IS NOT NULL, IFNULL(\(column), ''), -COUNT(*), \(negated)
-                    FROM \(ProjectionTable.usage.rawValue) WHERE rowid BETWEEN ?1 AND ?2 GROUP BY 2, 3, 4
-                    ON CONFLICT (dimension, month, has_value, value) DO UPDATE SET \(addAssignments)
-                    """))
+                statements.append(
+                    try file.prepare(
+                        """
+                        INSERT INTO \(tableName) (dimension, month, has_value, value, row_count, \(tokenColumns.joined(separator: ", ")))
+                        SELECT '\(column)', substr(date, 1, 7), \(column) IS NOT NULL, IFNULL(\(column), ''), -COUNT(*), \(negated)
+                        FROM \(ProjectionTable.usage.rawValue) WHERE rowid BETWEEN ?1 AND ?2 GROUP BY 2, 3, 4
+                        ON CONFLICT (dimension, month, has_value, value) DO UPDATE SET \(addAssignments)
+                        """))
             }
         }
         for stmt in statements {
@@ -127,8 +132,10 @@ extension Projections {
         var conditions = ["dimension = '\(column)'"]
         if let firstWhole { conditions.append("month >= '\(firstWhole.description.prefix(7))'") }
         if let endWhole { conditions.append("month < '\(endWhole.description.prefix(7))'") }
-        var parts = ["SELECT CASE has_value WHEN 1 THEN value END AS k, row_count, \(tokens) FROM \(UsageSummary.tableName) "
-            + "WHERE \(conditions.joined(separator: " AND "))"]
+        var parts = [
+            "SELECT CASE has_value WHEN 1 THEN value END AS k, row_count, \(tokens) FROM \(UsageSummary.tableName) "
+                + "WHERE \(conditions.joined(separator: " AND "))"
+        ]
         if let since, let firstWhole, since < firstWhole { parts.append(rows(since, firstWhole)) }
         if let until, let endWhole, endWhole < until { parts.append(rows(endWhole, until)) }
         return parts.joined(separator: " UNION ALL ")

@@ -97,7 +97,7 @@ public struct AdminAPIError: ClassifiedError, Sendable {
                 let request_id: String?
             }
             guard let wire = try? JSONDecoder().decode(Wire.self, from: body),
-                  wire.type != nil || wire.error != nil
+                wire.type != nil || wire.error != nil
             else { return nil }
             func clean(_ s: String?, limit: Int = 200) -> String? {
                 guard let s else { return nil }

@@ -157,14 +157,16 @@ public final class AdminClient: Sendable {
             attempts += page.attempts
             bytes += page.body.count
             try await onPage(page)
-            let envelope = chain.cursorStyle == .page
+            let envelope =
+                chain.cursorStyle == .page
                 ? PageEnvelope(hasMore: page.hasMore, nextPage: page.nextCursor)
                 : PageEnvelope(hasMore: page.hasMore, lastID: page.nextCursor)
             switch pagination.receive(envelope) {
             case .next:
                 continue
             case .complete(let pages):
-                let summary = ChainSummary(chain: chain, pages: pages, attempts: attempts, bytes: bytes, duration: start.duration(to: clock.now))
+                let summary = ChainSummary(
+                    chain: chain, pages: pages, attempts: attempts, bytes: bytes, duration: start.duration(to: clock.now))
                 var metadata = chainMetadata(chain)
                 metadata["chain.pages"] = "\(pages)"
                 metadata["chain.attempts"] = "\(attempts)"
@@ -211,8 +213,9 @@ public final class AdminClient: Sendable {
             // and of the shared budget, so neither bound is overrun by a slow attempt. While the
             // API is healthy, no single attempt may outlast the whole budget either: a server
             // trickling bytes must not hold a `--give-up-after 10` sync for the 60 s timeout.
-            var allowed = min(configuration.requestTimeout, policy.maxRequestDuration - start.duration(to: clock.now),
-                              await budget.limit)
+            var allowed = min(
+                configuration.requestTimeout, policy.maxRequestDuration - start.duration(to: clock.now),
+                await budget.limit)
             var limitedByBudget = false
             if let remaining = await budget.remaining(), remaining < allowed {
                 allowed = remaining
@@ -240,8 +243,9 @@ public final class AdminClient: Sendable {
             }
             lastFailure = failure
 
-            let decision = policy.decide(failure.outcome, attempt: attempt, elapsed: start.duration(to: clock.now),
-                                         jitter: configuration.jitter.sample(), now: Date())
+            let decision = policy.decide(
+                failure.outcome, attempt: attempt, elapsed: start.duration(to: clock.now),
+                jitter: configuration.jitter.sample(), now: Date())
             switch decision {
             case .accept:
                 preconditionFailure("RetryPolicy accepted a response that is not a page")
@@ -305,28 +309,33 @@ public final class AdminClient: Sendable {
                 metadata["page.bytes"] = "\(body.count)"
                 metadata["page.has_more"] = "\(envelope.hasMore)"
                 logger.debug("Received page", metadata: metadata)
-                return .page(Page(
-                    chain: chain, request: request, status: status, requestID: requestID, body: body,
-                    hasMore: envelope.hasMore, nextCursor: envelope.cursor(for: chain.cursorStyle),
-                    attempts: attempt, receivedAt: Date()
-                ))
+                return .page(
+                    Page(
+                        chain: chain, request: request, status: status, requestID: requestID, body: body,
+                        hasMore: envelope.hasMore, nextCursor: envelope.cursor(for: chain.cursorStyle),
+                        attempts: attempt, receivedAt: Date()
+                    ))
             }
             var detail: String?
             if is2xx, case .failure(let violation) = parsed { detail = violation.description }
-            return .failure(Failure(
-                outcome: outcome, status: status, requestID: requestID,
-                apiError: is2xx ? nil : AdminAPIError.ErrorBody.parse(body, key: key),
-                detail: detail, signalsUnavailable: is2xx || RetryPolicy.isRetryable(status: status)
-            ))
+            return .failure(
+                Failure(
+                    outcome: outcome, status: status, requestID: requestID,
+                    apiError: is2xx ? nil : AdminAPIError.ErrorBody.parse(body, key: key),
+                    detail: detail, signalsUnavailable: is2xx || RetryPolicy.isRetryable(status: status)
+                ))
         case .bodyTooLarge(let status, let headers):
-            return .failure(Failure(
-                outcome: .unrecoverableTransport, status: status, requestID: headers.first(name: "request-id"),
-                apiError: nil, detail: "body larger than \(configuration.maxBodyBytes) bytes", signalsUnavailable: false,
-                code: .bodyTooLarge
-            ))
+            return .failure(
+                Failure(
+                    outcome: .unrecoverableTransport, status: status, requestID: headers.first(name: "request-id"),
+                    apiError: nil, detail: "body larger than \(configuration.maxBodyBytes) bytes", signalsUnavailable: false,
+                    code: .bodyTooLarge
+                ))
         case .transport(let kind, let detail):
-            return .failure(Failure(outcome: kind, status: nil, requestID: nil, apiError: nil, detail: detail,
-                                    signalsUnavailable: kind != .unrecoverableTransport))
+            return .failure(
+                Failure(
+                    outcome: kind, status: nil, requestID: nil, apiError: nil, detail: detail,
+                    signalsUnavailable: kind != .unrecoverableTransport))
         }
     }
 
@@ -474,7 +483,7 @@ public final class AdminClient: Sendable {
         if let error = error as? HTTPClientError {
             switch error {
             case .readTimeout, .writeTimeout, .connectTimeout, .deadlineExceeded, .getConnectionFromPoolTimeout,
-                 .tlsHandshakeTimeout, .socksHandshakeTimeout, .httpProxyHandshakeTimeout:
+                .tlsHandshakeTimeout, .socksHandshakeTimeout, .httpProxyHandshakeTimeout:
                 return .transport(.timedOut, detail: detail)
             case .invalidURL, .emptyHost, .emptyScheme, .alreadyShutdown, .missingSocketPath, .shutdownUnsupported:
                 return .transport(.unrecoverableTransport, detail: detail)
@@ -510,9 +519,9 @@ public final class AdminClient: Sendable {
         var text = baseURL.trimmingASCIIWhitespace()
         while text.hasSuffix("/") { text.removeLast() }
         guard let url = URL(string: text),
-              let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              let host = url.host, !host.isEmpty,
-              url.query == nil, url.fragment == nil, url.user == nil, url.password == nil
+            let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = url.host, !host.isEmpty,
+            url.query == nil, url.fragment == nil, url.user == nil, url.password == nil
         else {
             throw AdminAPIError(
                 code: .invalidBaseURL, classification: .configuration,

@@ -1,11 +1,11 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The organization's Admin API key, held so that it cannot leak by accident.
@@ -27,7 +27,7 @@ public struct AdminKey: Sendable, Hashable, CustomStringConvertible, CustomDebug
     public init?(_ text: some StringProtocol) {
         let trimmed = text.trimmingASCIIWhitespace()
         guard !trimmed.isEmpty,
-              trimmed.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F })
+            trimmed.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F })
         else { return nil }
         self.secret = trimmed
     }

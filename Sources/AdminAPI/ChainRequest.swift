@@ -53,8 +53,9 @@ public struct ChainRequest: Hashable, Sendable, CustomStringConvertible {
         stream: ReportStream, parameters: [QueryItem], cursorStyle: CursorStyle, window: Range<Day>?,
         headers: [Header] = []
     ) {
-        precondition(headers.allSatisfy { !ChainRequest.clientHeaders.contains($0.name.lowercased()) },
-                     "a chain cannot set the client's own headers")
+        precondition(
+            headers.allSatisfy { !ChainRequest.clientHeaders.contains($0.name.lowercased()) },
+            "a chain cannot set the client's own headers")
         self.stream = stream
         self.method = "GET"
         self.path = stream.path
@@ -116,12 +117,13 @@ public struct ChainRequest: Hashable, Sendable, CustomStringConvertible {
     /// The request both legacy reports share: daily buckets from UTC midnight to UTC midnight,
     /// the most buckets a page may hold, then the `group_by[]` dimensions in order.
     private static func dailyReport(_ stream: ReportStream, days: Range<Day>, groupBy: [String]) -> ChainRequest {
-        let items = [
-            QueryItem("starting_at", days.lowerBound.midnightRFC3339),
-            QueryItem("ending_at", days.upperBound.midnightRFC3339),
-            QueryItem("bucket_width", "1d"),
-            QueryItem("limit", String(reportBucketLimit)),
-        ] + groupBy.map { QueryItem("group_by[]", $0) }
+        let items =
+            [
+                QueryItem("starting_at", days.lowerBound.midnightRFC3339),
+                QueryItem("ending_at", days.upperBound.midnightRFC3339),
+                QueryItem("bucket_width", "1d"),
+                QueryItem("limit", String(reportBucketLimit)),
+            ] + groupBy.map { QueryItem("group_by[]", $0) }
         return ChainRequest(stream: stream, parameters: items, cursorStyle: .page, window: days)
     }
 
@@ -148,8 +150,10 @@ public struct ChainRequest: Hashable, Sendable, CustomStringConvertible {
     public static let analyticsBeta = Header("anthropic-beta", "analytics-usage-cost-2026-08-24")
     /// The dimensions `analytics/cost` is grouped by (docs/REFERENCE.md "What sync asks for"); `cost_type` and
     /// `token_type` fan each row out per component and do not count toward the five-dimension cap.
-    public static let analyticsCostGroupBy = ["workspace_id", "api_key_id", "model", "service_tier", "context_window",
-                                              "cost_type", "token_type"]
+    public static let analyticsCostGroupBy = [
+        "workspace_id", "api_key_id", "model", "service_tier", "context_window",
+        "cost_type", "token_type",
+    ]
     /// The dimensions `analytics/usage` is grouped by (docs/REFERENCE.md "What sync asks for").
     public static let analyticsUsageGroupBy = ["workspace_id", "api_key_id", "model", "actor", "product"]
     /// Rows per page: the documented maximum (1-1000; cost fan-out rows do not count toward it).
@@ -199,8 +203,10 @@ public struct ChainRequest: Hashable, Sendable, CustomStringConvertible {
     public static func analyticsAccessCheck(day: Day) -> ChainRequest {
         ChainRequest(
             stream: .analyticsCost,
-            parameters: [QueryItem("starting_at", day.midnightRFC3339),
-                         QueryItem("ending_at", day.adding(days: 1).midnightRFC3339), QueryItem("limit", "1")],
+            parameters: [
+                QueryItem("starting_at", day.midnightRFC3339),
+                QueryItem("ending_at", day.adding(days: 1).midnightRFC3339), QueryItem("limit", "1"),
+            ],
             cursorStyle: .page, window: day..<day.adding(days: 1), headers: [analyticsBeta])
     }
 

@@ -118,11 +118,12 @@ public struct PageEnvelope: Hashable, Sendable {
     static func utcDay(ofTimestamp text: String) -> Day? {
         let bytes = Array(text.utf8)
         guard bytes.count >= 20, bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"),
-              bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
-              [11, 12, 14, 15, 17, 18].allSatisfy({ bytes[$0] >= 0x30 && bytes[$0] <= 0x39 })
+            bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+            [11, 12, 14, 15, 17, 18].allSatisfy({ bytes[$0] >= 0x30 && bytes[$0] <= 0x39 })
         else { return nil }
         let last = bytes[bytes.count - 1]
-        let utc = last == UInt8(ascii: "Z") || last == UInt8(ascii: "z")
+        let utc =
+            last == UInt8(ascii: "Z") || last == UInt8(ascii: "z")
             || text.hasSuffix("+00:00") || text.hasSuffix("-00:00")
         guard utc else { return nil }
         return Day(String(decoding: bytes[0..<10], as: UTF8.self))
@@ -179,7 +180,8 @@ public struct PageEnvelope: Hashable, Sendable {
             let container = try decoder.container(keyedBy: Keys.self)
             items = try container.decode([Bucket].self, forKey: .data)
             let nextPage = try container.decodeIfPresent(String.self, forKey: .nextPage)
-            let hasMore = try container.decodeNil(forKey: .hasMore)
+            let hasMore =
+                try container.decodeNil(forKey: .hasMore)
                 ? !(nextPage ?? "").isEmpty : try container.decode(Bool.self, forKey: .hasMore)
             envelope = PageEnvelope(hasMore: hasMore, nextPage: nextPage)
         }

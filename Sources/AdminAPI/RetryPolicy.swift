@@ -210,14 +210,14 @@ enum HTTPDate {
     static func parse(_ text: String) -> Date? {
         let parts = text.split(separator: " ", omittingEmptySubsequences: true)
         guard parts.count == 6, parts[0].hasSuffix(","), parts[5] == "GMT",
-              let day = Int(parts[1]), parts[1].count == 2,
-              let monthIndex = months.firstIndex(of: String(parts[2])),
-              let year = Int(parts[3]), parts[3].count == 4
+            let day = Int(parts[1]), parts[1].count == 2,
+            let monthIndex = months.firstIndex(of: String(parts[2])),
+            let year = Int(parts[3]), parts[3].count == 4
         else { return nil }
         let time = parts[4].split(separator: ":")
         guard time.count == 3, let h = Int(time[0]), let m = Int(time[1]), let s = Int(time[2]),
-              (0..<24).contains(h), (0..<60).contains(m), (0...60).contains(s),
-              let days = Day(year: year, month: monthIndex + 1, day: day)?.daysSinceEpoch
+            (0..<24).contains(h), (0..<60).contains(m), (0...60).contains(s),
+            let days = Day(year: year, month: monthIndex + 1, day: day)?.daysSinceEpoch
         else { return nil }
         return Date(timeIntervalSince1970: TimeInterval(days * 86_400 + h * 3600 + m * 60 + s))
     }

@@ -34,9 +34,11 @@ public enum FileExport {
     ///
     /// Throws `ExportError` (`.badInput` before anything is written when the projections or the
     /// arguments are unusable; `.targetFailed` when a file cannot be written).
-    public static func run(projectionsPath: String, outDirectory: String, format: Format = .ndjson,
-                           since: Day? = nil, until: Day? = nil,
-                           logger: Logger = Logger(label: "claude-ledger.export")) throws -> Summary {
+    public static func run(
+        projectionsPath: String, outDirectory: String, format: Format = .ndjson,
+        since: Day? = nil, until: Day? = nil,
+        logger: Logger = Logger(label: "claude-ledger.export")
+    ) throws -> Summary {
         let snapshot = try ProjectionSnapshot.read(
             projectionsPath: projectionsPath, range: .init(since: since, until: until))
         try prepareDirectory(outDirectory)
@@ -50,14 +52,18 @@ public enum FileExport {
             let schema = RowEncoding.schemaFile(table.table.bigQueryFields(moneyTypes: table.moneyTypes))
             files.append((dataName, data))
             files.append((schemaName, schema))
-            tables.append(.init(name: table.table.name, rows: table.rows.count,
-                                dataFile: path(outDirectory, dataName), schemaFile: path(outDirectory, schemaName)))
+            tables.append(
+                .init(
+                    name: table.table.name, rows: table.rows.count,
+                    dataFile: path(outDirectory, dataName), schemaFile: path(outDirectory, schemaName)))
         }
         try AtomicFiles.write(files, into: outDirectory)
         for table in tables {
-            logger.info("exported table to file", metadata: [
-                "export.table": "\(table.name)", "export.rows": "\(table.rows)", "export.file": "\(table.dataFile)",
-            ])
+            logger.info(
+                "exported table to file",
+                metadata: [
+                    "export.table": "\(table.name)", "export.rows": "\(table.rows)", "export.file": "\(table.dataFile)",
+                ])
         }
         return Summary(tables: tables)
     }

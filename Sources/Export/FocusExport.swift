@@ -34,16 +34,19 @@ public enum FocusExport {
     /// Throws `ExportError`: `.badInput` (nothing written) for an unsupported version, unusable
     /// projections, an output path that is a file or cannot be written; `.targetFailed` when
     /// writing fails part way (the temporary file is removed; an earlier file stays whole).
-    public static func run(projectionsPath: String, organization: Organization, workspaceNames: [String: String],
-                           outDirectory: String, version: String = "1.2",
-                           logger: Logger = Logger(label: "claude-ledger.export")) throws -> Summary {
+    public static func run(
+        projectionsPath: String, organization: Organization, workspaceNames: [String: String],
+        outDirectory: String, version: String = "1.2",
+        logger: Logger = Logger(label: "claude-ledger.export")
+    ) throws -> Summary {
         try checkVersion(version)
         guard !organization.id.isEmpty else {
             throw ExportError.badInput("the ledger's organization has no id: run `claude-ledger sync` first")
         }
         let source = try FocusSource.read(projectionsPath: projectionsPath)
-        let context = FocusRows.Context(organizationID: organization.id, organizationName: organization.name,
-                                        workspaceNames: workspaceNames)
+        let context = FocusRows.Context(
+            organizationID: organization.id, organizationName: organization.name,
+            workspaceNames: workspaceNames)
         let rows = try FocusRows.build(source, context: context)
         let bytes = FocusCSV.encode(columns: FocusRows.columns, rows: rows)
         try prepareDirectory(outDirectory)

@@ -32,8 +32,9 @@ struct FocusQuantity: Sendable, Equatable {
     var consumedUnit: String
     var source: Source
 
-    static let notReported = FocusQuantity(pricingQuantity: ExactDecimal(1), pricingUnit: "Days",
-                                           consumedQuantity: ExactDecimal(1), consumedUnit: "Days", source: .notReported)
+    static let notReported = FocusQuantity(
+        pricingQuantity: ExactDecimal(1), pricingUnit: "Days",
+        consumedQuantity: ExactDecimal(1), consumedUnit: "Days", source: .notReported)
 
     /// Sums of `claude_usage_keys` counts, indexed for the two joins.
     struct Index: Sendable {
@@ -61,17 +62,20 @@ struct FocusQuantity: Sendable, Equatable {
             for row in usage {
                 let workspace = row.workspaceID
                 // Each row is counted under the key of each source's join: with and without key and geo.
-                let byDimensions = TokenKey(date: row.date, apiKeyID: .none, workspaceID: workspace, model: row.model,
-                                            serviceTier: row.serviceTier, contextWindow: row.contextWindow,
-                                            inferenceGeo: .some(row.inferenceGeo))
-                let byKey = TokenKey(date: row.date, apiKeyID: .some(row.apiKeyID), workspaceID: workspace, model: row.model,
-                                     serviceTier: row.serviceTier, contextWindow: row.contextWindow, inferenceGeo: .none)
+                let byDimensions = TokenKey(
+                    date: row.date, apiKeyID: .none, workspaceID: workspace, model: row.model,
+                    serviceTier: row.serviceTier, contextWindow: row.contextWindow,
+                    inferenceGeo: .some(row.inferenceGeo))
+                let byKey = TokenKey(
+                    date: row.date, apiKeyID: .some(row.apiKeyID), workspaceID: workspace, model: row.model,
+                    serviceTier: row.serviceTier, contextWindow: row.contextWindow, inferenceGeo: .none)
                 for key in [byDimensions, byKey] {
                     tokens[key, default: [:]].merge(row.tokens) { $0 + $1 }
                 }
                 if !(row.serviceTier ?? "").hasPrefix("priority") {
                     searches[SearchKey(date: row.date, apiKeyID: .none, workspaceID: workspace), default: 0] += row.webSearchRequests
-                    searches[SearchKey(date: row.date, apiKeyID: .some(row.apiKeyID), workspaceID: workspace), default: 0] += row.webSearchRequests
+                    searches[SearchKey(date: row.date, apiKeyID: .some(row.apiKeyID), workspaceID: workspace), default: 0] +=
+                        row.webSearchRequests
                 }
             }
         }
@@ -79,9 +83,10 @@ struct FocusQuantity: Sendable, Equatable {
         func tokens(for cost: FocusSource.Cost, workspace: String?) -> Int64? {
             guard let tokenType = cost.tokenType else { return nil }
             let analytics = cost.origin == .analyticsCost
-            let key = TokenKey(date: cost.date, apiKeyID: analytics ? .some(cost.apiKeyID) : .none, workspaceID: workspace,
-                               model: cost.model, serviceTier: cost.serviceTier, contextWindow: cost.contextWindow,
-                               inferenceGeo: analytics ? .none : .some(cost.inferenceGeo))
+            let key = TokenKey(
+                date: cost.date, apiKeyID: analytics ? .some(cost.apiKeyID) : .none, workspaceID: workspace,
+                model: cost.model, serviceTier: cost.serviceTier, contextWindow: cost.contextWindow,
+                inferenceGeo: analytics ? .none : .some(cost.inferenceGeo))
             return tokens[key]?[tokenType]
         }
 
@@ -96,14 +101,16 @@ struct FocusQuantity: Sendable, Equatable {
         switch cost.costType {
         case "tokens":
             guard let count = index.tokens(for: cost, workspace: workspace), count > 0 else { return .notReported }
-            return FocusQuantity(pricingQuantity: try ExactDecimal(Int(count)).dividedByPowerOfTen(6),
-                                 pricingUnit: "1000000 Tokens", consumedQuantity: ExactDecimal(Int(count)),
-                                 consumedUnit: "Tokens", source: .usageReport)
+            return FocusQuantity(
+                pricingQuantity: try ExactDecimal(Int(count)).dividedByPowerOfTen(6),
+                pricingUnit: "1000000 Tokens", consumedQuantity: ExactDecimal(Int(count)),
+                consumedUnit: "Tokens", source: .usageReport)
         case "web_search":
             guard let count = index.searches(for: cost, workspace: workspace), count > 0 else { return .notReported }
-            return FocusQuantity(pricingQuantity: try ExactDecimal(Int(count)).dividedByPowerOfTen(3),
-                                 pricingUnit: "1000 Requests", consumedQuantity: ExactDecimal(Int(count)),
-                                 consumedUnit: "Requests", source: .usageReport)
+            return FocusQuantity(
+                pricingQuantity: try ExactDecimal(Int(count)).dividedByPowerOfTen(3),
+                pricingUnit: "1000 Requests", consumedQuantity: ExactDecimal(Int(count)),
+                consumedUnit: "Requests", source: .usageReport)
         default:
             return .notReported
         }

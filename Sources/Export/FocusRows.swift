@@ -155,9 +155,11 @@ enum FocusRows {
     /// `{"x_ContextWindow":…,"x_InferenceGeo":…,"x_ServiceTier":…}` with the keys that have a
     /// value, sorted; NULL when none has.
     static func skuPriceDetails(of cost: FocusSource.Cost) -> String? {
-        let pairs = [("x_ContextWindow", cost.contextWindow), ("x_InferenceGeo", cost.inferenceGeo),
-                     ("x_ServiceTier", cost.serviceTier)]
-            .compactMap { key, value in value.map { (key, $0) } }
+        let pairs = [
+            ("x_ContextWindow", cost.contextWindow), ("x_InferenceGeo", cost.inferenceGeo),
+            ("x_ServiceTier", cost.serviceTier),
+        ]
+        .compactMap { key, value in value.map { (key, $0) } }
         guard !pairs.isEmpty else { return nil }
         return "{" + pairs.map { "\(FocusCSV.jsonString($0)):\(FocusCSV.jsonString($1))" }.joined(separator: ",") + "}"
     }

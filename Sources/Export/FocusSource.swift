@@ -65,9 +65,12 @@ struct FocusSource: Sendable {
 
     static func read(projectionsPath: String) throws -> FocusSource {
         try ProjectionsFile.read(projectionsPath, label: "export-focus") { db in
-            let hasByKey = try Bool.fetchOne(db, sql: """
-                SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'claude_costs_by_key')
-                """) ?? false
+            let hasByKey =
+                try Bool.fetchOne(
+                    db,
+                    sql: """
+                        SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'claude_costs_by_key')
+                        """) ?? false
             return FocusSource(
                 costReport: try readCostReport(db),
                 analyticsCost: hasByKey ? try readAnalyticsCost(db) : [],
@@ -84,13 +87,14 @@ struct FocusSource: Sendable {
         return try Row.fetchAll(db, sql: sql).map { row in
             let table = "claude_costs"
             try checkCurrency(row, table: table)
-            return Cost(origin: .costReport, date: try day(row, table: table),
-                        workspaceID: row["workspace_id"], apiKeyID: nil, description: row["description"],
-                        costType: row["cost_type"], model: row["model"], tokenType: row["token_type"],
-                        serviceTier: row["service_tier"], contextWindow: row["context_window"],
-                        inferenceGeo: row["inference_geo"],
-                        amountUSD: try money(row, "amount_usd", table: table), listAmountUSD: nil,
-                        provisional: nil, eventID: try text(row, "event_id", table: table))
+            return Cost(
+                origin: .costReport, date: try day(row, table: table),
+                workspaceID: row["workspace_id"], apiKeyID: nil, description: row["description"],
+                costType: row["cost_type"], model: row["model"], tokenType: row["token_type"],
+                serviceTier: row["service_tier"], contextWindow: row["context_window"],
+                inferenceGeo: row["inference_geo"],
+                amountUSD: try money(row, "amount_usd", table: table), listAmountUSD: nil,
+                provisional: nil, eventID: try text(row, "event_id", table: table))
         }
     }
 
@@ -105,13 +109,14 @@ struct FocusSource: Sendable {
             try checkCurrency(row, table: table)
             let list: String? = row["list_amount_usd"]
             let provisional: Int64? = row["provisional"]
-            return Cost(origin: .analyticsCost, date: try day(row, table: table),
-                        workspaceID: row["workspace_id"], apiKeyID: row["api_key_id"], description: nil,
-                        costType: row["cost_type"], model: row["model"], tokenType: row["token_type"],
-                        serviceTier: row["service_tier"], contextWindow: row["context_window"], inferenceGeo: nil,
-                        amountUSD: try money(row, "amount_usd", table: table),
-                        listAmountUSD: list == nil ? nil : try money(row, "list_amount_usd", table: table),
-                        provisional: provisional.map { $0 != 0 }, eventID: try text(row, "event_id", table: table))
+            return Cost(
+                origin: .analyticsCost, date: try day(row, table: table),
+                workspaceID: row["workspace_id"], apiKeyID: row["api_key_id"], description: nil,
+                costType: row["cost_type"], model: row["model"], tokenType: row["token_type"],
+                serviceTier: row["service_tier"], contextWindow: row["context_window"], inferenceGeo: nil,
+                amountUSD: try money(row, "amount_usd", table: table),
+                listAmountUSD: list == nil ? nil : try money(row, "list_amount_usd", table: table),
+                provisional: provisional.map { $0 != 0 }, eventID: try text(row, "event_id", table: table))
         }
     }
 
@@ -127,10 +132,11 @@ struct FocusSource: Sendable {
             for (tokenType, column) in tokenColumns {
                 tokens[tokenType] = try count(row, column)
             }
-            return Usage(date: try day(row, table: "claude_usage_keys"), apiKeyID: row["api_key_id"],
-                         workspaceID: row["workspace_id"], model: row["model"], serviceTier: row["service_tier"],
-                         contextWindow: row["context_window"], inferenceGeo: row["inference_geo"],
-                         tokens: tokens, webSearchRequests: try count(row, "web_search_requests"))
+            return Usage(
+                date: try day(row, table: "claude_usage_keys"), apiKeyID: row["api_key_id"],
+                workspaceID: row["workspace_id"], model: row["model"], serviceTier: row["service_tier"],
+                contextWindow: row["context_window"], inferenceGeo: row["inference_geo"],
+                tokens: tokens, webSearchRequests: try count(row, "web_search_requests"))
         }
     }
 
@@ -153,7 +159,8 @@ struct FocusSource: Sendable {
         let value = row[column] as DatabaseValue
         guard case .string(let text) = value.storage, let decimal = try? ExactDecimal(parsing: text) else {
             throw ExportError.badInput(
-                "\(table).\(column) holds a value that is not an exact decimal string in a row dated \(row["date"] ?? "?"): run `claude-ledger rebuild`")
+                "\(table).\(column) holds a value that is not an exact decimal string in a row dated \(row["date"] ?? "?"): run `claude-ledger rebuild`"
+            )
         }
         return decimal
     }
@@ -161,7 +168,8 @@ struct FocusSource: Sendable {
     private static func count(_ row: Row, _ column: String) throws -> Int64 {
         guard case .int64(let number) = (row[column] as DatabaseValue).storage, number >= 0 else {
             throw ExportError.badInput(
-                "claude_usage_keys.\(column) holds a value that is not a count in a row dated \(row["date"] ?? "?"): run `claude-ledger rebuild`")
+                "claude_usage_keys.\(column) holds a value that is not a count in a row dated \(row["date"] ?? "?"): run `claude-ledger rebuild`"
+            )
         }
         return number
     }
@@ -170,7 +178,8 @@ struct FocusSource: Sendable {
         let currency: String? = row["currency"]
         guard currency == "USD" else {
             throw ExportError.badInput(
-                "\(table) has a row dated \(row["date"] ?? "?") in currency \(currency ?? "NULL"); FOCUS export writes USD (BillingCurrency) only")
+                "\(table) has a row dated \(row["date"] ?? "?") in currency \(currency ?? "NULL"); FOCUS export writes USD (BillingCurrency) only"
+            )
         }
     }
 }

@@ -51,8 +51,10 @@ struct ProjectionSnapshot: Sendable {
         var until: Day?
     }
 
-    static func read(projectionsPath: String, tables: [TableSchema] = TableSchema.all,
-                     range: DayRange = DayRange()) throws -> ProjectionSnapshot {
+    static func read(
+        projectionsPath: String, tables: [TableSchema] = TableSchema.all,
+        range: DayRange = DayRange()
+    ) throws -> ProjectionSnapshot {
         if let since = range.since, let until = range.until, !(since < until) {
             throw ExportError.badInput("--since \(since) must be before --until \(until)")
         }
@@ -63,8 +65,9 @@ struct ProjectionSnapshot: Sendable {
     }
 
     private static func readTable(_ table: TableSchema, db: Database, range: DayRange) throws -> TableRows {
-        let present = try Set(Row.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?)", arguments: [table.name])
-            .map { $0["name"] as String })
+        let present = try Set(
+            Row.fetchAll(db, sql: "SELECT name FROM pragma_table_info(?)", arguments: [table.name])
+                .map { $0["name"] as String })
         if present.isEmpty {
             throw ExportError.badInput("projections.sqlite has no table \(table.name): run `claude-ledger rebuild`")
         }
@@ -106,7 +109,8 @@ struct ProjectionSnapshot: Sendable {
             var dated = ""
             if case .string(let d) = day, Day(d) != nil { dated = " in a row dated \(d)" }
             return ExportError.badInput(
-                "\(table.name).\(column.name) holds a value that is not \(expected)\(dated): run `claude-ledger rebuild` or `claude-ledger audit`")
+                "\(table.name).\(column.name) holds a value that is not \(expected)\(dated): run `claude-ledger rebuild` or `claude-ledger audit`"
+            )
         }
         if case .null = value.storage {
             if !column.nullable { throw invalid("NULL-free (the column is required)") }

@@ -90,8 +90,9 @@ extension TableSchema {
     /// The BigQuery schema, with money columns typed as `moneyTypes` says (NUMERIC by default).
     public func bigQueryFields(moneyTypes: [String: MoneyType] = [:]) -> [SchemaField] {
         columns.map { column in
-            SchemaField(name: column.name, type: column.bigQueryType(money: moneyTypes[column.name] ?? .numeric),
-                        mode: column.bigQueryMode, description: column.description)
+            SchemaField(
+                name: column.name, type: column.bigQueryType(money: moneyTypes[column.name] ?? .numeric),
+                mode: column.bigQueryMode, description: column.description)
         }
     }
 }

@@ -27,8 +27,9 @@ extension Audit {
         let both = Set(legacyDays.keys).intersection(analyticsDays.keys).sorted()
         guard !both.isEmpty else {
             let why = analyticsDays.isEmpty ? "the analytics cost stream is not synced" : "their synced days do not overlap"
-            return Finding(check: sourcesCheck, status: .ok,
-                           detail: "nothing to compare: \(why) (claude_costs_by_key and claude_costs share no day)")
+            return Finding(
+                check: sourcesCheck, status: .ok,
+                detail: "nothing to compare: \(why) (claude_costs_by_key and claude_costs share no day)")
         }
         let legacy = try tables.costPerDay()
         let analytics = try tables.billedCostPerDay()
@@ -55,17 +56,20 @@ extension Audit {
         let skipped = provisional.isEmpty ? "" : "; \(provisional.count) provisional day(s) not compared (\(ranges(provisional)))"
         let within = tolerance.isZero ? "to the cent" : "within $\(tolerance)"
         guard !differences.isEmpty else {
-            return Finding(check: sourcesCheck, status: .ok,
-                           detail: "\(compared) final day(s) covered by both claude_costs and claude_costs_by_key agree \(within)\(skipped)")
+            return Finding(
+                check: sourcesCheck, status: .ok,
+                detail: "\(compared) final day(s) covered by both claude_costs and claude_costs_by_key agree \(within)\(skipped)")
         }
         let listed = differences.prefix(10).map {
             "\($0.day) cost_report $\($0.costReportUSD) vs analytics_cost $\($0.analyticsUSD) (difference $\($0.differenceUSD))"
         }
         let more = differences.count > 10 ? "; … \(differences.count - 10) more" : ""
-        return Finding(check: sourcesCheck, status: .fail,
-                       detail: "\(differences.count) of \(compared) final day(s) differ by more than $\(tolerance): "
-                           + listed.joined(separator: "; ") + more + skipped
-                           + ". A legacy day older than the revisit window may be stale: `claude-ledger sync --since \(differences[0].day) --streams cost`")
+        return Finding(
+            check: sourcesCheck, status: .fail,
+            detail: "\(differences.count) of \(compared) final day(s) differ by more than $\(tolerance): "
+                + listed.joined(separator: "; ") + more + skipped
+                + ". A legacy day older than the revisit window may be stale: `claude-ledger sync --since \(differences[0].day) --streams cost`"
+        )
     }
 
     /// The per-key cost gap: closed where `claude_costs_by_key` covers the days with cost.
@@ -75,17 +79,23 @@ extension Audit {
         let covered = try tables.hasTable(.costsByKey) ? Set(try tables.coveredDays(.analyticsCost).keys) : []
         let missing = costDays.subtracting(covered)
         if missing.isEmpty && !costDays.isEmpty {
-            return Finding(check: check, status: .ok,
-                           detail: "claude_costs_by_key has the billed cost per API key for all \(costDays.count) day(s) with cost")
+            return Finding(
+                check: check, status: .ok,
+                detail: "claude_costs_by_key has the billed cost per API key for all \(costDays.count) day(s) with cost")
         }
         if missing.count < costDays.count {
-            return Finding(check: check, status: .warn,
-                           detail: "claude_costs_by_key has the billed cost per API key for \(costDays.count - missing.count) of \(costDays.count) day(s) with cost; "
-                               + "on \(ranges(Array(missing))) per-key spend from tokens x price is an estimate (the analytics API serves days from 2026-01-01, at most 365 days back)")
+            return Finding(
+                check: check, status: .warn,
+                detail:
+                    "claude_costs_by_key has the billed cost per API key for \(costDays.count - missing.count) of \(costDays.count) day(s) with cost; "
+                    + "on \(ranges(Array(missing))) per-key spend from tokens x price is an estimate (the analytics API serves days from 2026-01-01, at most 365 days back)"
+            )
         }
-        return Finding(check: check, status: .warn,
-                       detail: "the cost report has no per-key breakdown; per-key spend from tokens x price is an estimate "
-                           + "(`claude-ledger sync --streams analytics-cost` fetches the billed cost per key where the organization has the analytics API)")
+        return Finding(
+            check: check, status: .warn,
+            detail: "the cost report has no per-key breakdown; per-key spend from tokens x price is an estimate "
+                + "(`claude-ledger sync --streams analytics-cost` fetches the billed cost per key where the organization has the analytics API)"
+        )
     }
 
     /// The `data_refreshed_at` watermark of analytics fetches, read from their pages in the

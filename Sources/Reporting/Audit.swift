@@ -21,15 +21,18 @@ public enum Audit {
         public var passed: Bool { !findings.contains { $0.status == .fail } }
 
         public func table() -> TextTable {
-            TextTable(columns: ["check", "status", "detail"],
-                      rows: findings.map { [.text($0.check), .text($0.status.rawValue.uppercased()), .text($0.detail)] })
+            TextTable(
+                columns: ["check", "status", "detail"],
+                rows: findings.map { [.text($0.check), .text($0.status.rawValue.uppercased()), .text($0.detail)] })
         }
     }
 
     /// `costTolerance`: how far (USD, after rounding both to cents) the two cost sources may
     /// differ on a final day before invariant 6 fails.
-    public static func run(ledger: Ledger, tables: ProjectionTables, prices: ListPrices = .standard,
-                           costTolerance: ExactDecimal = .zero) throws -> Result {
+    public static func run(
+        ledger: Ledger, tables: ProjectionTables, prices: ListPrices = .standard,
+        costTolerance: ExactDecimal = .zero
+    ) throws -> Result {
         var findings: [Finding] = []
         findings += try duplicates(tables)
         findings += try completeness(ledger)
@@ -37,9 +40,12 @@ public enum Audit {
         findings.append(try claudeCodeOrganization(ledger))
         findings += try units(tables, prices: prices)
         let report = try ledger.verify()
-        findings.append(Finding(check: "5 ledger verifies", status: report.isValid ? .ok : .fail,
-                                detail: report.isValid ? "\(report.events) events, chain head seq \(report.headSeq)"
-                                    : report.problems.prefix(5).map(\.description).joined(separator: "; ")))
+        findings.append(
+            Finding(
+                check: "5 ledger verifies", status: report.isValid ? .ok : .fail,
+                detail: report.isValid
+                    ? "\(report.events) events, chain head seq \(report.headSeq)"
+                    : report.problems.prefix(5).map(\.description).joined(separator: "; ")))
         findings.append(try sourcesAgree(ledger: ledger, tables: tables, tolerance: costTolerance))
         findings += try knownGaps(tables)
         findings.append(try keyCostGap(tables))
@@ -55,15 +61,19 @@ public enum Audit {
         try tables.read { db in
             try naturalKeys.map { table, key in
                 let columns = key.joined(separator: ", ")
-                let dupes = try Row.fetchAll(db, sql: """
-                    SELECT date, COUNT(*) AS n FROM \(table) GROUP BY \(columns) HAVING COUNT(*) > 1 ORDER BY date LIMIT 5
-                    """)
+                let dupes = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT date, COUNT(*) AS n FROM \(table) GROUP BY \(columns) HAVING COUNT(*) > 1 ORDER BY date LIMIT 5
+                        """)
                 let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0
                 if dupes.isEmpty {
                     return Finding(check: "1 no duplicate keys: \(table)", status: .ok, detail: "\(total) rows, keys unique")
                 }
-                return Finding(check: "1 no duplicate keys: \(table)", status: .fail,
-                               detail: "duplicate natural keys on " + dupes.map { "\($0["date"] as String) (x\($0["n"] as Int))" }.joined(separator: ", "))
+                return Finding(
+                    check: "1 no duplicate keys: \(table)", status: .fail,
+                    detail: "duplicate natural keys on "
+                        + dupes.map { "\($0["date"] as String) (x\($0["n"] as Int))" }.joined(separator: ", "))
             }
         }
     }
@@ -80,11 +90,15 @@ public enum Audit {
             let covered = coverage.covered
             let gaps = Day.range(from: first, to: end).filter { !covered.contains($0) }
             if gaps.isEmpty {
-                findings.append(Finding(check: "2 completeness: \(stream)", status: .ok,
-                                        detail: "\(end - first) days \(first)..\(end.adding(days: -1)) all covered by complete fetches"))
+                findings.append(
+                    Finding(
+                        check: "2 completeness: \(stream)", status: .ok,
+                        detail: "\(end - first) days \(first)..\(end.adding(days: -1)) all covered by complete fetches"))
             } else {
-                findings.append(Finding(check: "2 completeness: \(stream)", status: .fail,
-                                        detail: "\(gaps.count) day(s) without a complete fetch: \(ranges(gaps)); run sync again"))
+                findings.append(
+                    Finding(
+                        check: "2 completeness: \(stream)", status: .fail,
+                        detail: "\(gaps.count) day(s) without a complete fetch: \(ranges(gaps)); run sync again"))
             }
         }
         return findings
@@ -114,9 +128,13 @@ public enum Audit {
         try tables.read { db in
             let columns = try db.columns(in: "claude_code_productivity").map(\.name)
             let money = columns.filter { name in moneyWords.contains { name.lowercased().contains($0) } }
-            return [Finding(check: "3 no money in claude_code_productivity", status: money.isEmpty ? .ok : .fail,
-                            detail: money.isEmpty ? "\(columns.count) columns, none is money (Claude Code spend is already in claude_costs)"
-                                : "money-like columns: \(money.joined(separator: ", ")): they double count claude_costs")]
+            return [
+                Finding(
+                    check: "3 no money in claude_code_productivity", status: money.isEmpty ? .ok : .fail,
+                    detail: money.isEmpty
+                        ? "\(columns.count) columns, none is money (Claude Code spend is already in claude_costs)"
+                        : "money-like columns: \(money.joined(separator: ", ")): they double count claude_costs")
+            ]
         }
     }
 
@@ -135,7 +153,8 @@ public enum Audit {
         for event in events {
             let body = try ledger.body(of: event)
             guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
-                  let data = object["data"] as? [[String: Any]] else { continue }
+                let data = object["data"] as? [[String: Any]]
+            else { continue }
             for record in data {
                 guard let own = record["organization_id"] as? String else { continue }
                 records += 1
@@ -143,16 +162,19 @@ public enum Audit {
             }
         }
         guard let organization else {
-            return Finding(check: check, status: records == 0 ? .ok : .warn,
-                           detail: "the ledger has no organization event, so organization_id is NULL in every table: run `claude-ledger sync`")
+            return Finding(
+                check: check, status: records == 0 ? .ok : .warn,
+                detail: "the ledger has no organization event, so organization_id is NULL in every table: run `claude-ledger sync`")
         }
         if others.isEmpty {
-            return Finding(check: check, status: .ok,
-                           detail: "\(records) record(s) name organization \(organization), the ledger's")
+            return Finding(
+                check: check, status: .ok,
+                detail: "\(records) record(s) name organization \(organization), the ledger's")
         }
         let listed = others.sorted { $0.key < $1.key }.prefix(5).map { "\($0.key) (\($0.value) record(s))" }
-        return Finding(check: check, status: .fail,
-                       detail: "records name another organization than the ledger's \(organization): \(listed.joined(separator: ", "))")
+        return Finding(
+            check: check, status: .fail,
+            detail: "records name another organization than the ledger's \(organization): \(listed.joined(separator: ", "))")
     }
 
     static func units(_ tables: ProjectionTables, prices: ListPrices) throws -> [Finding] {
@@ -175,13 +197,16 @@ public enum Audit {
             }
             return (count, bad)
         }
-        return Finding(check: "4 units: amounts are cents", status: badRows.isEmpty ? .ok : .fail,
-                       detail: badRows.isEmpty ? "\(rows) cost rows: amount_usd = amount_cents / 100 exactly"
-                           : "amount_usd is not amount_cents / 100 on \(badRows.joined(separator: ", "))")
+        return Finding(
+            check: "4 units: amounts are cents", status: badRows.isEmpty ? .ok : .fail,
+            detail: badRows.isEmpty
+                ? "\(rows) cost rows: amount_usd = amount_cents / 100 exactly"
+                : "amount_usd is not amount_cents / 100 on \(badRows.joined(separator: ", "))")
     }
 
     /// The day's tokens at list price (batch at half), and the models without a price.
-    static func pricedTokens(_ tables: ProjectionTables, prices: ListPrices) throws -> (perDay: [Day: ExactDecimal], unpriced: Set<String>) {
+    static func pricedTokens(_ tables: ProjectionTables, prices: ListPrices) throws -> (perDay: [Day: ExactDecimal], unpriced: Set<String>)
+    {
         var priced: [Day: ExactDecimal] = [:]
         var unpriced = Set<String>()
         let tokenColumns: [(String, String)] = [
@@ -191,10 +216,12 @@ public enum Audit {
             ("cache_creation_1h_input_tokens", "cache_creation.ephemeral_1h_input_tokens"),
         ]
         try tables.read { db in
-            let cursor = try Row.fetchCursor(db, sql: """
-                SELECT date, model, service_tier, \(tokenColumns.map(\.0).joined(separator: ", ")), web_search_requests
-                FROM claude_usage_keys WHERE service_tier IS NULL OR service_tier NOT LIKE 'priority%'
-                """)
+            let cursor = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT date, model, service_tier, \(tokenColumns.map(\.0).joined(separator: ", ")), web_search_requests
+                    FROM claude_usage_keys WHERE service_tier IS NULL OR service_tier NOT LIKE 'priority%'
+                    """)
             while let row = try cursor.next() {
                 guard let day = Day(row["date"] as String) else { continue }
                 var total = priced[day] ?? .zero
@@ -248,22 +275,33 @@ public enum Audit {
                 let median = neighbours[neighbours.count / 2]
                 let limit = try median.multiplied(by: ExactDecimal(20))
                 if !median.isZero && limit < cost {
-                    implausible.append("\(day) is over 20x its neighbours' median ($\(cost.formatted(places: 2)) vs $\(median.formatted(places: 2)))")
+                    implausible.append(
+                        "\(day) is over 20x its neighbours' median ($\(cost.formatted(places: 2)) vs $\(median.formatted(places: 2)))")
                 }
             }
         }
         if !hundredX.isEmpty {
-            findings.append(Finding(check: "4 units: cost vs tokens", status: .fail,
-                                    detail: "\(hundredX.count) day(s) billed about 100x their tokens at list price, the cents-read-as-dollars signature: \(ranges(hundredX))"))
+            findings.append(
+                Finding(
+                    check: "4 units: cost vs tokens", status: .fail,
+                    detail:
+                        "\(hundredX.count) day(s) billed about 100x their tokens at list price, the cents-read-as-dollars signature: \(ranges(hundredX))"
+                ))
         } else if !implausible.isEmpty {
             findings.append(Finding(check: "4 units: cost vs tokens", status: .warn, detail: implausible.prefix(5).joined(separator: "; ")))
         } else {
-            findings.append(Finding(check: "4 units: cost vs tokens", status: .ok,
-                                    detail: "\(days.count) days: billed cost within 3x of tokens at list price, no outlier day"))
+            findings.append(
+                Finding(
+                    check: "4 units: cost vs tokens", status: .ok,
+                    detail: "\(days.count) days: billed cost within 3x of tokens at list price, no outlier day"))
         }
         if !unpriced.isEmpty {
-            findings.append(Finding(check: "4 units: price table", status: .warn,
-                                    detail: "no list price for \(unpriced.sorted().joined(separator: ", ")): their tokens were left out of the check (pass --prices FILE)"))
+            findings.append(
+                Finding(
+                    check: "4 units: price table", status: .warn,
+                    detail:
+                        "no list price for \(unpriced.sorted().joined(separator: ", ")): their tokens were left out of the check (pass --prices FILE)"
+                ))
         }
         return findings
     }
@@ -271,23 +309,37 @@ public enum Audit {
     static func knownGaps(_ tables: ProjectionTables) throws -> [Finding] {
         try tables.read { db in
             var findings: [Finding] = []
-            let priority = try Int64.fetchOne(db, sql: """
-                SELECT COALESCE(SUM(uncached_input_tokens + output_tokens + cache_read_input_tokens), 0) FROM claude_usage_keys
-                WHERE service_tier LIKE 'priority%'
-                """) ?? 0
+            let priority =
+                try Int64.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COALESCE(SUM(uncached_input_tokens + output_tokens + cache_read_input_tokens), 0) FROM claude_usage_keys
+                        WHERE service_tier LIKE 'priority%'
+                        """) ?? 0
             if priority > 0 {
-                findings.append(Finding(check: "known gap: Priority Tier", status: .warn,
-                                        detail: "\(priority) Priority Tier tokens have no cost rows: the cost report leaves Priority Tier out (billed separately)"))
+                findings.append(
+                    Finding(
+                        check: "known gap: Priority Tier", status: .warn,
+                        detail:
+                            "\(priority) Priority Tier tokens have no cost rows: the cost report leaves Priority Tier out (billed separately)"
+                    ))
             }
             let console = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM claude_usage_keys WHERE api_key_id IS NULL") ?? 0
             if console > 0 {
-                findings.append(Finding(check: "known gap: Console usage", status: .warn,
-                                        detail: "\(console) usage rows have no API key: Console and Workbench usage is reported with api_key_id null"))
+                findings.append(
+                    Finding(
+                        check: "known gap: Console usage", status: .warn,
+                        detail: "\(console) usage rows have no API key: Console and Workbench usage is reported with api_key_id null"))
             }
-            let subscription = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM claude_code_productivity WHERE customer_type = 'subscription'") ?? 0
-            findings.append(Finding(check: "known gap: Claude Code subscriptions", status: .warn,
-                                    detail: subscription > 0 ? "\(subscription) subscription rows present; subscription users may still be missing (anthropics/claude-code#27780)"
-                                        : "no subscription (claude.ai login) users reported: the Claude Code report often leaves them out (anthropics/claude-code#27780)"))
+            let subscription =
+                try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM claude_code_productivity WHERE customer_type = 'subscription'") ?? 0
+            findings.append(
+                Finding(
+                    check: "known gap: Claude Code subscriptions", status: .warn,
+                    detail: subscription > 0
+                        ? "\(subscription) subscription rows present; subscription users may still be missing (anthropics/claude-code#27780)"
+                        : "no subscription (claude.ai login) users reported: the Claude Code report often leaves them out (anthropics/claude-code#27780)"
+                ))
             return findings
         }
     }

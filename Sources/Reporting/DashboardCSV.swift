@@ -21,8 +21,10 @@ public struct DashboardCSV: Sendable {
     public var rowCount: Int
 
     static let dateHeaders = ["date", "usagedate", "day", "billingdate", "startingat", "startdate", "period", "usageday"]
-    static let amountHeaders = ["amountusd", "costusd", "usd", "totalcostusd", "totalusd", "cost", "totalcost", "total",
-                                "amount", "spend", "spendusd", "costindollars", "netcost", "costdollars"]
+    static let amountHeaders = [
+        "amountusd", "costusd", "usd", "totalcostusd", "totalusd", "cost", "totalcost", "total",
+        "amount", "spend", "spendusd", "costindollars", "netcost", "costdollars",
+    ]
 
     /// A header as an error line may show it: printable characters only (no escape sequences
     /// reach the terminal), at most 8 columns and 120 characters.
@@ -59,30 +61,40 @@ public struct DashboardCSV: Sendable {
             return nil
         }
         guard let dateIndex = find(DashboardCSV.dateHeaders) else {
-            throw ReportingError.badInput("line \(header.line): no date column in the header \(DashboardCSV.shown(header.fields))\(DashboardCSV.separatorHint(header.fields)): name one `date`")
+            throw ReportingError.badInput(
+                "line \(header.line): no date column in the header \(DashboardCSV.shown(header.fields))\(DashboardCSV.separatorHint(header.fields)): name one `date`"
+            )
         }
         guard let amountIndex = find(DashboardCSV.amountHeaders) else {
-            throw ReportingError.badInput("line \(header.line): no USD amount column in the header \(DashboardCSV.shown(header.fields))\(DashboardCSV.separatorHint(header.fields)): name one `amount_usd` or `cost`")
+            throw ReportingError.badInput(
+                "line \(header.line): no USD amount column in the header \(DashboardCSV.shown(header.fields))\(DashboardCSV.separatorHint(header.fields)): name one `amount_usd` or `cost`"
+            )
         }
         dateColumn = header.fields[dateIndex]
         amountColumn = header.fields[amountIndex]
-        let dataRecords = records.filter { $0.line > header.line && !$0.fields.allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty } }
-        let order = try DashboardCSV.decideOrder(dataRecords.map { ($0.line, $0.fields.count > dateIndex ? $0.fields[dateIndex] : "") },
-                                                 requested: dateOrder, column: dateIndex + 1)
+        let dataRecords = records.filter {
+            $0.line > header.line && !$0.fields.allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty }
+        }
+        let order = try DashboardCSV.decideOrder(
+            dataRecords.map { ($0.line, $0.fields.count > dateIndex ? $0.fields[dateIndex] : "") },
+            requested: dateOrder, column: dateIndex + 1)
         var totals: [Day: ExactDecimal] = [:]
         for record in dataRecords {
             guard record.fields.count > max(dateIndex, amountIndex) else {
-                throw ReportingError.badInput("line \(record.line): \(record.fields.count) fields, expected \(header.fields.count): fix or remove the line")
+                throw ReportingError.badInput(
+                    "line \(record.line): \(record.fields.count) fields, expected \(header.fields.count): fix or remove the line")
             }
             let rawDate = record.fields[dateIndex].trimmingCharacters(in: .whitespaces)
             // A trailing "Total" row of a spreadsheet export is not a day.
             if DashboardCSV.normalize(rawDate) == "total" || DashboardCSV.normalize(rawDate) == "grandtotal" { continue }
             guard let day = DashboardCSV.parseDate(rawDate, order: order) else {
-                throw ReportingError.badInput("line \(record.line), column \(dateIndex + 1) (\(dateColumn)): '\(rawDate.prefix(30))' is not a date: use YYYY-MM-DD")
+                throw ReportingError.badInput(
+                    "line \(record.line), column \(dateIndex + 1) (\(dateColumn)): '\(rawDate.prefix(30))' is not a date: use YYYY-MM-DD")
             }
             let rawAmount = record.fields[amountIndex]
             guard let amount = DashboardCSV.parseAmount(rawAmount) else {
-                throw ReportingError.badInput("line \(record.line), column \(amountIndex + 1) (\(amountColumn)): '\(rawAmount.prefix(30))' is not a USD amount")
+                throw ReportingError.badInput(
+                    "line \(record.line), column \(amountIndex + 1) (\(amountColumn)): '\(rawAmount.prefix(30))' is not a USD amount")
             }
             do {
                 totals[day] = try (totals[day] ?? .zero).adding(amount)
@@ -118,7 +130,8 @@ public struct DashboardCSV: Sendable {
             let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
             let groups = parts[0].split(separator: ",", omittingEmptySubsequences: false)
             guard groups.count > 1, !groups[0].isEmpty, groups[0].count <= 3,
-                  groups.dropFirst().allSatisfy({ $0.count == 3 }) else { return nil }
+                groups.dropFirst().allSatisfy({ $0.count == 3 })
+            else { return nil }
             text = groups.joined() + (parts.count > 1 ? "." + parts[1] : "")
         }
         guard !text.isEmpty, let value = try? ExactDecimal(parsing: text), !text.hasPrefix("+") else { return nil }
@@ -148,7 +161,9 @@ public struct DashboardCSV: Sendable {
             guard parts.count == 3 else { continue }
             sawSlash = true
             if let first = Int(parts[0]), let second = Int(parts[1]), first > 12, second <= 12 {
-                throw ReportingError.badInput("line \(line), column \(column): '\(text)' is day-first (DD/MM/YYYY), not US: pass --date-order day-first, or export dates as YYYY-MM-DD")
+                throw ReportingError.badInput(
+                    "line \(line), column \(column): '\(text)' is day-first (DD/MM/YYYY), not US: pass --date-order day-first, or export dates as YYYY-MM-DD"
+                )
             }
         }
         return sawSlash ? .us : .iso

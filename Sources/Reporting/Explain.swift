@@ -46,8 +46,10 @@ public enum Explain {
     }
 
     /// `workspace` matches a workspace id, a name from the names list, or `default`.
-    public static func run(day: Day, workspace: String?, ledger: Ledger, tables: ProjectionTables,
-                           names: NameBook) throws -> Result {
+    public static func run(
+        day: Day, workspace: String?, ledger: Ledger, tables: ProjectionTables,
+        names: NameBook
+    ) throws -> Result {
         var workspaceID: String??
         if let workspace {
             if ["default", "null", "default workspace"].contains(workspace.lowercased()) {
@@ -59,10 +61,12 @@ public enum Explain {
             }
         }
         let rows = try tables.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT workspace_id, description, amount_usd, event_id FROM claude_costs WHERE date = ?
-                ORDER BY workspace_id IS NOT NULL, workspace_id, description
-                """, arguments: [day.description])
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT workspace_id, description, amount_usd, event_id FROM claude_costs WHERE date = ?
+                    ORDER BY workspace_id IS NOT NULL, workspace_id, description
+                    """, arguments: [day.description])
         }.filter { row in
             guard let wanted = workspaceID else { return true }
             return (row["workspace_id"] as String?) == wanted
@@ -82,13 +86,15 @@ public enum Explain {
             }
             perEvent[row["event_id"] as String, default: 0] += 1
         }
-        let lines = TextTable(columns: ["workspace", "description", "cost_usd", "rows"],
-                              rows: byLine.map { [.text($0.0), .text($0.1), .money($0.2), .integer(Int64($0.3))] },
-                              totals: [.text("total"), .text(nil), .money(total), .integer(Int64(rows.count))])
+        let lines = TextTable(
+            columns: ["workspace", "description", "cost_usd", "rows"],
+            rows: byLine.map { [.text($0.0), .text($0.1), .money($0.2), .integer(Int64($0.3))] },
+            totals: [.text("total"), .text(nil), .money(total), .integer(Int64(rows.count))])
         var sources: [Source] = []
         for (eventID, count) in perEvent.sorted(by: { $0.key < $1.key }) {
             guard let event = try ledger.event(id: eventID) else {
-                throw ReportingError(.corruption, "a claude_costs row names event \(eventID), which is not in the ledger: run `claude-ledger rebuild`")
+                throw ReportingError(
+                    .corruption, "a claude_costs row names event \(eventID), which is not in the ledger: run `claude-ledger rebuild`")
             }
             sources.append(Source(event: event, rows: count))
         }
@@ -105,24 +111,33 @@ public enum Explain {
             if s.isComplete {
                 (pastTotal, pastRows) = try Projections.costTotal(ledger: ledger, fetchID: s.fetchID, day: day)
             }
-            history.append(PastFetch(fetchID: s.fetchID, firstFetchedAt: first?.fetchedAt ?? "", complete: s.isComplete,
-                                     totalUSD: pastTotal, rows: pastRows))
+            history.append(
+                PastFetch(
+                    fetchID: s.fetchID, firstFetchedAt: first?.fetchedAt ?? "", complete: s.isComplete,
+                    totalUSD: pastTotal, rows: pastRows))
         }
-        let billed = try billed(day: day, workspace: workspaceID, ledger: ledger, tables: tables, names: names,
-                                costReportUSD: total)
-        return Result(day: day, workspaceFilter: workspace, totalUSD: total, lines: lines, sources: sources,
-                      authoritativeFetchID: authority?.fetchID, history: history, billed: billed)
+        let billed = try billed(
+            day: day, workspace: workspaceID, ledger: ledger, tables: tables, names: names,
+            costReportUSD: total)
+        return Result(
+            day: day, workspaceFilter: workspace, totalUSD: total, lines: lines, sources: sources,
+            authoritativeFetchID: authority?.fetchID, history: history, billed: billed)
     }
 
-    static func billed(day: Day, workspace: String??, ledger: Ledger, tables: ProjectionTables, names: NameBook,
-                       costReportUSD: ExactDecimal) throws -> Billed? {
+    static func billed(
+        day: Day, workspace: String??, ledger: Ledger, tables: ProjectionTables, names: NameBook,
+        costReportUSD: ExactDecimal
+    ) throws -> Billed? {
         guard try tables.hasTable(.costsByKey),
-              let fetchID = try tables.coveredDays(.analyticsCost, since: day, until: day.adding(days: 1))[day] else { return nil }
+            let fetchID = try tables.coveredDays(.analyticsCost, since: day, until: day.adding(days: 1))[day]
+        else { return nil }
         let rows = try tables.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT workspace_id, api_key_id, amount_usd, list_amount_usd, provisional, event_id FROM claude_costs_by_key
-                WHERE date = ?
-                """, arguments: [day.description])
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT workspace_id, api_key_id, amount_usd, list_amount_usd, provisional, event_id FROM claude_costs_by_key
+                    WHERE date = ?
+                    """, arguments: [day.description])
         }.filter { row in
             guard let wanted = workspace else { return true }
             let id: String? = row["workspace_id"]
@@ -141,13 +156,16 @@ public enum Explain {
             perEvent[row["event_id"] as String, default: 0] += 1
         }
         let ordered = byKey.sorted { $0.value.usd != $1.value.usd ? $1.value.usd < $0.value.usd : ($0.key ?? "") < ($1.key ?? "") }
-        let lines = TextTable(columns: ["api_key", "cost_usd", "list_cost_usd", "rows"],
-                              rows: ordered.map { [.text(names.apiKey($0.key)), .money($0.value.usd), .money($0.value.listUSD), .integer($0.value.rows)] },
-                              totals: [.text("total"), .money(total.usd), .money(total.listUSD), .integer(total.rows)])
+        let lines = TextTable(
+            columns: ["api_key", "cost_usd", "list_cost_usd", "rows"],
+            rows: ordered.map { [.text(names.apiKey($0.key)), .money($0.value.usd), .money($0.value.listUSD), .integer($0.value.rows)] },
+            totals: [.text("total"), .money(total.usd), .money(total.listUSD), .integer(total.rows)])
         var sources: [Source] = []
         for (eventID, count) in perEvent.sorted(by: { $0.key < $1.key }) {
             guard let event = try ledger.event(id: eventID) else {
-                throw ReportingError(.corruption, "a claude_costs_by_key row names event \(eventID), which is not in the ledger: run `claude-ledger rebuild`")
+                throw ReportingError(
+                    .corruption, "a claude_costs_by_key row names event \(eventID), which is not in the ledger: run `claude-ledger rebuild`"
+                )
             }
             sources.append(Source(event: event, rows: count))
         }
@@ -157,7 +175,8 @@ public enum Explain {
             var watermarks = Audit.Watermarks(ledger: ledger)
             provisional = try watermarks.isProvisional(day, fetchID: fetchID)
         }
-        return Billed(totalUSD: total.usd, provisional: provisional, lines: lines, sources: sources, fetchID: fetchID,
-                      differenceUSD: try total.usd.rounded(places: 2).subtracting(costReportUSD.rounded(places: 2)))
+        return Billed(
+            totalUSD: total.usd, provisional: provisional, lines: lines, sources: sources, fetchID: fetchID,
+            differenceUSD: try total.usd.rounded(places: 2).subtracting(costReportUSD.rounded(places: 2)))
     }
 }

@@ -80,7 +80,8 @@ extension HTMLReport {
     static func compact(_ n: Int128) -> String {
         for (limit, suffix) in [(Int128(1_000_000_000), "B"), (1_000_000, "M"), (1_000, "k")] where n >= limit {
             let tenthsValue = n * 10 / limit
-            return tenthsValue % 10 == 0 || tenthsValue >= 1000 ? "\(tenthsValue / 10)\(suffix)" : "\(tenthsValue / 10).\(tenthsValue % 10)\(suffix)"
+            return tenthsValue % 10 == 0 || tenthsValue >= 1000
+                ? "\(tenthsValue / 10)\(suffix)" : "\(tenthsValue / 10).\(tenthsValue % 10)\(suffix)"
         }
         return String(n)
     }
@@ -130,11 +131,13 @@ extension HTMLReport {
         var value: Int128 = 0
         while value <= top {
             let y = plot.baseline * 10 - scaled(value, of: top, span: plot.plotHeight)
-            svg += "<line class=\"grid\(value == 0 ? " base" : "")\" x1=\"\(plot.left)\" x2=\"\(plot.left + plot.plotWidth)\" y1=\"\(tenths(y))\" y2=\"\(tenths(y))\"/>"
+            svg +=
+                "<line class=\"grid\(value == 0 ? " base" : "")\" x1=\"\(plot.left)\" x2=\"\(plot.left + plot.plotWidth)\" y1=\"\(tenths(y))\" y2=\"\(tenths(y))\"/>"
             svg += "<text class=\"tick\" x=\"\(plot.left - 6)\" y=\"\(tenths(y + 35))\" text-anchor=\"end\">\(esc(label(value)))</text>"
             value += step
         }
-        svg += "<text class=\"axis-title\" transform=\"translate(12 \(plot.top + plot.plotHeight / 2)) rotate(-90)\" text-anchor=\"middle\">\(esc(title))</text>"
+        svg +=
+            "<text class=\"axis-title\" transform=\"translate(12 \(plot.top + plot.plotHeight / 2)) rotate(-90)\" text-anchor=\"middle\">\(esc(title))</text>"
         return svg
     }
 
@@ -150,7 +153,8 @@ extension HTMLReport {
         let (y1, _, _) = days[0].civil
         let (y2, _, _) = days[days.count - 1].civil
         let caption = "UTC day" + (y1 == y2 ? ", \(y1)" : ", \(y1)–\(y2)")
-        svg += "<text class=\"axis-title\" x=\"\(plot.left + plot.plotWidth / 2)\" y=\"\(plot.height - 4)\" text-anchor=\"middle\">\(caption)</text>"
+        svg +=
+            "<text class=\"axis-title\" x=\"\(plot.left + plot.plotWidth / 2)\" y=\"\(plot.height - 4)\" text-anchor=\"middle\">\(caption)</text>"
         return svg
     }
 
@@ -181,8 +185,10 @@ extension HTMLReport {
                 cumulative += cents(amount)
                 let high = scaled(cumulative, of: top, span: plot.plotHeight)
                 guard high > low else { continue }
-                svg += "<rect x=\"\(tenths(x))\" y=\"\(tenths(plot.baseline * 10 - high))\" width=\"\(tenths(barWidth))\" height=\"\(tenths(high - low))\" fill=\"\(s.color)\">"
-                svg += "<title>\(day) · \(esc(s.label)): \(usd(amount)) (exactly $\(amount)); day total \(usd(total)) (exactly $\(total))</title></rect>"
+                svg +=
+                    "<rect x=\"\(tenths(x))\" y=\"\(tenths(plot.baseline * 10 - high))\" width=\"\(tenths(barWidth))\" height=\"\(tenths(high - low))\" fill=\"\(s.color)\">"
+                svg +=
+                    "<title>\(day) · \(esc(s.label)): \(usd(amount)) (exactly $\(amount)); day total \(usd(total)) (exactly $\(total))</title></rect>"
             }
             svg += "</g>"
         }
@@ -235,7 +241,8 @@ extension HTMLReport {
         for (i, day) in days.enumerated() where values[i] > 0 {
             let x = plot.left * 10 + slot * i + (slot - barWidth) / 2
             let h = scaled(values[i], of: top, span: plot.plotHeight)
-            svg += "<rect data-day=\"\(day)\" data-value=\"\(values[i])\" x=\"\(tenths(x))\" y=\"\(tenths(plot.baseline * 10 - h))\" width=\"\(tenths(barWidth))\" height=\"\(tenths(h))\" fill=\"\(palette[0])\">"
+            svg +=
+                "<rect data-day=\"\(day)\" data-value=\"\(values[i])\" x=\"\(tenths(x))\" y=\"\(tenths(plot.baseline * 10 - h))\" width=\"\(tenths(barWidth))\" height=\"\(tenths(h))\" fill=\"\(palette[0])\">"
             svg += "<title>\(day): \(grouped(Int64(values[i]))) \(esc(unit))</title></rect>"
         }
         svg += xAxis(plot, days: days, slot: slot, labels: 5)
@@ -251,7 +258,8 @@ extension HTMLReport {
         var html = "<div class=\"bar\">"
         for segment in segments where segment.value > 0 {
             let permille = Int(segment.value * 1000 / Swift.max(max, 1))
-            html += "<span style=\"width:\(permille / 10).\(permille % 10)%;background:\(segment.color)\" title=\"\(esc(segment.title))\"></span>"
+            html +=
+                "<span style=\"width:\(permille / 10).\(permille % 10)%;background:\(segment.color)\" title=\"\(esc(segment.title))\"></span>"
         }
         return html + "</div>"
     }

@@ -35,13 +35,17 @@ extension HTMLReport {
         let org = page.organization
         var html = "<header>\n<p class=\"eyebrow\">Claude API spend · claude-ledger</p>\n"
         html += "<h1>\(esc(org?.name ?? "Organization not recorded"))</h1>\n"
-        html += "<p class=\"sub\">organization <code id=\"org-id\">\(esc(org?.id ?? "none: run `claude-ledger sync`"))</code> · <span id=\"range\">\(esc(rangeText(page)))</span></p>\n"
+        html +=
+            "<p class=\"sub\">organization <code id=\"org-id\">\(esc(org?.id ?? "none: run `claude-ledger sync`"))</code> · <span id=\"range\">\(esc(rangeText(page)))</span></p>\n"
         let days = page.days.count
         let average = days > 0 ? usd(averagePerDay(page, days: days)) : "–"
         html += "<div class=\"kpis\">"
-        html += "<div class=\"kpi main\"><span class=\"label\">Billed cost</span><span id=\"grand-total\" class=\"value\" data-usd=\"\(page.grandTotal)\" title=\"exactly $\(page.grandTotal)\">\(usd(page.grandTotal))</span><span class=\"note\">exactly $\(page.grandTotal)</span></div>"
-        html += "<div class=\"kpi\"><span class=\"label\">Average per day</span><span class=\"value\">\(average)</span><span class=\"note\">over \(days) day\(days == 1 ? "" : "s")</span></div>"
-        html += "<div class=\"kpi\"><span class=\"label\">Workspaces · models</span><span class=\"value\">\(page.workspaces.count) · \(page.models.count)</span><span class=\"note\">\(grouped(page.costRows)) cost rows</span></div>"
+        html +=
+            "<div class=\"kpi main\"><span class=\"label\">Billed cost</span><span id=\"grand-total\" class=\"value\" data-usd=\"\(page.grandTotal)\" title=\"exactly $\(page.grandTotal)\">\(usd(page.grandTotal))</span><span class=\"note\">exactly $\(page.grandTotal)</span></div>"
+        html +=
+            "<div class=\"kpi\"><span class=\"label\">Average per day</span><span class=\"value\">\(average)</span><span class=\"note\">over \(days) day\(days == 1 ? "" : "s")</span></div>"
+        html +=
+            "<div class=\"kpi\"><span class=\"label\">Workspaces · models</span><span class=\"value\">\(page.workspaces.count) · \(page.models.count)</span><span class=\"note\">\(grouped(page.costRows)) cost rows</span></div>"
         html += "</div>\n"
         html += provenance(page)
         return html + "</header>\n"
@@ -59,11 +63,16 @@ extension HTMLReport {
         if let head = page.projectionsHead {
             var text = "seq <span id=\"head-seq\">\(head.seq)</span> · chain <code id=\"head-chain\">\(esc(head.chainHash))</code>"
             if let ledger = page.ledgerHead, ledger != head {
-                text += " <span class=\"badge warn\">the ledger has moved on to seq \(ledger.seq): run <code>claude-ledger rebuild</code></span>"
+                text +=
+                    " <span class=\"badge warn\">the ledger has moved on to seq \(ledger.seq): run <code>claude-ledger rebuild</code></span>"
             }
             rows.append(("Ledger head", text))
         } else if let head = page.ledgerHead {
-            rows.append(("Ledger head", "seq <span id=\"head-seq\">\(head.seq)</span> · chain <code id=\"head-chain\">\(esc(head.chainHash))</code>"))
+            rows.append(
+                (
+                    "Ledger head",
+                    "seq <span id=\"head-seq\">\(head.seq)</span> · chain <code id=\"head-chain\">\(esc(head.chainHash))</code>"
+                ))
         }
         rows.append(("Projection fingerprint", page.fingerprint.map { "<code id=\"fingerprint\">\(esc($0))</code>" } ?? "not recorded"))
         rows.append(("Last reconciliation", reconciliationText(page.reconciliation)))
@@ -74,22 +83,28 @@ extension HTMLReport {
     }
 
     static func reconciliationText(_ run: ReconcileRun?) -> String {
-        guard let run else { return "<span class=\"badge\">none recorded</span> run <code>claude-ledger reconcile --dashboard FILE.csv</code>" }
+        guard let run else {
+            return "<span class=\"badge\">none recorded</span> run <code>claude-ledger reconcile --dashboard FILE.csv</code>"
+        }
         let ok = run.verdict == "match"
         let badge = "<span id=\"reconcile-verdict\" class=\"badge \(ok ? "ok" : "fail")\">\(esc(run.verdict))</span>"
         let tolerance = (try? ExactDecimal(parsing: run.tolerance)).map { usd($0) } ?? esc(run.tolerance)
-        let detail = ok ? "\(run.days) days match \(esc(run.fileName)) within \(tolerance)"
-                        : "\(run.daysOff) of \(run.days) days differ from \(esc(run.fileName))"
+        let detail =
+            ok
+            ? "\(run.days) days match \(esc(run.fileName)) within \(tolerance)"
+            : "\(run.daysOff) of \(run.days) days differ from \(esc(run.fileName))"
         return "\(badge) \(detail) · \(esc(run.runAt)) at ledger seq \(run.ledgerHeadSeq)"
     }
 
     static func auditText(_ audit: AuditSummary?) -> String {
         guard let audit else { return "<span class=\"badge\">not run</span>" }
         if audit.passed {
-            return "<span id=\"audit-result\" class=\"badge ok\">all invariants hold</span> \(audit.checks) checks, \(audit.warnings) known API gap\(audit.warnings == 1 ? "" : "s") noted"
+            return
+                "<span id=\"audit-result\" class=\"badge ok\">all invariants hold</span> \(audit.checks) checks, \(audit.warnings) known API gap\(audit.warnings == 1 ? "" : "s") noted"
         }
         let list = audit.failures.prefix(5).map { "<li>\(esc($0))</li>" }.joined()
-        return "<span id=\"audit-result\" class=\"badge fail\">FAILED</span> \(audit.failures.count) failing check\(audit.failures.count == 1 ? "" : "s")<ul>\(list)</ul>"
+        return
+            "<span id=\"audit-result\" class=\"badge fail\">FAILED</span> \(audit.failures.count) failing check\(audit.failures.count == 1 ? "" : "s")<ul>\(list)</ul>"
     }
 
     static func section(_ id: String, _ title: String, _ lead: String, _ body: String) -> String {

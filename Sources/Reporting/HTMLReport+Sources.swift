@@ -15,11 +15,14 @@ extension HTMLReport {
     static func gatherKeys(into page: inout Content, tables: ProjectionTables, names: NameBook) throws {
         let args: StatementArguments = [page.since?.description, page.until?.description]
         var lines = try tables.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT api_key_id, SUM(uncached_input_tokens + cache_creation_5m_input_tokens + cache_creation_1h_input_tokens),
-                       SUM(cache_read_input_tokens), SUM(output_tokens)
-                FROM claude_usage_keys WHERE \(Report.rangeClause) GROUP BY api_key_id
-                """, arguments: args).map { row in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT api_key_id, SUM(uncached_input_tokens + cache_creation_5m_input_tokens + cache_creation_1h_input_tokens),
+                           SUM(cache_read_input_tokens), SUM(output_tokens)
+                    FROM claude_usage_keys WHERE \(Report.rangeClause) GROUP BY api_key_id
+                    """, arguments: args
+            ).map { row in
                 KeyLine(label: keyName(row[0], names), id: row[0], input: row[1] ?? 0, cacheRead: row[2] ?? 0, output: row[3] ?? 0)
             }
         }
@@ -62,25 +65,31 @@ extension HTMLReport {
     static func gatherAnalyticsUsage(into page: inout Content, tables: ProjectionTables, names: NameBook) throws {
         guard try tables.hasTable(.usageByActor) else { return }
         let args: StatementArguments = [page.since?.description, page.until?.description]
-        let tokens = "SUM(uncached_input_tokens + cache_creation_5m_input_tokens + cache_creation_1h_input_tokens + cache_read_input_tokens + output_tokens)"
+        let tokens =
+            "SUM(uncached_input_tokens + cache_creation_5m_input_tokens + cache_creation_1h_input_tokens + cache_read_input_tokens + output_tokens)"
         try tables.read { db in
-            let actorRows = try Row.fetchAll(db, sql: """
-                SELECT actor_type, actor_id, MAX(actor_email), MAX(actor_name), \(tokens), SUM(COALESCE(requests, 0))
-                FROM \(analyticsUsageTable) WHERE \(Report.rangeClause) GROUP BY actor_type, actor_id
-                """, arguments: args)
+            let actorRows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT actor_type, actor_id, MAX(actor_email), MAX(actor_name), \(tokens), SUM(COALESCE(requests, 0))
+                    FROM \(analyticsUsageTable) WHERE \(Report.rangeClause) GROUP BY actor_type, actor_id
+                    """, arguments: args)
             page.actors = actorRows.map { row in
                 let type: String? = row[0], id: String? = row[1], email: String? = row[2], name: String? = row[3]
                 let label = names.actorLabel(type: type, id: id, email: email, name: name, keyLabel: { keyName($0, names) })
                 return UsageLine(label: label, detail: actorKind(type), tokens: row[4] ?? 0, requests: row[5] ?? 0)
             }.sorted(by: mostTokensFirst)
-            let productRows = try Row.fetchAll(db, sql: """
-                SELECT product, \(tokens), SUM(COALESCE(requests, 0)), COUNT(DISTINCT actor_id)
-                FROM \(analyticsUsageTable) WHERE \(Report.rangeClause) GROUP BY product
-                """, arguments: args)
+            let productRows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT product, \(tokens), SUM(COALESCE(requests, 0)), COUNT(DISTINCT actor_id)
+                    FROM \(analyticsUsageTable) WHERE \(Report.rangeClause) GROUP BY product
+                    """, arguments: args)
             page.products = productRows.map { row in
                 let actors: Int64 = row[3] ?? 0
-                return UsageLine(label: (row[0] as String?) ?? "(no product)", detail: "\(actors) actor\(actors == 1 ? "" : "s")",
-                                 tokens: row[1] ?? 0, requests: row[2] ?? 0)
+                return UsageLine(
+                    label: (row[0] as String?) ?? "(no product)", detail: "\(actors) actor\(actors == 1 ? "" : "s")",
+                    tokens: row[1] ?? 0, requests: row[2] ?? 0)
             }.sorted(by: mostTokensFirst)
         }
     }
@@ -124,8 +133,9 @@ extension ReconcileLog {
     public func lastRun() throws -> HTMLReport.ReconcileRun? {
         try queue.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM reconciliations ORDER BY id DESC LIMIT 1").map { row in
-                HTMLReport.ReconcileRun(runAt: row["run_at"], verdict: row["verdict"], days: row["days"], daysOff: row["days_off"],
-                                        tolerance: row["tolerance"], fileName: row["file_name"], ledgerHeadSeq: row["ledger_head_seq"])
+                HTMLReport.ReconcileRun(
+                    runAt: row["run_at"], verdict: row["verdict"], days: row["days"], daysOff: row["days_off"],
+                    tolerance: row["tolerance"], fileName: row["file_name"], ledgerHeadSeq: row["ledger_head_seq"])
             }
         }
     }

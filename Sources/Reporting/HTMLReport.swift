@@ -128,8 +128,10 @@ public enum HTMLReport {
         public var reconcileLog: ReconcileLog?
         public var audit: Audit.Result?
 
-        public init(ledger: Ledger?, organization: Organization? = nil, names: NameBook = NameBook(),
-                    reconcileLog: ReconcileLog? = nil, audit: Audit.Result? = nil) {
+        public init(
+            ledger: Ledger?, organization: Organization? = nil, names: NameBook = NameBook(),
+            reconcileLog: ReconcileLog? = nil, audit: Audit.Result? = nil
+        ) {
             self.ledger = ledger
             self.organization = organization
             self.names = names
@@ -157,13 +159,16 @@ public enum HTMLReport {
     /// The first and last day any table has rows for, or nil when all are empty.
     static func dataRange(_ tables: ProjectionTables) throws -> (first: Day, last: Day)? {
         try tables.read { db in
-            let row = try Row.fetchOne(db, sql: """
-                SELECT MIN(d) AS first, MAX(d) AS last FROM (
-                    SELECT date AS d FROM claude_costs UNION ALL SELECT date FROM claude_usage_keys
-                    UNION ALL SELECT date FROM claude_code_productivity)
-                """)
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT MIN(d) AS first, MAX(d) AS last FROM (
+                        SELECT date AS d FROM claude_costs UNION ALL SELECT date FROM claude_usage_keys
+                        UNION ALL SELECT date FROM claude_code_productivity)
+                    """)
             guard let first = (row?["first"] as String?).flatMap({ Day($0) }),
-                  let last = (row?["last"] as String?).flatMap({ Day($0) }) else { return nil }
+                let last = (row?["last"] as String?).flatMap({ Day($0) })
+            else { return nil }
             return (first, last)
         }
     }
@@ -195,14 +200,17 @@ public enum HTMLReport {
     static func claudeCodeDays(_ tables: ProjectionTables, since: Day?, until: Day?) throws -> [Day: CodeDay] {
         try tables.read { db in
             var days: [Day: CodeDay] = [:]
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT date, SUM(num_sessions), SUM(lines_added), SUM(lines_removed), SUM(commits), SUM(pull_requests)
-                FROM claude_code_productivity WHERE \(Report.rangeClause) GROUP BY date
-                """, arguments: [since?.description, until?.description])
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT date, SUM(num_sessions), SUM(lines_added), SUM(lines_removed), SUM(commits), SUM(pull_requests)
+                    FROM claude_code_productivity WHERE \(Report.rangeClause) GROUP BY date
+                    """, arguments: [since?.description, until?.description])
             for row in rows {
                 guard let day = Day(row[0] as String) else { continue }
-                days[day] = CodeDay(sessions: row[1] ?? 0, linesAdded: row[2] ?? 0, linesRemoved: row[3] ?? 0,
-                                    commits: row[4] ?? 0, pullRequests: row[5] ?? 0)
+                days[day] = CodeDay(
+                    sessions: row[1] ?? 0, linesAdded: row[2] ?? 0, linesRemoved: row[3] ?? 0,
+                    commits: row[4] ?? 0, pullRequests: row[5] ?? 0)
             }
             return days
         }

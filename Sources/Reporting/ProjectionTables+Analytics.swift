@@ -33,9 +33,11 @@ extension ProjectionTables {
     public func coveredDays(_ stream: ReportStream, since: Day? = nil, until: Day? = nil) throws -> [Day: String] {
         try read { db in
             var days: [Day: String] = [:]
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT date, fetch_id FROM projection_days WHERE stream = ?3 AND \(Report.rangeClause)
-                """, arguments: [since?.description, until?.description, stream.rawValue])
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT date, fetch_id FROM projection_days WHERE stream = ?3 AND \(Report.rangeClause)
+                    """, arguments: [since?.description, until?.description, stream.rawValue])
             for row in rows {
                 guard let day = Day(row[0] as String) else {
                     throw ReportingError(.corruption, "projection_days has a malformed date for \(stream)")
@@ -55,9 +57,11 @@ extension ProjectionTables {
         }
         return try read { db in
             var sums: [String?: BilledCost] = [:]
-            let cursor = try Row.fetchCursor(db, sql: """
-                SELECT \(key), amount_usd, list_amount_usd, provisional FROM claude_costs_by_key WHERE \(Report.rangeClause)
-                """, arguments: [since?.description, until?.description])
+            let cursor = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT \(key), amount_usd, list_amount_usd, provisional FROM claude_costs_by_key WHERE \(Report.rangeClause)
+                    """, arguments: [since?.description, until?.description])
             while let row = try cursor.next() {
                 let group: String? = row[0]
                 try sums[group, default: BilledCost()].add(usd: row[1], listUSD: row[2], provisional: (row[3] as Int64?) == 1)
@@ -83,8 +87,10 @@ extension NameBook {
     /// An actor of `claude_usage_by_actor` as people read it: a person by name and email, an API
     /// key by its name, a service account or federated identity by its id.
     /// `keyLabel` names an API key (default: `apiKey(_:)`).
-    public func actorLabel(type: String?, id: String?, email: String?, name: String?,
-                           keyLabel: ((String?) -> String)? = nil) -> String {
+    public func actorLabel(
+        type: String?, id: String?, email: String?, name: String?,
+        keyLabel: ((String?) -> String)? = nil
+    ) -> String {
         switch type {
         case "api_actor": return keyLabel?(id) ?? apiKey(id)
         case "user_actor": return name.map { n in email.map { "\(n) <\($0)>" } ?? n } ?? email ?? id ?? "(unknown user)"

@@ -50,10 +50,12 @@ public struct ProjectionTables: Sendable {
     public func costPerDay(since: Day? = nil, until: Day? = nil) throws -> [Day: ExactDecimal] {
         try read { db in
             var totals: [Day: ExactDecimal] = [:]
-            let cursor = try Row.fetchCursor(db, sql: """
-                SELECT date, amount_usd FROM claude_costs
-                WHERE (?1 IS NULL OR date >= ?1) AND (?2 IS NULL OR date < ?2)
-                """, arguments: [since?.description, until?.description])
+            let cursor = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT date, amount_usd FROM claude_costs
+                    WHERE (?1 IS NULL OR date >= ?1) AND (?2 IS NULL OR date < ?2)
+                    """, arguments: [since?.description, until?.description])
             while let row = try cursor.next() {
                 guard let day = Day(row["date"] as String) else {
                     throw ReportingError(.corruption, "claude_costs has a row with a malformed date")

@@ -21,8 +21,10 @@ public struct Reconciliation: Sendable {
     public var isMatch: Bool { daysOff.isEmpty }
 
     /// Compares every day the dashboard file has; a day missing from the ledger counts as $0.
-    public static func compare(dashboard: [Day: ExactDecimal], ledger: [Day: ExactDecimal],
-                               tolerance: ExactDecimal) throws -> Reconciliation {
+    public static func compare(
+        dashboard: [Day: ExactDecimal], ledger: [Day: ExactDecimal],
+        tolerance: ExactDecimal
+    ) throws -> Reconciliation {
         var results: [DayResult] = []
         for day in dashboard.keys.sorted() {
             let d = dashboard[day]!.rounded(places: 2)
@@ -38,10 +40,13 @@ public struct Reconciliation: Sendable {
         let rows: [[TextTable.Cell]] = days.map {
             [.text($0.day.description), .money($0.dashboard), .money($0.ledger), .money($0.delta), .text($0.ok ? "ok" : "DIFFERS")]
         }
-        return TextTable(columns: ["date", "dashboard_usd", "ledger_usd", "delta_usd", "verdict"], rows: rows,
-                         totals: [.text("total"), .money(try ExactDecimal.sum(days.map(\.dashboard))),
-                                  .money(try ExactDecimal.sum(days.map(\.ledger))), .money(try ExactDecimal.sum(days.map(\.delta))),
-                                  .text(isMatch ? "ok" : "\(daysOff.count) day(s) differ")])
+        return TextTable(
+            columns: ["date", "dashboard_usd", "ledger_usd", "delta_usd", "verdict"], rows: rows,
+            totals: [
+                .text("total"), .money(try ExactDecimal.sum(days.map(\.dashboard))),
+                .money(try ExactDecimal.sum(days.map(\.ledger))), .money(try ExactDecimal.sum(days.map(\.delta))),
+                .text(isMatch ? "ok" : "\(daysOff.count) day(s) differ"),
+            ])
     }
 }
 
@@ -62,8 +67,10 @@ public struct ReconcileLog: Sendable {
         public var tolerance: String
         public var verdict: String
 
-        public init(fileName: String, fileSHA256: String, ledgerHeadSeq: Int64, ledgerHeadChain: String,
-                    projectionsSHA256: String, days: Int, daysOff: Int, tolerance: String, verdict: String) {
+        public init(
+            fileName: String, fileSHA256: String, ledgerHeadSeq: Int64, ledgerHeadChain: String,
+            projectionsSHA256: String, days: Int, daysOff: Int, tolerance: String, verdict: String
+        ) {
             self.fileName = fileName
             self.fileSHA256 = fileSHA256
             self.ledgerHeadSeq = ledgerHeadSeq
@@ -84,16 +91,17 @@ public struct ReconcileLog: Sendable {
         chmod(path, 0o600)
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE reconciliations (
-                    id INTEGER PRIMARY KEY, run_at TEXT NOT NULL, file_name TEXT NOT NULL, file_sha256 TEXT NOT NULL,
-                    ledger_head_seq INTEGER NOT NULL, ledger_head_chain TEXT NOT NULL, projections_sha256 TEXT NOT NULL,
-                    days INTEGER NOT NULL, days_off INTEGER NOT NULL, tolerance TEXT NOT NULL, verdict TEXT NOT NULL);
-                CREATE TRIGGER reconciliations_no_update BEFORE UPDATE ON reconciliations
-                BEGIN SELECT RAISE(ABORT, 'reconciliation records are append-only'); END;
-                CREATE TRIGGER reconciliations_no_delete BEFORE DELETE ON reconciliations
-                BEGIN SELECT RAISE(ABORT, 'reconciliation records are append-only'); END;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE reconciliations (
+                        id INTEGER PRIMARY KEY, run_at TEXT NOT NULL, file_name TEXT NOT NULL, file_sha256 TEXT NOT NULL,
+                        ledger_head_seq INTEGER NOT NULL, ledger_head_chain TEXT NOT NULL, projections_sha256 TEXT NOT NULL,
+                        days INTEGER NOT NULL, days_off INTEGER NOT NULL, tolerance TEXT NOT NULL, verdict TEXT NOT NULL);
+                    CREATE TRIGGER reconciliations_no_update BEFORE UPDATE ON reconciliations
+                    BEGIN SELECT RAISE(ABORT, 'reconciliation records are append-only'); END;
+                    CREATE TRIGGER reconciliations_no_delete BEFORE DELETE ON reconciliations
+                    BEGIN SELECT RAISE(ABORT, 'reconciliation records are append-only'); END;
+                    """)
         }
         try migrator.migrate(queue)
     }
@@ -132,21 +140,28 @@ public struct ReconcileLog: Sendable {
     /// Every distinct ledger head the recorded runs saw, oldest first.
     public func recordedHeads() throws -> [(seq: Int64, chainHash: String)] {
         try queue.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT ledger_head_seq, ledger_head_chain FROM reconciliations
-                GROUP BY ledger_head_seq, ledger_head_chain ORDER BY MIN(id)
-                """).map { ($0["ledger_head_seq"], $0["ledger_head_chain"]) }
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT ledger_head_seq, ledger_head_chain FROM reconciliations
+                    GROUP BY ledger_head_seq, ledger_head_chain ORDER BY MIN(id)
+                    """
+            ).map { ($0["ledger_head_seq"], $0["ledger_head_chain"]) }
         }
     }
 
     public func record(_ entry: Entry, at date: Date = Date()) throws {
         let when = ISO8601DateFormatter().string(from: date)
         try queue.write { db in
-            try db.execute(sql: """
-                INSERT INTO reconciliations (run_at, file_name, file_sha256, ledger_head_seq, ledger_head_chain,
-                    projections_sha256, days, days_off, tolerance, verdict) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [when, entry.fileName, entry.fileSHA256, entry.ledgerHeadSeq, entry.ledgerHeadChain,
-                                 entry.projectionsSHA256, entry.days, entry.daysOff, entry.tolerance, entry.verdict])
+            try db.execute(
+                sql: """
+                    INSERT INTO reconciliations (run_at, file_name, file_sha256, ledger_head_seq, ledger_head_chain,
+                        projections_sha256, days, days_off, tolerance, verdict) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    when, entry.fileName, entry.fileSHA256, entry.ledgerHeadSeq, entry.ledgerHeadChain,
+                    entry.projectionsSHA256, entry.days, entry.daysOff, entry.tolerance, entry.verdict,
+                ])
         }
     }
 
@@ -157,9 +172,11 @@ public struct ReconcileLog: Sendable {
         return TextTable(
             columns: ["run_at", "verdict", "days", "days_off", "tolerance", "file", "file_sha256", "ledger_head"],
             rows: rows.map { row in
-                [.text(row["run_at"]), .text(row["verdict"]), .integer(row["days"]), .integer(row["days_off"]),
-                 .text(row["tolerance"]), .text(row["file_name"]), .text(String((row["file_sha256"] as String).prefix(16))),
-                 .text("seq \(row["ledger_head_seq"] as Int64) \(String((row["ledger_head_chain"] as String).prefix(16)))")]
+                [
+                    .text(row["run_at"]), .text(row["verdict"]), .integer(row["days"]), .integer(row["days_off"]),
+                    .text(row["tolerance"]), .text(row["file_name"]), .text(String((row["file_sha256"] as String).prefix(16))),
+                    .text("seq \(row["ledger_head_seq"] as Int64) \(String((row["ledger_head_chain"] as String).prefix(16)))"),
+                ]
             })
     }
 

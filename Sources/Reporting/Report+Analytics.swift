@@ -14,30 +14,38 @@ extension Report {
         let rows: [[TextTable.Cell]] = ordered.map { key, cost in
             [.text(names.apiKey(key)), .money(cost.usd), .money(cost.listUSD), .integer(cost.rows)]
         }
-        return TextTable(columns: ["api_key", "cost_usd", "list_cost_usd", "rows"], rows: rows,
-                         totals: [.text("total"), .money(try ExactDecimal.sum(sums.values.map(\.usd))),
-                                  .money(try ExactDecimal.sum(sums.values.map(\.listUSD))),
-                                  .integer(sums.values.reduce(0) { $0 + $1.rows })])
+        return TextTable(
+            columns: ["api_key", "cost_usd", "list_cost_usd", "rows"], rows: rows,
+            totals: [
+                .text("total"), .money(try ExactDecimal.sum(sums.values.map(\.usd))),
+                .money(try ExactDecimal.sum(sums.values.map(\.listUSD))),
+                .integer(sums.values.reduce(0) { $0 + $1.rows }),
+            ])
     }
 
     static func usageByActor(_ o: Options, tables: ProjectionTables, names: NameBook) throws -> TextTable {
         let columns = usageColumns + ["requests"]
         guard try tables.hasTable(.usageByActor) else {
-            return TextTable(columns: ["actor", "actor_type"] + columns, rows: [],
-                             totals: [.text("total"), .text(nil)] + columns.map { _ in .integer(0) })
+            return TextTable(
+                columns: ["actor", "actor_type"] + columns, rows: [],
+                totals: [.text("total"), .text(nil)] + columns.map { _ in .integer(0) })
         }
         return try tables.read { db in
             let sums = columns.map { "COALESCE(SUM(\($0)), 0)" }.joined(separator: ", ")
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT actor_type, actor_id, MAX(actor_email), MAX(actor_name), \(sums)
-                FROM claude_usage_by_actor WHERE \(rangeClause) GROUP BY actor_type, actor_id
-                ORDER BY SUM(uncached_input_tokens + cache_read_input_tokens + output_tokens) DESC, actor_type, actor_id
-                """, arguments: [o.since?.description, o.until?.description])
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT actor_type, actor_id, MAX(actor_email), MAX(actor_name), \(sums)
+                    FROM claude_usage_by_actor WHERE \(rangeClause) GROUP BY actor_type, actor_id
+                    ORDER BY SUM(uncached_input_tokens + cache_read_input_tokens + output_tokens) DESC, actor_type, actor_id
+                    """, arguments: [o.since?.description, o.until?.description])
             var totals = Array(repeating: Int64(0), count: columns.count)
             let cells: [[TextTable.Cell]] = rows.map { row in
                 let type: String? = row[0]
-                var line: [TextTable.Cell] = [.text(names.actorLabel(type: type, id: row[1], email: row[2], name: row[3])),
-                                              .text(type)]
+                var line: [TextTable.Cell] = [
+                    .text(names.actorLabel(type: type, id: row[1], email: row[2], name: row[3])),
+                    .text(type),
+                ]
                 for i in columns.indices {
                     let value: Int64 = row[i + 4] ?? 0
                     totals[i] += value
@@ -45,8 +53,9 @@ extension Report {
                 }
                 return line
             }
-            return TextTable(columns: ["actor", "actor_type"] + columns, rows: cells,
-                             totals: [.text("total"), .text(nil)] + totals.map { .integer($0) })
+            return TextTable(
+                columns: ["actor", "actor_type"] + columns, rows: cells,
+                totals: [.text("total"), .text(nil)] + totals.map { .integer($0) })
         }
     }
 
@@ -74,18 +83,23 @@ extension Report {
         let missing = legacyDays.subtracting(covered)
         var parts: [String] = []
         if !missing.isEmpty {
-            parts.append("\(table.rawValue) covers \(legacyDays.count - missing.count) of the \(legacyDays.count) days "
-                + "with legacy data in this range; not in it: \(Audit.ranges(Array(missing))) (the analytics API serves "
-                + "days from 2026-01-01 and at most 365 days back; `claude-ledger sync --streams \(stream.userName ?? stream.rawValue)` fetches what it can)")
+            parts.append(
+                "\(table.rawValue) covers \(legacyDays.count - missing.count) of the \(legacyDays.count) days "
+                    + "with legacy data in this range; not in it: \(Audit.ranges(Array(missing))) (the analytics API serves "
+                    + "days from 2026-01-01 and at most 365 days back; `claude-ledger sync --streams \(stream.userName ?? stream.rawValue)` fetches what it can)"
+            )
         }
         let provisional = try tables.read { db in
-            try String.fetchAll(db, sql: """
-                SELECT DISTINCT date FROM \(table.rawValue) WHERE provisional = 1 AND \(rangeClause) ORDER BY date
-                """, arguments: [o.since?.description, o.until?.description])
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT DISTINCT date FROM \(table.rawValue) WHERE provisional = 1 AND \(rangeClause) ORDER BY date
+                    """, arguments: [o.since?.description, o.until?.description])
         }.compactMap { Day($0) }
         if !provisional.isEmpty {
-            parts.append("\(provisional.count) day(s) are provisional (\(Audit.ranges(provisional))): Anthropic revises "
-                + "them for about 30 days and the next sync fetches them again")
+            parts.append(
+                "\(provisional.count) day(s) are provisional (\(Audit.ranges(provisional))): Anthropic revises "
+                    + "them for about 30 days and the next sync fetches them again")
         }
         return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }

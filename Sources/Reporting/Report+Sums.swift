@@ -14,13 +14,16 @@ extension Report {
     /// Exact cost sums of `claude_costs` grouped by `columns` over `[since, until)`: the one query
     /// behind `report costs` and the HTML page, summed in `ExactDecimal` (SQLite's SUM would go
     /// through doubles). Groups come back in key order.
-    public static func costSums(_ tables: ProjectionTables, by columns: [String],
-                                since: Day?, until: Day?) throws -> [CostSum] {
+    public static func costSums(
+        _ tables: ProjectionTables, by columns: [String],
+        since: Day?, until: Day?
+    ) throws -> [CostSum] {
         try tables.read { db in
             var sums: [[String?]: (ExactDecimal, Int64)] = [:]
             let keys = columns.enumerated().map { "\($0.element) AS k\($0.offset)" }.joined(separator: ", ")
-            let cursor = try Row.fetchCursor(db, sql: "SELECT \(keys), amount_usd FROM claude_costs WHERE \(rangeClause)",
-                                             arguments: [since?.description, until?.description])
+            let cursor = try Row.fetchCursor(
+                db, sql: "SELECT \(keys), amount_usd FROM claude_costs WHERE \(rangeClause)",
+                arguments: [since?.description, until?.description])
             while let row = try cursor.next() {
                 let key: [String?] = columns.indices.map { row["k\($0)"] }
                 let amount = try ExactDecimal(parsing: row["amount_usd"] as String)

@@ -61,7 +61,8 @@ public enum Report {
             case .usage: allowed = [.day, .workspace, .model, .apiKey, .actor]
             case .claudeCode: allowed = [.day, .actor]
             }
-            throw ReportingError.badInput("`report \(kind.rawValue)` cannot group by \(by.rawValue): use --by \(allowed.map(\.rawValue).joined(separator: "|"))")
+            throw ReportingError.badInput(
+                "`report \(kind.rawValue)` cannot group by \(by.rawValue): use --by \(allowed.map(\.rawValue).joined(separator: "|"))")
         }
     }
 
@@ -84,19 +85,24 @@ public enum Report {
                 sums[group.keys[0]] = (group.usd, group.rows)
             }
             let ordered = sums.sorted { lhs, rhs in
-                column == "date" ? (lhs.key ?? "") < (rhs.key ?? "") : (lhs.value.0 != rhs.value.0 ? lhs.value.0 > rhs.value.0 : (lhs.key ?? "") < (rhs.key ?? ""))
+                column == "date"
+                    ? (lhs.key ?? "") < (rhs.key ?? "")
+                    : (lhs.value.0 != rhs.value.0 ? lhs.value.0 > rhs.value.0 : (lhs.key ?? "") < (rhs.key ?? ""))
             }
             let rows: [[TextTable.Cell]] = ordered.map { key, value in
                 [.text(Report.label(key, column: column, names: names)), .money(value.0), .integer(value.1)]
             }
             let total = try ExactDecimal.sum(sums.values.map(\.0))
-            return TextTable(columns: [label, "cost_usd", "rows"], rows: rows,
-                             totals: [.text("total"), .money(total), .integer(sums.values.reduce(0) { $0 + $1.1 })])
+            return TextTable(
+                columns: [label, "cost_usd", "rows"], rows: rows,
+                totals: [.text("total"), .money(total), .integer(sums.values.reduce(0) { $0 + $1.1 })])
         }
     }
 
-    static let usageColumns = ["uncached_input_tokens", "cache_creation_5m_input_tokens", "cache_creation_1h_input_tokens",
-                               "cache_read_input_tokens", "output_tokens", "web_search_requests"]
+    static let usageColumns = [
+        "uncached_input_tokens", "cache_creation_5m_input_tokens", "cache_creation_1h_input_tokens",
+        "cache_read_input_tokens", "output_tokens", "web_search_requests",
+    ]
 
     static func usage(_ o: Options, tables: ProjectionTables, column: String, label: String, names: NameBook) throws -> TextTable {
         let summarized = try tables.hasUsageSummary()
@@ -110,8 +116,9 @@ public enum Report {
             if let source {
                 rows = try Row.fetchAll(db, sql: "SELECT k, \(sums) FROM (\(source)) GROUP BY k ORDER BY \(order)")
             } else {
-                rows = try Row.fetchAll(db, sql: "SELECT \(column) AS k, \(sums) FROM claude_usage_keys WHERE \(rangeClause) GROUP BY k ORDER BY \(order)",
-                                        arguments: [o.since?.description, o.until?.description])
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT \(column) AS k, \(sums) FROM claude_usage_keys WHERE \(rangeClause) GROUP BY k ORDER BY \(order)",
+                    arguments: [o.since?.description, o.until?.description])
             }
             var totals = Array(repeating: Int64(0), count: usageColumns.count)
             let cells: [[TextTable.Cell]] = rows.map { row in
@@ -123,21 +130,28 @@ public enum Report {
                 }
                 return line
             }
-            return TextTable(columns: [label] + usageColumns, rows: cells,
-                             totals: [.text("total")] + totals.map { .integer($0) })
+            return TextTable(
+                columns: [label] + usageColumns, rows: cells,
+                totals: [.text("total")] + totals.map { .integer($0) })
         }
     }
 
-    static let codeColumns = ["num_sessions", "lines_added", "lines_removed", "commits", "pull_requests",
-                              "input_tokens", "output_tokens"]
+    static let codeColumns = [
+        "num_sessions", "lines_added", "lines_removed", "commits", "pull_requests",
+        "input_tokens", "output_tokens",
+    ]
 
     static func claudeCode(_ o: Options, tables: ProjectionTables, column: String, label: String) throws -> TextTable {
         try tables.read { db in
-            let sums = (codeColumns + ["edit_accepted", "edit_rejected", "multi_edit_accepted", "multi_edit_rejected",
-                                       "write_accepted", "write_rejected", "notebook_edit_accepted", "notebook_edit_rejected"])
+            let sums =
+                (codeColumns + [
+                    "edit_accepted", "edit_rejected", "multi_edit_accepted", "multi_edit_rejected",
+                    "write_accepted", "write_rejected", "notebook_edit_accepted", "notebook_edit_rejected",
+                ])
                 .map { "SUM(\($0))" }.joined(separator: ", ")
-            let rows = try Row.fetchAll(db, sql: "SELECT \(column) AS k, \(sums) FROM claude_code_productivity WHERE \(rangeClause) GROUP BY k ORDER BY k",
-                                        arguments: [o.since?.description, o.until?.description])
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT \(column) AS k, \(sums) FROM claude_code_productivity WHERE \(rangeClause) GROUP BY k ORDER BY k",
+                arguments: [o.since?.description, o.until?.description])
             var totals = Array(repeating: Int64(0), count: codeColumns.count + 8)
             func rate(_ v: [Int64]) -> String {
                 let accepted = v[7] + v[9] + v[11] + v[13]
@@ -157,8 +171,9 @@ public enum Report {
                 return [.text(key ?? "(unknown)")] + values[1...codeColumns.count].map { .integer($0) } + [.ratio(rate(values))]
             }
             let totalValues = [Int64(0)] + totals
-            return TextTable(columns: [label] + codeColumns + ["tool_accept_rate"], rows: cells,
-                             totals: [.text("total")] + totals.prefix(codeColumns.count).map { .integer($0) } + [.ratio(rate(totalValues))])
+            return TextTable(
+                columns: [label] + codeColumns + ["tool_accept_rate"], rows: cells,
+                totals: [.text("total")] + totals.prefix(codeColumns.count).map { .integer($0) } + [.ratio(rate(totalValues))])
         }
     }
 }
@@ -188,7 +203,8 @@ public struct NameBook: Sendable {
     /// Reads `{"data":[{"id":…,"name":…},…]}` list pages.
     public mutating func add(listPage body: Data, stream: ReportStream) {
         guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
-              let data = object["data"] as? [[String: Any]] else { return }
+            let data = object["data"] as? [[String: Any]]
+        else { return }
         for item in data {
             guard let id = item["id"] as? String, let name = item["name"] as? String else { continue }
             if stream == .workspaces { workspaces[id] = name } else { apiKeys[id] = name }

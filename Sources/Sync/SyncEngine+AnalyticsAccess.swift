@@ -40,8 +40,9 @@ extension SyncEngine {
         if case .unknown = access {
             access = await checkAnalyticsAccess(today: today)
             if case .refused(let refusal) = access {
-                logger.info("The analytics API refused the organization; analytics streams skipped",
-                            metadata: ["http.status": "\(refusal.status ?? 0)"])
+                logger.info(
+                    "The analytics API refused the organization; analytics streams skipped",
+                    metadata: ["http.status": "\(refusal.status ?? 0)"])
             }
         }
         return access.isRefused
@@ -54,8 +55,10 @@ extension SyncEngine {
         guard !servable.isEmpty else { return .granted }
         struct Answered: Error {}
         do {
-            _ = try await source.fetchChain(.analyticsAccessCheck(day: servable.upperBound.adding(days: -1)),
-                                            isolation: nil) { _ in throw Answered() }
+            _ = try await source.fetchChain(
+                .analyticsAccessCheck(day: servable.upperBound.adding(days: -1)),
+                isolation: nil
+            ) { _ in throw Answered() }
             return .granted
         } catch let error as AdminAPIError where error.status == 400 {
             return .refused(error)

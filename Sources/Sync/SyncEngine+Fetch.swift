@@ -30,8 +30,10 @@ extension SyncEngine {
     /// Fetches the jobs, `options.concurrency` at a time. Stops launching new ones when the key
     /// is refused, the API stays unavailable, or the ledger itself fails; stops launching
     /// analytics windows when the analytics API refuses the organization.
-    func runJobs(_ jobs: [Job], options: SyncOptions, summary: inout SyncSummary,
-                 progress: @Sendable (SyncProgress) -> Void) async {
+    func runJobs(
+        _ jobs: [Job], options: SyncOptions, summary: inout SyncSummary,
+        progress: @Sendable (SyncProgress) -> Void
+    ) async {
         let runID = summary.runID
         var access = AnalyticsAccess.unknown
         await withTaskGroup(of: JobResult.self) { group in
@@ -50,9 +52,11 @@ extension SyncEngine {
                 if await settle(result, access: &access, today: options.today, summary: &summary) {
                     if summary.abortedBy != nil || summary.localFailure != nil { group.cancelAll() }
                 }
-                progress(SyncProgress(windowsDone: done, windowsTotal: jobs.count - launcher.skipped - summary.windowsSkipped,
-                                      pagesNew: summary.pagesNew, pagesUnchanged: summary.pagesUnchanged,
-                                      windowsFailed: summary.failed.count, last: result.label))
+                progress(
+                    SyncProgress(
+                        windowsDone: done, windowsTotal: jobs.count - launcher.skipped - summary.windowsSkipped,
+                        pagesNew: summary.pagesNew, pagesUnchanged: summary.pagesUnchanged,
+                        windowsFailed: summary.failed.count, last: result.label))
                 if summary.abortedBy == nil && summary.localFailure == nil { launch() }
             }
             summary.windowsSkipped += launcher.skipped
@@ -108,7 +112,8 @@ extension SyncEngine {
             guard let failure else { return result }
             let message = (failure as? AdminAPIError)?.description ?? (failure is CancellationError ? "cancelled" : "\(failure)")
             if SyncEngine.isExpiredCursor(failure, stream: job.stream),
-               result.restarts < ChainRequest.maxRestartsAfterExpiredCursor {
+                result.restarts < ChainRequest.maxRestartsAfterExpiredCursor
+            {
                 result.restarts += 1
                 let note = "the cursor expired (HTTP 410): restarted from the first page as a new fetch"
                 if let error = recordFailure(UnrecordedFailure(fetch: fetch, attempts: attempts, message: note)) {
@@ -127,8 +132,9 @@ extension SyncEngine {
             } else if let error = recordFailure(unrecorded) {
                 result.error = error
             }
-            logger.info(result.unrecordedFailure == nil ? "Window failed" : "Window refused on its first page",
-                        metadata: ["sync.window": "\(job.label)"])
+            logger.info(
+                result.unrecordedFailure == nil ? "Window failed" : "Window refused on its first page",
+                metadata: ["sync.window": "\(job.label)"])
             return result
         }
     }
@@ -145,11 +151,12 @@ extension SyncEngine {
         do {
             _ = try await source.fetchChain(job.chain, isolation: nil) { page in
                 attempts += page.attempts
-                let appended = try ledger.append(Ledger.ReceivedPage(
-                    fetch: fetch, pageIndex: page.index, isLast: !page.hasMore,
-                    request: Ledger.Request(method: page.method, path: page.path, query: page.query),
-                    status: page.status, requestID: page.requestID, fetchedAt: page.receivedAt, body: page.body,
-                    attempts: attempts))
+                let appended = try ledger.append(
+                    Ledger.ReceivedPage(
+                        fetch: fetch, pageIndex: page.index, isLast: !page.hasMore,
+                        request: Ledger.Request(method: page.method, path: page.path, query: page.query),
+                        status: page.status, requestID: page.requestID, fetchedAt: page.receivedAt, body: page.body,
+                        attempts: attempts))
                 if appended.storedNewBody { pagesNew += 1 } else { pagesUnchanged += 1 }
             }
             return (attempts, nil)

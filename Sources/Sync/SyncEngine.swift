@@ -18,8 +18,10 @@ public struct SyncOptions: Sendable {
     /// bucket for it (the real API answers 400 when a window holds no complete day).
     public var today: Day
 
-    public init(since: Day?, until: Day, streams: [ReportStream] = ReportStream.synced, revisitDays: Int = 3,
-                concurrency: Int = 2, includeNames: Bool = true, today: Day = Day(containing: Date())) {
+    public init(
+        since: Day?, until: Day, streams: [ReportStream] = ReportStream.synced, revisitDays: Int = 3,
+        concurrency: Int = 2, includeNames: Bool = true, today: Day = Day(containing: Date())
+    ) {
         self.since = since
         self.until = until
         self.streams = streams
@@ -115,9 +117,10 @@ public struct SyncEngine: Sendable {
             }
             let until = stream == .cost ? min(options.until, options.today) : options.until
             guard options.since.map({ $0 < until }) ?? true else { continue }
-            windows += try SyncPlanner.windows(stream: stream, covered: covered, attempted: attempted,
-                                               since: options.since, until: until, revisitDays: options.revisitDays,
-                                               fallbackStart: fallback)
+            windows += try SyncPlanner.windows(
+                stream: stream, covered: covered, attempted: attempted,
+                since: options.since, until: until, revisitDays: options.revisitDays,
+                fallbackStart: fallback)
         }
         return windows
     }
@@ -153,8 +156,10 @@ public struct SyncEngine: Sendable {
     /// every planned window. Refuses (`SyncError`, nothing written) when the key belongs to
     /// another organization. A local failure (disk full, I/O) stops the sync; it is returned in
     /// `SyncSummary.localFailure` with the counts so far, not thrown, so they can be reported.
-    public func run(_ options: SyncOptions, organization checked: FetchedOrganization? = nil,
-                    progress: @Sendable (SyncProgress) -> Void = { _ in }) async throws -> SyncSummary {
+    public func run(
+        _ options: SyncOptions, organization checked: FetchedOrganization? = nil,
+        progress: @Sendable (SyncProgress) -> Void = { _ in }
+    ) async throws -> SyncSummary {
         let jobs = try makeJobs(options)
         let bound = try SyncEngine.boundOrganization(in: ledger)
         let fetched: FetchedOrganization
@@ -183,11 +188,15 @@ public struct SyncEngine: Sendable {
             summary.failed.append(.init(window: "\(notStarted) more window(s)", error: "not attempted: the sync stopped early"))
         }
         summary.windowsFailed = summary.windowsPlanned - summary.windowsComplete
-        let status = summary.localFailure != nil ? "error" : summary.abortedBy != nil ? "aborted" : summary.failed.isEmpty ? "complete" : "partial"
+        let status =
+            summary.localFailure != nil ? "error" : summary.abortedBy != nil ? "aborted" : summary.failed.isEmpty ? "complete" : "partial"
         do {
-            try ledger.endRun(summary.runID, .init(status: status, pagesNew: summary.pagesNew, pagesUnchanged: summary.pagesUnchanged,
-                                                   windowsFailed: summary.windowsFailed,
-                                                   detail: SyncEngine.runDetail(summary)))
+            try ledger.endRun(
+                summary.runID,
+                .init(
+                    status: status, pagesNew: summary.pagesNew, pagesUnchanged: summary.pagesUnchanged,
+                    windowsFailed: summary.windowsFailed,
+                    detail: SyncEngine.runDetail(summary)))
         } catch {
             // The run record is bookkeeping; the pages are already durable. Report the first
             // local failure, never drop this one silently.
@@ -202,21 +211,23 @@ public struct SyncEngine: Sendable {
     static func runDetail(_ summary: SyncSummary) -> String {
         var lines = summary.failed.prefix(20).map { "\($0.window): \($0.error)" }
         if let refused = summary.analyticsRefused {
-            lines.insert("\(summary.windowsSkipped) analytics window(s) skipped: the analytics API refused the organization "
-                         + "(HTTP \(refused.status ?? 0))", at: 0)
+            lines.insert(
+                "\(summary.windowsSkipped) analytics window(s) skipped: the analytics API refused the organization "
+                    + "(HTTP \(refused.status ?? 0))", at: 0)
         }
         return lines.joined(separator: "\n")
     }
 
     func makeJobs(_ options: SyncOptions) throws -> [Job] {
         var jobs: [Job] = try plan(options).map { w in
-            let chain: ChainRequest = switch w.stream {
-            case .cost: .cost(days: w.start..<w.end)
-            case .usage: .usage(days: w.start..<w.end)
-            case .analyticsCost: .analyticsCost(days: w.start..<w.end)
-            case .analyticsUsage: .analyticsUsage(days: w.start..<w.end)
-            default: .claudeCode(day: w.start)
-            }
+            let chain: ChainRequest =
+                switch w.stream {
+                case .cost: .cost(days: w.start..<w.end)
+                case .usage: .usage(days: w.start..<w.end)
+                case .analyticsCost: .analyticsCost(days: w.start..<w.end)
+                case .analyticsUsage: .analyticsUsage(days: w.start..<w.end)
+                default: .claudeCode(day: w.start)
+                }
             return Job(chain: chain, label: w.description, stream: w.stream, start: w.start, end: w.end)
         }
         if options.includeNames {
@@ -234,8 +245,10 @@ public struct SyncEngine: Sendable {
 
     /// `GET /v1/organizations/me`, checked against `bound`, the first organization the ledger
     /// recorded (the data directory is bound to it). Writes nothing.
-    public static func fetchOrganization(from source: any PageSource, boundTo bound: String?,
-                                         directory: String) async throws -> FetchedOrganization {
+    public static func fetchOrganization(
+        from source: any PageSource, boundTo bound: String?,
+        directory: String
+    ) async throws -> FetchedOrganization {
         var received: Page?
         do {
             _ = try await source.fetchChain(.organization(), isolation: nil) { page in received = page }
@@ -261,10 +274,11 @@ public struct SyncEngine: Sendable {
 
     func appendOrganization(_ page: Page, runID: String) throws {
         let fetch = Ledger.FetchDescriptor(runID: runID, stream: .organization, windowStart: nil, windowEnd: nil)
-        _ = try ledger.append(Ledger.ReceivedPage(
-            fetch: fetch, pageIndex: 0, isLast: true,
-            request: Ledger.Request(method: page.method, path: page.path, query: page.query),
-            status: page.status, requestID: page.requestID, fetchedAt: page.receivedAt, body: page.body,
-            attempts: page.attempts))
+        _ = try ledger.append(
+            Ledger.ReceivedPage(
+                fetch: fetch, pageIndex: 0, isLast: true,
+                request: Ledger.Request(method: page.method, path: page.path, query: page.query),
+                status: page.status, requestID: page.requestID, fetchedAt: page.receivedAt, body: page.body,
+                attempts: page.attempts))
     }
 }

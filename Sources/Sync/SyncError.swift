@@ -31,7 +31,8 @@ public enum SyncError: ClassifiedError, Equatable, Sendable {
         case let .organizationUnknown(detail):
             return "could not read the key's organization (GET /v1/organizations/me): \(detail); nothing was fetched"
         case let .busy(directory, waited):
-            return "another sync or rebuild is using \(directory) (waited \(waited) s): try again when it has finished (one writer at a time per data directory)"
+            return
+                "another sync or rebuild is using \(directory) (waited \(waited) s): try again when it has finished (one writer at a time per data directory)"
         case .needsSince:
             return "nothing to resume from: pass --since YYYY-MM-DD"
         }

@@ -38,8 +38,10 @@ public enum SyncPlanner {
     ///   - since: `--since`, inclusive; nil resumes from the last complete day minus `revisitDays`.
     ///   - until: exclusive end (today, UTC, by default).
     ///   - fallbackStart: where a stream never synced starts when other streams have history.
-    public static func windows(stream: ReportStream, covered: Set<Day>, attempted: Set<Day>, since: Day?,
-                               until: Day, revisitDays: Int, fallbackStart: Day?) throws -> [Window] {
+    public static func windows(
+        stream: ReportStream, covered: Set<Day>, attempted: Set<Day>, since: Day?,
+        until: Day, revisitDays: Int, fallbackStart: Day?
+    ) throws -> [Window] {
         var days = Set<Day>()
         if let since {
             days.formUnion(Day.range(from: since, to: until))
@@ -79,13 +81,18 @@ public enum SyncPlanner {
     ///   - covered: the days some complete fetch of this stream covers (and that had ended).
     ///   - attempted: the days any fetch of this stream asked for.
     ///   - legacyStart: the first day any legacy stream asked for, nil without legacy history.
-    public static func analyticsWindows(stream: ReportStream, covered: Set<Day>, attempted: Set<Day>, since: Day?,
-                                        until: Day, today: Day, revisitDays: Int, legacyStart: Day?) throws -> [Window] {
+    public static func analyticsWindows(
+        stream: ReportStream, covered: Set<Day>, attempted: Set<Day>, since: Day?,
+        until: Day, today: Day, revisitDays: Int, legacyStart: Day?
+    ) throws -> [Window] {
         let servable = analyticsServableDays(today: today)
         let end = min(until, servable.upperBound)
         let start = legacyStart.map { max($0, servable.lowerBound) }
-        var days = Set(try windows(stream: stream, covered: covered, attempted: attempted, since: since, until: end,
-                                   revisitDays: revisitDays, fallbackStart: start)
+        var days = Set(
+            try windows(
+                stream: stream, covered: covered, attempted: attempted, since: since, until: end,
+                revisitDays: revisitDays, fallbackStart: start
+            )
             .flatMap { Day.range(from: $0.start, to: $0.end) })
         days.formUnion(Day.range(from: today.adding(days: -analyticsRevisitDays), to: end))
         return split(days.filter { servable.contains($0) && $0 < end }, stream: stream)

@@ -51,7 +51,6 @@ public struct ColumnSchema: Sendable, Hashable {
     }
 }
 
-
 /// The BigQuery type of a money column, chosen from the values it must hold.
 ///
 /// NUMERIC holds 29 integer and 9 fractional digits; BIGNUMERIC 38 and 38. The Admin API's

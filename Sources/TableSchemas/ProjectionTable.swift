@@ -60,8 +60,9 @@ public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStr
     /// Every table's `organization_id`: the `id` of the newest `organization` event in the ledger
     /// (NULL when it has none), so several organizations' rows can share one dataset. Added after
     /// the SPEC columns (last) in the tables that did not have it.
-    static let organizationColumn = ColumnSchema("organization_id", .text, nullable: true,
-                                                 "Organization id: the newest organization event in the ledger (GET /v1/organizations/me)")
+    static let organizationColumn = ColumnSchema(
+        "organization_id", .text, nullable: true,
+        "Organization id: the newest organization event in the ledger (GET /v1/organizations/me)")
 
     static let costsSchema = TableSchema(
         name: "claude_costs",
@@ -82,8 +83,10 @@ public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStr
             eventColumn,
             organizationColumn,
         ],
-        naturalKey: ["workspace_id", "description", "cost_type", "model", "token_type", "service_tier",
-                     "context_window", "inference_geo", "currency"],
+        naturalKey: [
+            "workspace_id", "description", "cost_type", "model", "token_type", "service_tier",
+            "context_window", "inference_geo", "currency",
+        ],
         indexes: [])
 
     static let usageSchema = TableSchema(
@@ -111,13 +114,16 @@ public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStr
 
     static let claudeCodeSchema = TableSchema(
         name: "claude_code_productivity",
-        description: "Claude Code usage records, one per day, actor, terminal and local/remote (claude-ledger). No money: Claude Code spend is inside claude_costs.",
+        description:
+            "Claude Code usage records, one per day, actor, terminal and local/remote (claude-ledger). No money: Claude Code spend is inside claude_costs.",
         columns: [
             ColumnSchema("date", .date, "The record's UTC day"),
             ColumnSchema("actor_type", .text, nullable: true, "user_actor or api_actor, as sent"),
             ColumnSchema("actor", .text, nullable: true, "Email address (user_actor) or API key name (api_actor)"),
-            ColumnSchema("organization_id", .text, nullable: true,
-                         "Organization id: the newest organization event in the ledger, like every table (audit checks the record's own field against it)"),
+            ColumnSchema(
+                "organization_id", .text, nullable: true,
+                "Organization id: the newest organization event in the ledger, like every table (audit checks the record's own field against it)"
+            ),
             ColumnSchema("customer_type", .text, nullable: true, "api or subscription, as sent"),
             ColumnSchema("subscription_type", .text, nullable: true, "enterprise, team or NULL, as sent"),
             ColumnSchema("terminal_type", .text, nullable: true, "Terminal or environment, as sent"),
@@ -141,16 +147,20 @@ public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStr
             ColumnSchema("cache_creation_tokens", .integer, "model_breakdown[].tokens.cache_creation, summed over models"),
             eventColumn,
         ],
-        naturalKey: ["actor_type", "actor", "organization_id", "customer_type", "subscription_type",
-                     "terminal_type", "is_remote"],
+        naturalKey: [
+            "actor_type", "actor", "organization_id", "customer_type", "subscription_type",
+            "terminal_type", "is_remote",
+        ],
         indexes: [])
 
-    static let provisionalColumn = ColumnSchema("provisional", .boolean,
-                                                "1 when the day ends after the page's data_refreshed_at (or it had none): not final when fetched")
+    static let provisionalColumn = ColumnSchema(
+        "provisional", .boolean,
+        "1 when the day ends after the page's data_refreshed_at (or it had none): not final when fetched")
 
     static let costsByKeySchema = TableSchema(
         name: "claude_costs_by_key",
-        description: "Anthropic Usage and Cost Analytics API cost rows (billed cost per API key), one per result row of the authoritative fetch of each day (claude-ledger).",
+        description:
+            "Anthropic Usage and Cost Analytics API cost rows (billed cost per API key), one per result row of the authoritative fetch of each day (claude-ledger).",
         columns: [
             ColumnSchema("date", .date, "The row's UTC day (starting_at)"),
             ColumnSchema("workspace_id", .text, nullable: true, "group.workspace_id as sent (the default workspace is a tagged id)"),
@@ -158,7 +168,8 @@ public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStr
             ColumnSchema("model", .text, nullable: true, "group.model as sent"),
             ColumnSchema("service_tier", .text, nullable: true, "group.service_tier as sent"),
             ColumnSchema("context_window", .text, nullable: true, "group.context_window as sent"),
-            ColumnSchema("cost_type", .text, nullable: true, "group.cost_type: tokens, web_search, code_execution, session_usage, … as sent"),
+            ColumnSchema(
+                "cost_type", .text, nullable: true, "group.cost_type: tokens, web_search, code_execution, session_usage, … as sent"),
             ColumnSchema("token_type", .text, nullable: true, "group.token_type as sent; NULL for non-token costs"),
             ColumnSchema("currency", .text, "cost.currency as sent (USD)"),
             ColumnSchema("amount_cents", .money, "cost.amount: post-discount, a decimal string in cents, exact as sent"),
@@ -174,7 +185,8 @@ public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStr
 
     static let usageByActorSchema = TableSchema(
         name: "claude_usage_by_actor",
-        description: "Anthropic Usage and Cost Analytics API usage rows (who used what through which product), one per result row of the authoritative fetch of each day (claude-ledger).",
+        description:
+            "Anthropic Usage and Cost Analytics API usage rows (who used what through which product), one per result row of the authoritative fetch of each day (claude-ledger).",
         columns: [
             ColumnSchema("date", .date, "The row's UTC day (starting_at)"),
             ColumnSchema("workspace_id", .text, nullable: true, "group.workspace_id as sent (the default workspace is a tagged id)"),
@@ -182,8 +194,9 @@ public enum ProjectionTable: String, CaseIterable, Sendable, Hashable, CustomStr
             ColumnSchema("model", .text, nullable: true, "group.model as sent"),
             ColumnSchema("product", .text, nullable: true, "group.product as sent"),
             ColumnSchema("actor_type", .text, nullable: true, "user_actor, service_account_actor, federated_actor or api_actor, as sent"),
-            ColumnSchema("actor_id", .text, nullable: true,
-                         "user_id, service_account_id or api_key_id by type; a federated actor's subject, else <provider type>:<provider id>"),
+            ColumnSchema(
+                "actor_id", .text, nullable: true,
+                "user_id, service_account_id or api_key_id by type; a federated actor's subject, else <provider type>:<provider id>"),
             ColumnSchema("actor_email", .text, nullable: true, "A user actor's email_address"),
             ColumnSchema("actor_name", .text, nullable: true, "A user actor's name"),
             ColumnSchema("uncached_input_tokens", .integer, "usage.uncached_input_tokens"),

@@ -42,4 +42,3 @@ public struct TableSchema: Sendable, Hashable {
     /// The index of a column by name.
     public func index(of column: String) -> Int? { columns.firstIndex { $0.name == column } }
 }
-

@@ -11,7 +11,8 @@ struct ClaudeLedger: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "claude-ledger",
         abstract: "An auditable local ledger of an Anthropic organization's Admin API usage and cost reports.",
-        discussion: helpText("""
+        discussion: helpText(
+            """
             Every raw API page is kept as an immutable, compressed, hash-chained event in
             DIR/ledger.sqlite; the tables in DIR/projections.sqlite are rebuilt from it at will.
 
@@ -66,7 +67,8 @@ struct ClaudeLedger: AsyncParsableCommand {
             Foundation.exit(failure.exitCode)
         }
         // ArgumentParser's own usage errors: one line, exit 2.
-        let message = ClaudeLedger.message(for: error)
+        let message =
+            ClaudeLedger.message(for: error)
             .split(separator: "\n").first.map(String.init) ?? "invalid usage"
         let text = message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message
         FileHandle.standardError.write(Data("error: \(text) (see 'claude-ledger help')\n".utf8))

@@ -7,7 +7,8 @@ import Sync
 
 extension ClaudeLedger {
     static let commands: [any ParsableCommand.Type] = [
-        Verify.self, Events.self, Show.self, SyncCommand.self, Rebuild.self, Diff.self, ReportCommand.self, ExplainCommand.self, ExportCommand.self, Demo.self, AuditCommand.self, Reconcile.self,
+        Verify.self, Events.self, Show.self, SyncCommand.self, Rebuild.self, Diff.self, ReportCommand.self, ExplainCommand.self,
+        ExportCommand.self, Demo.self, AuditCommand.self, Reconcile.self,
     ]
 
     static var commandNames: Set<String> {

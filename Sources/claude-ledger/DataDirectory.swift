@@ -56,7 +56,10 @@ struct DataDirectory {
     /// Exit 2 with the documented words when the ledger is missing or empty but a head was recorded.
     func lostLedgerFailure() -> CLIFailure? {
         guard let head = recordedHeads().filter({ $0.seq > 0 }).max(by: { $0.seq < $1.seq }) else { return nil }
-        return CLIFailure(.badInput, "the ledger was lost: \(ledgerPath) is missing or empty, but \(head.source) records ledger head seq \(head.seq); restore it from a backup (nothing was changed)")
+        return CLIFailure(
+            .badInput,
+            "the ledger was lost: \(ledgerPath) is missing or empty, but \(head.source) records ledger head seq \(head.seq); restore it from a backup (nothing was changed)"
+        )
     }
 
     /// Every ledger head the tool recorded beside the ledger: the one projections.sqlite was
@@ -65,8 +68,9 @@ struct DataDirectory {
     func recordedHeads() -> [Ledger.RecordedHead] {
         var heads: [Ledger.RecordedHead] = []
         if FileManager.default.fileExists(atPath: projectionsURL.path),
-           let info = try? Projections.buildInfo(of: projectionsURL),
-           let seq = info.ledgerHeadSeq, let chain = info.ledgerHeadChainHash {
+            let info = try? Projections.buildInfo(of: projectionsURL),
+            let seq = info.ledgerHeadSeq, let chain = info.ledgerHeadChainHash
+        {
             heads.append(.init(seq: seq, chainHashHex: chain, source: Projections.fileName))
         }
         if let log = try? ReconcileLog.openForReading(directory: url), let recorded = try? log.recordedHeads() {

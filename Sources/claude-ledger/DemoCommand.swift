@@ -13,7 +13,8 @@ import TableSchemas
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the whole pipeline against the bundled Admin API simulator: no key, no network beyond 127.0.0.1.",
-        discussion: helpText("""
+        discussion: helpText(
+            """
             Starts the simulator on 127.0.0.1 with a synthetic organization (and a few injected
             faults: 429s, 5xx, dropped connections), syncs 90 days into a fresh data directory,
             rebuilds the tables, prints the cost report, runs the audit, writes a dashboard CSV from
@@ -48,7 +49,8 @@ struct Demo: AsyncParsableCommand {
         let today = Day(containing: Date())
         let since = today.adding(days: -days)
         var config = SimulatorConfiguration(seed: seed, today: today, historyDays: days + 5)
-        config.faults = FaultConfiguration(rate: faultRate, kinds: [.rateLimited, .serverError, .overloaded, .dropConnection, .truncatedBody])
+        config.faults = FaultConfiguration(
+            rate: faultRate, kinds: [.rateLimited, .serverError, .overloaded, .dropConnection, .truncatedBody])
         config.faults.retryAfterSeconds = 1
         let sim = try await AdminSimulator.start(config)
         defer { Task { await sim.stop() } }
@@ -57,11 +59,17 @@ struct Demo: AsyncParsableCommand {
         let ledger = try Ledger(directory: directory, create: true)
         try await sync(ledger, from: sim, since: since, today: today)
         let verify = try ledger.verify()
-        step("verify", "\(verify.events) events, \(verify.blobs) bodies, chain head \(verify.headChainHash.hexString.prefix(16))…: \(verify.isValid ? "intact" : "FAILED")")
+        step(
+            "verify",
+            "\(verify.events) events, \(verify.blobs) bodies, chain head \(verify.headChainHash.hexString.prefix(16))…: \(verify.isValid ? "intact" : "FAILED")"
+        )
 
         let projectionsURL = Projections.defaultURL(in: directory)
         let build = try Projections.rebuild(ledger: ledger, into: projectionsURL)
-        step("rebuild", ProjectionTable.allCases.map { "\($0.rawValue) \(build.rows[$0] ?? 0)" }.joined(separator: ", ") + " rows; fingerprint \(build.fingerprint.prefix(16))…")
+        step(
+            "rebuild",
+            ProjectionTable.allCases.map { "\($0.rawValue) \(build.rows[$0] ?? 0)" }.joined(separator: ", ")
+                + " rows; fingerprint \(build.fingerprint.prefix(16))…")
 
         let tables = try ProjectionTables(url: projectionsURL)
         let names = (try? NameBook(ledger: ledger)) ?? NameBook()
@@ -70,21 +78,28 @@ struct Demo: AsyncParsableCommand {
         let audit = try Audit.run(ledger: ledger, tables: tables)
         let failed = audit.findings.filter { $0.status == .fail }
         let warnings = audit.findings.filter { $0.status == .warn }
-        step("audit", failed.isEmpty ? "all six invariants hold (\(warnings.count) known API gaps noted)"
-                                     : "FAILED: \(failed.map(\.check).joined(separator: "; "))")
+        step(
+            "audit",
+            failed.isEmpty
+                ? "all six invariants hold (\(warnings.count) known API gaps noted)"
+                : "FAILED: \(failed.map(\.check).joined(separator: "; "))")
         if let sources = audit.findings.first(where: { $0.check.hasPrefix("6 ") }) {
             step("", "\(sources.check): \(sources.detail)")
         }
 
         let dashboard = directory.appendingPathComponent("dashboard.csv")
-        let reconciliation = try reconcile(ledger, tables: tables, sim: sim, head: verify.headSeq, directory: directory,
-                                           since: since, today: today)
+        let reconciliation = try reconcile(
+            ledger, tables: tables, sim: sim, head: verify.headSeq, directory: directory,
+            since: since, today: today)
 
         let pageFile = directory.appendingPathComponent("report.html")
-        let page = try HTMLReport.gather(tables: tables, sources: .init(ledger: ledger, organization: try ledger.newestOrganization(),
-                                                                          names: names,
-                                                                          reconcileLog: try ReconcileLog.openForReading(directory: directory), audit: audit),
-                                         since: since, until: today)
+        let page = try HTMLReport.gather(
+            tables: tables,
+            sources: .init(
+                ledger: ledger, organization: try ledger.newestOrganization(),
+                names: names,
+                reconcileLog: try ReconcileLog.openForReading(directory: directory), audit: audit),
+            since: since, until: today)
         try HTMLPageFile.write(HTMLReport.render(page), to: pageFile)
         step("html", "the spend as a page with charts: \(pageFile.path)")
 
@@ -99,7 +114,9 @@ struct Demo: AsyncParsableCommand {
         if let dataDir {
             let directory = URL(fileURLWithPath: dataDir)
             if FileManager.default.fileExists(atPath: directory.appendingPathComponent(Ledger.fileName).path) {
-                throw CLIFailure(.badInput, "\(dataDir) already holds a ledger: the demo needs a fresh directory (simulated data must not mix with real data)")
+                throw CLIFailure(
+                    .badInput,
+                    "\(dataDir) already holds a ledger: the demo needs a fresh directory (simulated data must not mix with real data)")
             }
             return directory
         } else {
@@ -122,9 +139,13 @@ struct Demo: AsyncParsableCommand {
         }
         progress.finish()
         let faults = sim.counters.totalFaults
-        step("sync", "\(days) days (\(since)..\(today.adding(days: -1))): \(summary.windowsPlanned) windows, \(summary.pagesNew) pages appended, \(summary.failed.count) windows failed; \(faults) injected faults retried")
+        step(
+            "sync",
+            "\(days) days (\(since)..\(today.adding(days: -1))): \(summary.windowsPlanned) windows, \(summary.pagesNew) pages appended, \(summary.failed.count) windows failed; \(faults) injected faults retried"
+        )
         guard summary.succeeded else {
-            throw CLIFailure(.remoteFailure, "the demo sync did not complete: \(summary.failed.first.map { "\($0.window): \($0.error)" } ?? "")")
+            throw CLIFailure(
+                .remoteFailure, "the demo sync did not complete: \(summary.failed.first.map { "\($0.window): \($0.error)" } ?? "")")
         }
     }
 
@@ -139,8 +160,10 @@ struct Demo: AsyncParsableCommand {
     }
 
     /// Writes the simulator's dashboard CSV, reconciles the tables with it and records the run.
-    func reconcile(_ ledger: Ledger, tables: ProjectionTables, sim: AdminSimulator, head: Int64, directory: URL,
-                   since: Day, today: Day) throws -> Reconciliation {
+    func reconcile(
+        _ ledger: Ledger, tables: ProjectionTables, sim: AdminSimulator, head: Int64, directory: URL,
+        since: Day, today: Day
+    ) throws -> Reconciliation {
         let dashboard = directory.appendingPathComponent("dashboard.csv")
         let projectionsURL = Projections.defaultURL(in: directory)
         let csv = sim.truth.dashboardCSV(from: since, to: today)
@@ -148,14 +171,19 @@ struct Demo: AsyncParsableCommand {
         let parsed = try DashboardCSV(text: csv)
         let reconciliation = try Reconciliation.compare(dashboard: parsed.totals, ledger: try tables.costPerDay(), tolerance: .zero)
         let chain = try ledger.event(seq: head)?.chainHashHex ?? ""
-        try ReconcileLog(directory: directory, create: true)?.record(.init(
-            fileName: "dashboard.csv", fileSHA256: ReconcileLog.sha256Hex(Data(csv.utf8)), ledgerHeadSeq: head,
-            ledgerHeadChain: chain, projectionsSHA256: FileManager.default.contents(atPath: projectionsURL.path).map(ReconcileLog.sha256Hex) ?? "",
-            days: reconciliation.days.count, daysOff: reconciliation.daysOff.count, tolerance: "0", verdict: reconciliation.isMatch ? "match" : "differs"))
+        try ReconcileLog(directory: directory, create: true)?.record(
+            .init(
+                fileName: "dashboard.csv", fileSHA256: ReconcileLog.sha256Hex(Data(csv.utf8)), ledgerHeadSeq: head,
+                ledgerHeadChain: chain,
+                projectionsSHA256: FileManager.default.contents(atPath: projectionsURL.path).map(ReconcileLog.sha256Hex) ?? "",
+                days: reconciliation.days.count, daysOff: reconciliation.daysOff.count, tolerance: "0",
+                verdict: reconciliation.isMatch ? "match" : "differs"))
         let ledgerTotal = try ExactDecimal.sum(try tables.costPerDay(since: since, until: today).values)
-        step("reconcile", reconciliation.isMatch
-             ? "\(reconciliation.days.count) of \(reconciliation.days.count) days match the simulator's dashboard to the cent ($\(ledgerTotal.formatted(places: 2)) in total, exactly $\(ledgerTotal))"
-             : "\(reconciliation.daysOff.count) day(s) differ: \(reconciliation.daysOff.map(\.day.description).joined(separator: ", "))")
+        step(
+            "reconcile",
+            reconciliation.isMatch
+                ? "\(reconciliation.days.count) of \(reconciliation.days.count) days match the simulator's dashboard to the cent ($\(ledgerTotal.formatted(places: 2)) in total, exactly $\(ledgerTotal))"
+                : "\(reconciliation.daysOff.count) day(s) differ: \(reconciliation.daysOff.map(\.day.description).joined(separator: ", "))")
         return reconciliation
     }
 

@@ -8,7 +8,8 @@ struct ExplainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
         abstract: "Trace one day's cost to the ledger pages it came from, with every earlier fetch of that day.",
-        discussion: helpText("""
+        discussion: helpText(
+            """
             Shows the day's total, its rows by workspace and description, the events (pages) they
             came from (fetch, page, request-id, fetched-at), and every fetch that ever covered the
             day with its total: the newest complete one is used, older ones are Anthropic's
@@ -35,14 +36,17 @@ struct ExplainCommand: AsyncParsableCommand {
         let tables = try global.data.projectionTables()
         let names = (try? NameBook(ledger: ledger)) ?? NameBook()
         let result = try Explain.run(day: date, workspace: workspace, ledger: ledger, tables: tables, names: names)
-        print("\(date)\(workspace.map { " workspace \($0)" } ?? ""): $\(result.totalUSD.formatted(places: 2)) (exactly $\(result.totalUSD))")
+        print(
+            "\(date)\(workspace.map { " workspace \($0)" } ?? ""): $\(result.totalUSD.formatted(places: 2)) (exactly $\(result.totalUSD))")
         print()
         print(result.lines.render(.table), terminator: "")
         print()
         print("from \(result.sources.count) ledger page(s):")
         for source in result.sources {
             let e = source.event
-            print("  \(e.eventID)  seq \(e.seq)  fetch \(e.fetchID) page \(e.pageIndex)  request-id \(e.requestID ?? "-")  fetched \(e.fetchedAt)  \(source.rows) rows")
+            print(
+                "  \(e.eventID)  seq \(e.seq)  fetch \(e.fetchID) page \(e.pageIndex)  request-id \(e.requestID ?? "-")  fetched \(e.fetchedAt)  \(source.rows) rows"
+            )
         }
         print()
         print("every fetch of \(date) (newest complete one is used):")
@@ -65,7 +69,9 @@ struct ExplainCommand: AsyncParsableCommand {
         }
         let state = billed.provisional ? "provisional: Anthropic may still revise it" : "final"
         print("analytics_cost (claude_costs_by_key): $\(billed.totalUSD.formatted(places: 2)) (exactly $\(billed.totalUSD)), \(state)")
-        let verdict = billed.differenceUSD.isZero ? "the two sources agree to the cent"
+        let verdict =
+            billed.differenceUSD.isZero
+            ? "the two sources agree to the cent"
             : "differs from the cost report by $\(billed.differenceUSD) (analytics minus cost report, both rounded to cents)"
         print("cost_report $\(result.totalUSD.formatted(places: 2)) vs analytics_cost $\(billed.totalUSD.formatted(places: 2)): \(verdict)")
         print()
@@ -74,7 +80,9 @@ struct ExplainCommand: AsyncParsableCommand {
         print("from \(billed.sources.count) ledger page(s) of fetch \(billed.fetchID):")
         for source in billed.sources {
             let e = source.event
-            print("  \(e.eventID)  seq \(e.seq)  page \(e.pageIndex)  request-id \(e.requestID ?? "-")  fetched \(e.fetchedAt)  \(source.rows) rows")
+            print(
+                "  \(e.eventID)  seq \(e.seq)  page \(e.pageIndex)  request-id \(e.requestID ?? "-")  fetched \(e.fetchedAt)  \(source.rows) rows"
+            )
         }
     }
 }

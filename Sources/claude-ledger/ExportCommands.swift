@@ -17,7 +17,8 @@ struct ExportFiles: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "files",
         abstract: "Per table <table>.ndjson (or .csv) and <table>.schema.json (as `bq load --schema` reads it).",
-        discussion: helpText("""
+        discussion: helpText(
+            """
             Money is an exact decimal string, dates YYYY-MM-DD. Files are written under a temporary
             name and renamed; the same projections give byte-identical files.
 
@@ -40,8 +41,9 @@ struct ExportFiles: AsyncParsableCommand {
 
     func run() async throws {
         try global.data.checkProjections()
-        let summary = try FileExport.run(projectionsPath: global.projectionsURL.path, outDirectory: out, format: format,
-                                         since: dates.since, until: dates.until, logger: Logger(label: "claude-ledger.export"))
+        let summary = try FileExport.run(
+            projectionsPath: global.projectionsURL.path, outDirectory: out, format: format,
+            since: dates.since, until: dates.until, logger: Logger(label: "claude-ledger.export"))
         for table in summary.tables {
             print("\(table.name): \(table.rows) rows -> \(table.dataFile), \(table.schemaFile)")
         }
@@ -52,7 +54,8 @@ struct ExportBigQuery: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bigquery",
         abstract: "Load the tables into BigQuery through its REST API, replacing only this organization's rows.",
-        discussion: helpText("""
+        discussion: helpText(
+            """
             Creates the dataset and day-partitioned tables (on date) when missing, with the explicit
             schema (money NUMERIC or BIGNUMERIC, never FLOAT64). Each table's rows go to a staging
             table by a load job, then one transaction deletes this organization's rows
@@ -95,21 +98,24 @@ struct ExportBigQuery: AsyncParsableCommand {
         if accessTokenEnv != nil && credentials != nil {
             throw CLIFailure(.badInput, "pass either --access-token-env or --credentials, not both")
         }
-        let source: BigQueryCredentials = if let accessTokenEnv {
-            .accessTokenEnvironment(variable: accessTokenEnv)
-        } else if let credentials {
-            .serviceAccountFile(path: credentials)
-        } else {
-            .metadataServer
-        }
-        let options = BigQueryExport.Options(project: project, dataset: dataset, location: location,
-                                             apiBase: apiBase ?? BigQueryExport.defaultAPIBase, credentials: source)
+        let source: BigQueryCredentials =
+            if let accessTokenEnv {
+                .accessTokenEnvironment(variable: accessTokenEnv)
+            } else if let credentials {
+                .serviceAccountFile(path: credentials)
+            } else {
+                .metadataServer
+            }
+        let options = BigQueryExport.Options(
+            project: project, dataset: dataset, location: location,
+            apiBase: apiBase ?? BigQueryExport.defaultAPIBase, credentials: source)
         let ledger = try global.openLedger()
         let organization = try global.organization(of: ledger)
         try global.data.checkProjections()
-        let summary = try await BigQueryExport.run(projectionsPath: global.projectionsURL.path,
-                                                   organizationID: organization.id, options: options,
-                                                   logger: Logger(label: "claude-ledger.export"))
+        let summary = try await BigQueryExport.run(
+            projectionsPath: global.projectionsURL.path,
+            organizationID: organization.id, options: options,
+            logger: Logger(label: "claude-ledger.export"))
         if summary.datasetCreated { print("created dataset \(project):\(dataset)") }
         for table in summary.tables {
             var notes = table.created ? ", table created" : ""

@@ -8,7 +8,8 @@ struct ExportFocus: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "focus",
         abstract: "The billed cost as a FOCUS 1.2 Cost and Usage file, DIR/focus-1.2.csv.",
-        discussion: helpText("""
+        discussion: helpText(
+            """
             One row per claude_costs row; for the days claude_costs_by_key covers, its rows instead
             (with x_ApiKeyId), never both for one day. BilledCost is the exact amount_usd.
             BillingAccountId/Name are the organization of the newest organization page in the

@@ -5,9 +5,11 @@ import Ledger
 /// Options every command takes. `--data-dir` may also come before the command name
 /// (`claude-ledger --data-dir D verify`); `hoistingGlobalOptions` moves it after.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp(
-        "The data directory (default: $CLAUDE_LEDGER_DIR, else ./.claude-ledger).",
-        valueName: "dir"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The data directory (default: $CLAUDE_LEDGER_DIR, else ./.claude-ledger).",
+            valueName: "dir"))
     var dataDir: String?
 
     var dataDirectory: URL {

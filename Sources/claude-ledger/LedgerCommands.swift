@@ -6,7 +6,8 @@ import Ledger
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check every event: body decompresses, content hash matches, chain links.",
-        discussion: helpText("""
+        discussion: helpText(
+            """
             Exit 0 and a count when the ledger is intact; exit 1 naming each problem otherwise.
             Besides every event, verify checks the append-only triggers and that each ledger head
             the tool recorded (the one projections.sqlite was built from, each reconcile run's)
@@ -21,15 +22,18 @@ struct Verify: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: ArgumentHelp("A head recorded earlier, SEQ:HASH (64 hex digits), that must still be in the chain.",
-                               valueName: "seq:hash"))
+    @Option(
+        help: ArgumentHelp(
+            "A head recorded earlier, SEQ:HASH (64 hex digits), that must still be in the chain.",
+            valueName: "seq:hash"))
     var expectHead: [String] = []
 
     func run() async throws {
         var expected: [Ledger.RecordedHead] = []
         for text in expectHead {
             guard let head = Ledger.RecordedHead(parsing: text, source: "--expect-head") else {
-                throw CLIFailure(.badInput, "--expect-head '\(text)' is not SEQ:HASH (a sequence number, a colon, 64 hex digits), as `verify` prints it")
+                throw CLIFailure(
+                    .badInput, "--expect-head '\(text)' is not SEQ:HASH (a sequence number, a colon, 64 hex digits), as `verify` prints it")
             }
             expected.append(head)
         }
@@ -44,7 +48,8 @@ struct Verify: AsyncParsableCommand {
             print(problem.description)
         }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let summary = "\(report.events) events, \(report.blobs) bodies (\(Format.bytes(report.rawBytes)) raw, \(Format.bytes(report.storedBytes)) stored) in \(String(format: "%.2f", seconds)) s"
+        let summary =
+            "\(report.events) events, \(report.blobs) bodies (\(Format.bytes(report.rawBytes)) raw, \(Format.bytes(report.storedBytes)) stored) in \(String(format: "%.2f", seconds)) s"
         if report.isValid {
             print("verified " + summary)
             print("head: seq \(report.headSeq) chain \(report.headChainHash.hexString)")
@@ -58,7 +63,8 @@ struct Verify: AsyncParsableCommand {
 struct Events: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the ledger's events (one page each), oldest first.",
-        discussion: helpText("""
+        discussion: helpText(
+            """
             Columns: seq, event id, stream, fetch id, page index (* marks a chain's last page),
             window, HTTP status, request-id, fetched-at, body bytes.
 
@@ -70,7 +76,10 @@ struct Events: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "Only this stream: cost_report, usage_messages, claude_code, analytics_cost, analytics_usage, api_keys, workspaces, organization.")
+    @Option(
+        help:
+            "Only this stream: cost_report, usage_messages, claude_code, analytics_cost, analytics_usage, api_keys, workspaces, organization."
+    )
     var stream: String?
 
     @Option(help: "Only the pages of this fetch (pagination chain).")
@@ -80,17 +89,22 @@ struct Events: AsyncParsableCommand {
         var selected: ReportStream?
         if let stream {
             guard let parsed = ReportStream(userName: stream) else {
-                throw CLIFailure(.badInput, "unknown stream '\(stream)': use one of \(ReportStream.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw CLIFailure(
+                    .badInput, "unknown stream '\(stream)': use one of \(ReportStream.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             selected = parsed
         }
         let ledger = try global.openLedger()
-        print(["seq", "event_id", "stream", "fetch_id", "page", "window", "status", "request_id", "fetched_at", "bytes"]
-            .joined(separator: "\t"))
+        print(
+            ["seq", "event_id", "stream", "fetch_id", "page", "window", "status", "request_id", "fetched_at", "bytes"]
+                .joined(separator: "\t"))
         func line(_ e: Ledger.Event) {
             let window = e.windowStart.map { "\($0)..\(e.windowEnd.map(\.description) ?? "")" } ?? "-"
-            print([String(e.seq), e.eventID, e.streamName, e.fetchID, "\(e.pageIndex)\(e.isLast ? "*" : "")", window,
-                   String(e.status), e.requestID ?? "-", e.fetchedAt, String(e.rawLength)].joined(separator: "\t"))
+            print(
+                [
+                    String(e.seq), e.eventID, e.streamName, e.fetchID, "\(e.pageIndex)\(e.isLast ? "*" : "")", window,
+                    String(e.status), e.requestID ?? "-", e.fetchedAt, String(e.rawLength),
+                ].joined(separator: "\t"))
         }
         if let fetch {
             try ledger.events(fetchID: fetch).filter { selected == nil || $0.streamName == selected!.rawValue }.forEach(line)
@@ -103,7 +117,8 @@ struct Events: AsyncParsableCommand {
 struct Show: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write one page's body to stdout exactly as it was received.",
-        discussion: helpText("""
+        discussion: helpText(
+            """
             The bytes are checked against their SHA-256 before they are written. EVENT is an
             event id (evt_…) or a sequence number.
 

@@ -9,7 +9,8 @@ enum Permissions {
         let mode = info.st_mode & 0o777
         guard mode & 0o077 != 0 else { return }
         let octal = String(mode, radix: 8)
-        FileHandle.standardError.write(Data(
-            "warning: \(what) \(path) is accessible by other users (mode 0\(octal)): \(fix) \(path)\n".utf8))
+        FileHandle.standardError.write(
+            Data(
+                "warning: \(what) \(path) is accessible by other users (mode 0\(octal)): \(fix) \(path)\n".utf8))
     }
 }

@@ -13,7 +13,8 @@ struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Summaries of the tables: costs, usage or claude-code, grouped one way, over a date range; or html, a page with charts.",
-        discussion: helpText("""
+        discussion: helpText(
+            """
             `table` rounds money to cents for display; csv, json and markdown carry it exactly.
             Names of workspaces and API keys come from the names lists in the ledger.
             `costs --by api-key` is the billed cost per API key and `usage --by actor` the tokens
@@ -56,12 +57,13 @@ struct ReportCommand: AsyncParsableCommand {
         if kind == .html { return try runHTML() }
         let tables = try global.data.projectionTables()
         let names = (try? global.openLedger()).flatMap { try? NameBook(ledger: $0) } ?? NameBook()
-        let kind: Report.Kind = switch self.kind {
-        case .costs: .costs
-        case .usage: .usage
-        case .claudeCode: .claudeCode
-        case .html: preconditionFailure("handled by runHTML")
-        }
+        let kind: Report.Kind =
+            switch self.kind {
+            case .costs: .costs
+            case .usage: .usage
+            case .claudeCode: .claudeCode
+            case .html: preconditionFailure("handled by runHTML")
+            }
         let options = Report.Options(kind: kind, by: by, since: dates.since, until: dates.until)
         let table = try Report.make(options, tables: tables, names: names)
         if let note = try Report.coverageNote(options, tables: tables) {
@@ -74,8 +76,10 @@ struct ReportCommand: AsyncParsableCommand {
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
-        abstract: "Check the invariants: no duplicates, complete days, no money in Claude Code, units, ledger verifies, cost sources agree.",
-        discussion: helpText("""
+        abstract:
+            "Check the invariants: no duplicates, complete days, no money in Claude Code, units, ledger verifies, cost sources agree.",
+        discussion: helpText(
+            """
             Exit 0 when every invariant holds (warnings name the Admin API's known gaps), 1 when
             any fails. The units check prices each day's tokens at list price (projections/ListPrices.swift,
             or --prices FILE with lines model_prefix,token_type,YYYY-MM-DD,usd_per_mtok) and names a
@@ -98,8 +102,10 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(help: "A CSV of list prices to use instead of the built-in table.")
     var prices: String?
 
-    @Option(help: ArgumentHelp("How far (USD, after rounding to cents) the cost report and the analytics API's cost may differ on a final day.",
-                               valueName: "usd"))
+    @Option(
+        help: ArgumentHelp(
+            "How far (USD, after rounding to cents) the cost report and the analytics API's cost may differ on a final day.",
+            valueName: "usd"))
     var costTolerance: String = "0"
 
     func run() async throws {
@@ -134,7 +140,8 @@ struct AuditCommand: AsyncParsableCommand {
 struct Reconcile: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compare per-day cost with a Console CSV export (or any CSV with a date and a USD column).",
-        discussion: helpText("""
+        discussion: helpText(
+            """
             Headers are matched loosely (date, Date, usage_date; amount_usd, cost, Cost (USD),
             total…); $ signs and thousands separators are accepted; several rows per day are summed;
             dates are ISO or US (MM/DD/YYYY). Both sides are rounded to cents before comparing.
@@ -200,17 +207,23 @@ struct Reconcile: AsyncParsableCommand {
         let projectionsHash = FileManager.default.contents(atPath: global.projectionsURL.path).map(ReconcileLog.sha256Hex) ?? ""
         let verdict = result.isMatch ? "match" : "differs"
         if ReconcileLog.canRecord(in: global.dataDirectory) {
-            try ReconcileLog(directory: global.dataDirectory, create: true)?.record(.init(
-                fileName: URL(fileURLWithPath: dashboard).lastPathComponent, fileSHA256: ReconcileLog.sha256Hex(data),
-                ledgerHeadSeq: stats.lastSeq, ledgerHeadChain: head, projectionsSHA256: projectionsHash,
-                days: result.days.count, daysOff: result.daysOff.count, tolerance: tol.description, verdict: verdict))
+            try ReconcileLog(directory: global.dataDirectory, create: true)?.record(
+                .init(
+                    fileName: URL(fileURLWithPath: dashboard).lastPathComponent, fileSHA256: ReconcileLog.sha256Hex(data),
+                    ledgerHeadSeq: stats.lastSeq, ledgerHeadChain: head, projectionsSHA256: projectionsHash,
+                    days: result.days.count, daysOff: result.daysOff.count, tolerance: tol.description, verdict: verdict))
         } else {
-            FileHandle.standardError.write(Data("warning: \(global.dataDirectory.path) is not writable: this reconcile run was not recorded in \(ReconcileLog.fileName)\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "warning: \(global.dataDirectory.path) is not writable: this reconcile run was not recorded in \(ReconcileLog.fileName)\n"
+                        .utf8))
         }
         if format == .table {
-            print(result.isMatch
-                ? "reconcile: \(result.days.count) days match the dashboard to the cent (tolerance $\(tol.formatted(places: 2)))"
-                : "reconcile: \(result.daysOff.count) of \(result.days.count) days differ by more than $\(tol.formatted(places: 2)): \(result.daysOff.map(\.day.description).joined(separator: ", "))")
+            print(
+                result.isMatch
+                    ? "reconcile: \(result.days.count) days match the dashboard to the cent (tolerance $\(tol.formatted(places: 2)))"
+                    : "reconcile: \(result.daysOff.count) of \(result.days.count) days differ by more than $\(tol.formatted(places: 2)): \(result.daysOff.map(\.day.description).joined(separator: ", "))"
+            )
         }
         if !result.isMatch { throw CLIFailure.checkFailed() }
     }

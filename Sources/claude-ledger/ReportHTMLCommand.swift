@@ -33,7 +33,8 @@ enum HTMLPageFile {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
             if isDirectory.boolValue {
-                throw CLIFailure(.badInput, "--out \(path) is a directory: pass a file name such as \(url.appendingPathComponent("report.html").path)")
+                throw CLIFailure(
+                    .badInput, "--out \(path) is a directory: pass a file name such as \(url.appendingPathComponent("report.html").path)")
             }
             guard access(url.path, W_OK) == 0 else {
                 throw CLIFailure(.badInput, "--out \(path) is not writable: pass a path you can write")

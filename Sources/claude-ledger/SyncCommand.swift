@@ -10,7 +10,8 @@ struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
         abstract: "Fetch every page of the usage and cost reports into the ledger, then update the tables.",
-        discussion: helpText("""
+        discussion: helpText(
+            """
             The admin key comes from ANTHROPIC_ADMIN_KEY or the first line of --admin-key-file, never
             from the command line. Without --since, each stream resumes from its last complete day
             minus --revisit-days (Anthropic revises recent days); windows that failed before are
@@ -57,8 +58,12 @@ struct SyncCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...60).contains(revisitDays) else { throw ValidationError("--revisit-days must be between 0 and 60, got \(revisitDays)") }
         guard (1...4).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 4, got \(concurrency)") }
-        guard (1...3600).contains(giveUpAfter) else { throw ValidationError("--give-up-after must be between 1 and 3600 seconds, got \(giveUpAfter)") }
-        guard (0...3600).contains(lockWait) else { throw ValidationError("--lock-wait must be between 0 and 3600 seconds, got \(lockWait)") }
+        guard (1...3600).contains(giveUpAfter) else {
+            throw ValidationError("--give-up-after must be between 1 and 3600 seconds, got \(giveUpAfter)")
+        }
+        guard (0...3600).contains(lockWait) else {
+            throw ValidationError("--lock-wait must be between 0 and 3600 seconds, got \(lockWait)")
+        }
     }
 
     func run() async throws {
@@ -76,8 +81,9 @@ struct SyncCommand: AsyncParsableCommand {
         Permissions.warnIfShared(global.dataDirectory.path, what: "the data directory", fix: "chmod 700")
 
         let logger = Logger(label: "claude-ledger.sync")
-        let options = SyncOptions(since: dates.since, until: end, streams: selected, revisitDays: revisitDays,
-                                  concurrency: concurrency)
+        let options = SyncOptions(
+            since: dates.since, until: end, streams: selected, revisitDays: revisitDays,
+            concurrency: concurrency)
         let summary = try await fetch(options, boundOrganization: bound, key: key, base: base, logger: logger)
         if let local = summary.localFailure {
             // The pages appended before the failure are durable; the projections are brought up
@@ -85,9 +91,11 @@ struct SyncCommand: AsyncParsableCommand {
             throw local
         }
         if let refused = summary.analyticsRefused {
-            let message = "the Usage and Cost Analytics API refused this organization (\(Self.refusal(refused))): analytics-cost and analytics-usage were skipped"
+            let message =
+                "the Usage and Cost Analytics API refused this organization (\(Self.refusal(refused))): analytics-cost and analytics-usage were skipped"
             guard options.streams.contains(where: { !$0.isAnalytics }) else {
-                throw CLIFailure(.remoteFailure, message + "; nothing else was asked for: sync the other streams with --streams cost,usage,claude-code")
+                throw CLIFailure(
+                    .remoteFailure, message + "; nothing else was asked for: sync the other streams with --streams cost,usage,claude-code")
             }
             FileHandle.standardError.write(Data("warning: \(message); the other streams synced\n".utf8))
         }
@@ -95,33 +103,45 @@ struct SyncCommand: AsyncParsableCommand {
             throw CLIFailure(.remoteFailure, "sync stopped: \(aborted); \(aborted.suggestion)")
         }
         if summary.windowsFailed > 0 {
-            throw CLIFailure(.remoteFailure, "\(summary.windowsFailed) window(s) failed after retries: the pages fetched are kept, and the next sync fetches the failed windows again")
+            throw CLIFailure(
+                .remoteFailure,
+                "\(summary.windowsFailed) window(s) failed after retries: the pages fetched are kept, and the next sync fetches the failed windows again"
+            )
         }
     }
 
     /// Checks the key's organization against the data directory's before anything is written,
     /// then, holding the data directory's lock, fetches and brings the projections up to date.
-    func fetch(_ options: SyncOptions, boundOrganization: String?, key: AdminKey, base: String,
-               logger: Logger) async throws -> SyncSummary {
+    func fetch(
+        _ options: SyncOptions, boundOrganization: String?, key: AdminKey, base: String,
+        logger: Logger
+    ) async throws -> SyncSummary {
         var configuration = AdminClient.Configuration()
         configuration.baseURL = base
         let progress = Progress(label: "sync")
         defer { progress.finish() }
-        return try await AdminClient.withClient(key: key, configuration: configuration,
-                                                budget: RetryBudget(limit: .seconds(giveUpAfter)), logger: logger) { client in
-            let organization = try await SyncEngine.fetchOrganization(from: client, boundTo: boundOrganization,
-                                                                      directory: global.dataDirectory.path)
+        return try await AdminClient.withClient(
+            key: key, configuration: configuration,
+            budget: RetryBudget(limit: .seconds(giveUpAfter)), logger: logger
+        ) { client in
+            let organization = try await SyncEngine.fetchOrganization(
+                from: client, boundTo: boundOrganization,
+                directory: global.dataDirectory.path)
             let ledger = try global.data.openLedgerForSync(firstSyncNeedsSince: options.since == nil)
             let lock = try await SyncLock.acquire(directory: global.dataDirectory, wait: .seconds(lockWait))
             defer { lock.release() }
-            let engine = SyncEngine(ledger: ledger, source: client, logger: logger,
-                                    toolName: "claude-ledger \(ClaudeLedger.version)")
+            let engine = SyncEngine(
+                ledger: ledger, source: client, logger: logger,
+                toolName: "claude-ledger \(ClaudeLedger.version)")
             let summary = try await engine.run(options, organization: organization) { p in
-                progress.update(done: Int64(p.windowsDone), total: Int64(p.windowsTotal), unit: .items,
-                                note: "windows, \(p.pagesNew) new pages, \(p.windowsFailed) failed")
+                progress.update(
+                    done: Int64(p.windowsDone), total: Int64(p.windowsTotal), unit: .items,
+                    note: "windows, \(p.pagesNew) new pages, \(p.windowsFailed) failed")
             }
             progress.finish()
-            print("sync: \(summary.windowsPlanned) windows, \(summary.pagesNew) pages appended, \(summary.pagesUnchanged) pages already present, \(summary.windowsFailed) windows failed")
+            print(
+                "sync: \(summary.windowsPlanned) windows, \(summary.pagesNew) pages appended, \(summary.pagesUnchanged) pages already present, \(summary.windowsFailed) windows failed"
+            )
             if summary.restarts > 0 {
                 print("  restarted: \(summary.restarts) analytics chain(s) from the first page after an expired cursor (HTTP 410)")
             }
@@ -183,6 +203,7 @@ struct SyncCommand: AsyncParsableCommand {
         if let env = ProcessInfo.processInfo.environment["ANTHROPIC_ADMIN_KEY"], let key = AdminKey(env) {
             return key
         }
-        throw CLIFailure(.badInput, "no admin key: set ANTHROPIC_ADMIN_KEY or pass --admin-key-file FILE (an organization Admin API key, sk-ant-admin…)")
+        throw CLIFailure(
+            .badInput, "no admin key: set ANTHROPIC_ADMIN_KEY or pass --admin-key-file FILE (an organization Admin API key, sk-ant-admin…)")
     }
 }

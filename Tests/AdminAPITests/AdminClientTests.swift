@@ -45,7 +45,8 @@ func withClient(
 
 func reportPage(_ marker: String, hasMore: Bool, next: String?) -> String {
     let cursor = next.map { "\"\($0)\"" } ?? "null"
-    return #"{"data":[{"starting_at":"2025-01-01T00:00:00Z","ending_at":"2025-01-02T00:00:00Z","results":[{"amount":"123.78912","marker":"\#(marker)"}]}],  "has_more":\#(hasMore),"next_page":\#(cursor)}"#
+    return
+        #"{"data":[{"starting_at":"2025-01-01T00:00:00Z","ending_at":"2025-01-02T00:00:00Z","results":[{"amount":"123.78912","marker":"\#(marker)"}]}],  "has_more":\#(hasMore),"next_page":\#(cursor)}"#
 }
 
 func expectFails(
@@ -168,7 +169,9 @@ struct AdminClientTests {
         try await withStubServer({ _, index in
             index < 2
                 ? .error(status, type: status == 529 ? "overloaded_error" : "api_error", message: "try later")
-                : .page(#"{"data":[{"date":"2025-01-01T00:00:00Z","actor":{"type":"api_actor","api_key_name":"ci"}}],"has_more":false,"next_page":null}"#)
+                : .page(
+                    #"{"data":[{"date":"2025-01-01T00:00:00Z","actor":{"type":"api_actor","api_key_name":"ci"}}],"has_more":false,"next_page":null}"#
+                )
         }) { base, recorder in
             try await withClient(base) { client in
                 let summary = try await client.fetchChain(.claudeCode(day: window.lowerBound)) { _ in }
@@ -220,9 +223,11 @@ struct AdminClientTests {
     @Test func malformedBodiesUntilAttemptsRunOut() async throws {
         try await withStubServer({ _, _ in .body(status: 200, "{\"data\":[") }) { base, recorder in
             try await withClient(base) { client in
-                let error = await expectFails { _ = try await client.fetchChain(.cost(days: window)) { _ in
-                    Issue.record("a malformed page was handed over")
-                } }
+                let error = await expectFails {
+                    _ = try await client.fetchChain(.cost(days: window)) { _ in
+                        Issue.record("a malformed page was handed over")
+                    }
+                }
                 #expect(error?.code == .attemptsExhausted)
                 #expect(error?.classification == .malformedResponse)
                 #expect(error?.attempts == 4)
@@ -265,8 +270,9 @@ struct AdminClientTests {
     func authenticationFailureIsFatalAndNeverLeaksTheKey(status: Int) async throws {
         try await withStubServer({ _, _ in
             // A server that echoes the key it was given must not get it into our error.
-            .error(status, type: status == 401 ? "authentication_error" : "permission_error",
-                   message: "invalid x-api-key \(secret)")
+            .error(
+                status, type: status == 401 ? "authentication_error" : "permission_error",
+                message: "invalid x-api-key \(secret)")
         }) { base, recorder in
             try await withClient(base) { client in
                 let error = await expectFails { _ = try await client.fetchChain(.usage(days: window)) { _ in } }
@@ -417,7 +423,9 @@ struct AdminClientTests {
     @Test func invalidBaseURLIsAConfigurationError() async throws {
         let key = try #require(AdminKey(secret))
         let error = await expectFails {
-            try await AdminClient.withClient(key: key, configuration: .init(baseURL: "ftp://example.com"), logger: Logger(label: "t")) { _ in }
+            try await AdminClient.withClient(key: key, configuration: .init(baseURL: "ftp://example.com"), logger: Logger(label: "t")) {
+                _ in
+            }
         }
         #expect(error?.classification == .configuration)
         #expect(error?.code == .invalidBaseURL)
@@ -453,10 +461,11 @@ struct PageSourceTests {
                 let chain = ChainRequest.claudeCode(day: Day("2025-02-03")!)
                 let summary = try await sync.run(client, chain)
                 #expect(summary.pages == 2)
-                #expect(await sync.appended == [
-                    "claude_code#0:limit=1000&starting_at=2025-02-03",
-                    "claude_code#1:limit=1000&page=p2&starting_at=2025-02-03",
-                ])
+                #expect(
+                    await sync.appended == [
+                        "claude_code#0:limit=1000&starting_at=2025-02-03",
+                        "claude_code#1:limit=1000&page=p2&starting_at=2025-02-03",
+                    ])
                 _ = try await sync.runClient(client, chain)
                 #expect(await sync.appended.suffix(2) == ["0", "1"])
             }

@@ -49,7 +49,8 @@ struct AdminKeyTests {
 
     @Test func errorBodyIsParsedAndScrubbed() throws {
         let key = try #require(AdminKey(Self.secret))
-        let body = #"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key \#(Self.secret)"},"request_id":"req_1"}"#
+        let body =
+            #"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key \#(Self.secret)"},"request_id":"req_1"}"#
         let parsed = try #require(AdminAPIError.ErrorBody.parse(Data(body.utf8), key: key))
         #expect(parsed.type == "error")
         #expect(parsed.errorType == "authentication_error")

@@ -19,8 +19,10 @@ import Testing
         let usage = ChainRequest.analyticsUsage(days: days)
         #expect(cost.path == "/v1/organizations/analytics/cost")
         #expect(usage.path == "/v1/organizations/analytics/usage")
-        let common = [("starting_at", "2026-11-01T00:00:00Z"), ("ending_at", "2026-12-01T00:00:00Z"), ("time_bucket_width", "1d"),
-                      ("order_by", "time"), ("order", "asc"), ("limit", "1000")]
+        let common = [
+            ("starting_at", "2026-11-01T00:00:00Z"), ("ending_at", "2026-12-01T00:00:00Z"), ("time_bucket_width", "1d"),
+            ("order_by", "time"), ("order", "asc"), ("limit", "1000"),
+        ]
         for chain in [cost, usage] {
             for (name, value) in common {
                 #expect(chain.parameters.filter { $0.name == name }.map(\.value) == [value], "\(chain.stream) \(name)")
@@ -29,10 +31,12 @@ import Testing
             #expect(chain.maxPages == 10_000)
             #expect(chain.headers == [ChainRequest.Header("anthropic-beta", Self.beta)])
         }
-        #expect(cost.parameters.filter { $0.name == "group_by[]" }.map(\.value).sorted()
-            == ["api_key_id", "context_window", "cost_type", "model", "service_tier", "token_type", "workspace_id"])
-        #expect(usage.parameters.filter { $0.name == "group_by[]" }.map(\.value).sorted()
-            == ["actor", "api_key_id", "model", "product", "workspace_id"])
+        #expect(
+            cost.parameters.filter { $0.name == "group_by[]" }.map(\.value).sorted()
+                == ["api_key_id", "context_window", "cost_type", "model", "service_tier", "token_type", "workspace_id"])
+        #expect(
+            usage.parameters.filter { $0.name == "group_by[]" }.map(\.value).sorted()
+                == ["actor", "api_key_id", "model", "product", "workspace_id"])
         // Nothing else: 6 common parameters and the groupings.
         #expect(cost.parameters.count == 6 + 7 && usage.parameters.count == 6 + 5)
     }
@@ -47,7 +51,8 @@ import Testing
         try await withStubServer({ request, _ in
             if request.path.hasPrefix("/v1/organizations/analytics/") {
                 if request.values("page").isEmpty {
-                    return .page(#"{"data":[\#(self.analyticsRow("2026-11-01"))],"has_more":true,"next_page":"p2","data_refreshed_at":null}"#)
+                    return .page(
+                        #"{"data":[\#(self.analyticsRow("2026-11-01"))],"has_more":true,"next_page":"p2","data_refreshed_at":null}"#)
                 }
                 return .page(#"{"data":[],"has_more":false,"next_page":null,"data_refreshed_at":"2026-11-02T04:00:00Z"}"#)
             }
@@ -58,8 +63,10 @@ import Testing
         }) { base, recorder in
             try await withClient(base) { client in
                 let days = Day("2026-11-01")!..<Day("2026-11-03")!
-                for chain in [ChainRequest.analyticsCost(days: days), .analyticsUsage(days: days), .cost(days: days),
-                              .usage(days: days), .claudeCode(day: days.lowerBound), .apiKeys, .organization()] {
+                for chain in [
+                    ChainRequest.analyticsCost(days: days), .analyticsUsage(days: days), .cost(days: days),
+                    .usage(days: days), .claudeCode(day: days.lowerBound), .apiKeys, .organization(),
+                ] {
                     _ = try await client.fetchChain(chain) { _ in }
                 }
             }

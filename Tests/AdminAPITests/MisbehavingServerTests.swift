@@ -295,11 +295,13 @@ struct OrganizationEndpointTests {
 
     @Test func parsingTheOrganization() {
         #expect(Organization.parse(Data(#"{"id":"org_1"}"#.utf8)) == Organization(id: "org_1", name: nil))
-        #expect(Organization.parse(Data(#"{"id":"org_1","name":null,"type":7,"extra":[1]}"#.utf8))
-            == Organization(id: "org_1", name: nil))
+        #expect(
+            Organization.parse(Data(#"{"id":"org_1","name":null,"type":7,"extra":[1]}"#.utf8))
+                == Organization(id: "org_1", name: nil))
         #expect(Organization.parse(Data(#"{"id":"org_1","name":7}"#.utf8)) == Organization(id: "org_1", name: nil))
-        #expect(Organization.parse(Data(#"{"id":"org_1","name":"Zoë \"Q\" Ltd","type":"organization"}"#.utf8))
-            == Organization(id: "org_1", name: "Zoë \"Q\" Ltd"))
+        #expect(
+            Organization.parse(Data(#"{"id":"org_1","name":"Zoë \"Q\" Ltd","type":"organization"}"#.utf8))
+                == Organization(id: "org_1", name: "Zoë \"Q\" Ltd"))
         #expect(Organization.parse(Data(#"{"id":""}"#.utf8)) == nil)
         #expect(Organization.parse(Data(#"{"id":null}"#.utf8)) == nil)
         #expect(Organization.parse(Data("null".utf8)) == nil)
@@ -359,16 +361,20 @@ struct ChainContractTests {
         }
     }
 
-    @Test(arguments: [
-        (#"{"data":[{"starting_at":"2025-01-01T00:00:00Z"},{"starting_at":"2025-01-02T00:00:00Z"}],"has_more":false}"#, nil),
-        (#"{"data":[],"has_more":true,"next_page":"p"}"#, nil),
-        (#"{"data":[{"starting_at":"2024-12-31T00:00:00Z"}],"has_more":false}"#, PageEnvelope.Violation.bucketOutsideWindow(day: Day("2024-12-31"))),
-        (#"{"data":[{"starting_at":"2025-01-03T00:00:00Z"}],"has_more":false}"#, .bucketOutsideWindow(day: Day("2025-01-03"))),
-        (#"{"data":[{"ending_at":"2025-01-02T00:00:00Z"}],"has_more":false}"#, .bucketOutsideWindow(day: nil)),
-        (#"{"data":[{"starting_at":"2025-01-01T00:00:00+01:00"}],"has_more":false}"#, .bucketOutsideWindow(day: nil)),
-        (#"{"data":[{"starting_at":12}],"has_more":false}"#, .notAPage),
-        (#"{"data":[{"starting_at":"2025-01-01T00:00:00Z"}]}"#, .notAPage),
-    ] as [(String, PageEnvelope.Violation?)])
+    @Test(
+        arguments: [
+            (#"{"data":[{"starting_at":"2025-01-01T00:00:00Z"},{"starting_at":"2025-01-02T00:00:00Z"}],"has_more":false}"#, nil),
+            (#"{"data":[],"has_more":true,"next_page":"p"}"#, nil),
+            (
+                #"{"data":[{"starting_at":"2024-12-31T00:00:00Z"}],"has_more":false}"#,
+                PageEnvelope.Violation.bucketOutsideWindow(day: Day("2024-12-31"))
+            ),
+            (#"{"data":[{"starting_at":"2025-01-03T00:00:00Z"}],"has_more":false}"#, .bucketOutsideWindow(day: Day("2025-01-03"))),
+            (#"{"data":[{"ending_at":"2025-01-02T00:00:00Z"}],"has_more":false}"#, .bucketOutsideWindow(day: nil)),
+            (#"{"data":[{"starting_at":"2025-01-01T00:00:00+01:00"}],"has_more":false}"#, .bucketOutsideWindow(day: nil)),
+            (#"{"data":[{"starting_at":12}],"has_more":false}"#, .notAPage),
+            (#"{"data":[{"starting_at":"2025-01-01T00:00:00Z"}]}"#, .notAPage),
+        ] as [(String, PageEnvelope.Violation?)])
     func bucketWindowContract(body: String, violation: PageEnvelope.Violation?) {
         let chain = ChainRequest.cost(days: jan1..<Day("2025-01-03")!)
         switch PageEnvelope.parse(Data(body.utf8), for: chain) {

@@ -53,16 +53,18 @@ struct PaginationTests {
     @Test func repeatedCursorBreaksTheChain() {
         var pagination = Pagination(chain)
         _ = pagination.receive(PageEnvelope(hasMore: true, nextPage: "page_A"))
-        #expect(pagination.receive(PageEnvelope(hasMore: true, nextPage: "page_A"))
-            == .broken(.repeatedCursor(pageIndex: 1, cursor: "page_A")))
+        #expect(
+            pagination.receive(PageEnvelope(hasMore: true, nextPage: "page_A"))
+                == .broken(.repeatedCursor(pageIndex: 1, cursor: "page_A")))
     }
 
     @Test func cursorSeenEarlierInTheChainBreaksIt() {
         var pagination = Pagination(chain)
         _ = pagination.receive(PageEnvelope(hasMore: true, nextPage: "page_A"))
         _ = pagination.receive(PageEnvelope(hasMore: true, nextPage: "page_B"))
-        #expect(pagination.receive(PageEnvelope(hasMore: true, nextPage: "page_A"))
-            == .broken(.repeatedCursor(pageIndex: 2, cursor: "page_A")))
+        #expect(
+            pagination.receive(PageEnvelope(hasMore: true, nextPage: "page_A"))
+                == .broken(.repeatedCursor(pageIndex: 2, cursor: "page_A")))
         #expect(pagination.state == .broken(.repeatedCursor(pageIndex: 2, cursor: "page_A")))
     }
 

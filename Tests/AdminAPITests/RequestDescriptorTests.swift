@@ -22,8 +22,10 @@ struct RequestDescriptorTests {
     }
 
     @Test func canonicalQueryIsSortedByNameThenValueAndIndependentOfOrder() {
-        let a = [QueryItem("limit", "31"), QueryItem("group_by[]", "workspace_id"), QueryItem("group_by[]", "description"),
-                 QueryItem("bucket_width", "1d")]
+        let a = [
+            QueryItem("limit", "31"), QueryItem("group_by[]", "workspace_id"), QueryItem("group_by[]", "description"),
+            QueryItem("bucket_width", "1d"),
+        ]
         let expected = "bucket_width=1d&group_by%5B%5D=description&group_by%5B%5D=workspace_id&limit=31"
         #expect(QueryItem.canonicalQuery(a) == expected)
         #expect(QueryItem.canonicalQuery(a.reversed()) == expected)
@@ -37,20 +39,23 @@ struct RequestDescriptorTests {
         #expect(chain.path == "/v1/organizations/cost_report")
         #expect(chain.cursorStyle == .page)
         #expect(chain.window == jan1..<jan3)
-        #expect(chain.firstPage.query == "bucket_width=1d&ending_at=2025-01-03T00%3A00%3A00Z"
-            + "&group_by%5B%5D=description&group_by%5B%5D=workspace_id&limit=31&starting_at=2025-01-01T00%3A00%3A00Z")
-        #expect(chain.page(1, cursor: "page_abc=").query == "bucket_width=1d&ending_at=2025-01-03T00%3A00%3A00Z"
-            + "&group_by%5B%5D=description&group_by%5B%5D=workspace_id&limit=31&page=page_abc%3D"
-            + "&starting_at=2025-01-01T00%3A00%3A00Z")
+        #expect(
+            chain.firstPage.query == "bucket_width=1d&ending_at=2025-01-03T00%3A00%3A00Z"
+                + "&group_by%5B%5D=description&group_by%5B%5D=workspace_id&limit=31&starting_at=2025-01-01T00%3A00%3A00Z")
+        #expect(
+            chain.page(1, cursor: "page_abc=").query == "bucket_width=1d&ending_at=2025-01-03T00%3A00%3A00Z"
+                + "&group_by%5B%5D=description&group_by%5B%5D=workspace_id&limit=31&page=page_abc%3D"
+                + "&starting_at=2025-01-01T00%3A00%3A00Z")
     }
 
     @Test func usageReport() {
         let chain = ChainRequest.usage(days: jan1..<jan3)
         #expect(chain.path == "/v1/organizations/usage_report/messages")
-        #expect(chain.firstPage.query == "bucket_width=1d&ending_at=2025-01-03T00%3A00%3A00Z"
-            + "&group_by%5B%5D=api_key_id&group_by%5B%5D=context_window&group_by%5B%5D=inference_geo"
-            + "&group_by%5B%5D=model&group_by%5B%5D=service_tier&group_by%5B%5D=workspace_id"
-            + "&limit=31&starting_at=2025-01-01T00%3A00%3A00Z")
+        #expect(
+            chain.firstPage.query == "bucket_width=1d&ending_at=2025-01-03T00%3A00%3A00Z"
+                + "&group_by%5B%5D=api_key_id&group_by%5B%5D=context_window&group_by%5B%5D=inference_geo"
+                + "&group_by%5B%5D=model&group_by%5B%5D=service_tier&group_by%5B%5D=workspace_id"
+                + "&limit=31&starting_at=2025-01-01T00%3A00%3A00Z")
     }
 
     @Test func claudeCodeIsOneChainPerDayWithABareDate() {
@@ -75,8 +80,9 @@ struct RequestDescriptorTests {
 
     @Test func archivedWorkspacesOnRequest() {
         #expect(ChainRequest.workspaces(includeArchived: false) == .workspaces)
-        #expect(ChainRequest.workspaces(includeArchived: true).page(1, cursor: "wrkspc_1").query
-            == "after_id=wrkspc_1&include_archived=true&limit=1000")
+        #expect(
+            ChainRequest.workspaces(includeArchived: true).page(1, cursor: "wrkspc_1").query
+                == "after_id=wrkspc_1&include_archived=true&limit=1000")
     }
 
     @Test func chainsForAStream() {

@@ -34,19 +34,34 @@ struct RetryPolicyTests {
 
     static let cases: [RetryCase] = [
         RetryCase(name: "2xx page accepted", outcome: response(200, validPage: true), expected: .accept),
-        RetryCase(name: "2xx page accepted despite x-should-retry", outcome: response(200, hints(true), validPage: true), expected: .accept),
+        RetryCase(
+            name: "2xx page accepted despite x-should-retry", outcome: response(200, hints(true), validPage: true), expected: .accept),
         RetryCase(name: "2xx malformed body retried", outcome: response(200), expected: .retry(after: .milliseconds(500))),
         RetryCase(name: "429 without hints backs off", outcome: response(429), expected: .retry(after: .milliseconds(500))),
         RetryCase(name: "429 retry-after seconds", outcome: response(429, hints(after: "2")), expected: .retry(after: .seconds(2))),
-        RetryCase(name: "429 retry-after fractional seconds", outcome: response(429, hints(after: "1.5")), expected: .retry(after: .milliseconds(1500))),
+        RetryCase(
+            name: "429 retry-after fractional seconds", outcome: response(429, hints(after: "1.5")),
+            expected: .retry(after: .milliseconds(1500))),
         RetryCase(name: "429 retry-after-ms", outcome: response(429, hints(ms: "250")), expected: .retry(after: .milliseconds(250))),
-        RetryCase(name: "retry-after-ms wins over retry-after", outcome: response(429, hints(ms: "100", after: "5")), expected: .retry(after: .milliseconds(100))),
-        RetryCase(name: "retry-after HTTP date", outcome: response(429, hints(after: "Tue, 14 Nov 2023 22:13:23 GMT")), expected: .retry(after: .seconds(3))),
-        RetryCase(name: "retry-after date in the past backs off", outcome: response(429, hints(after: "Tue, 14 Nov 2023 22:13:00 GMT")), expected: .retry(after: .milliseconds(500))),
-        RetryCase(name: "retry-after above 60 s backs off", outcome: response(429, hints(after: "120")), expected: .retry(after: .milliseconds(500))),
+        RetryCase(
+            name: "retry-after-ms wins over retry-after", outcome: response(429, hints(ms: "100", after: "5")),
+            expected: .retry(after: .milliseconds(100))),
+        RetryCase(
+            name: "retry-after HTTP date", outcome: response(429, hints(after: "Tue, 14 Nov 2023 22:13:23 GMT")),
+            expected: .retry(after: .seconds(3))),
+        RetryCase(
+            name: "retry-after date in the past backs off", outcome: response(429, hints(after: "Tue, 14 Nov 2023 22:13:00 GMT")),
+            expected: .retry(after: .milliseconds(500))),
+        RetryCase(
+            name: "retry-after above 60 s backs off", outcome: response(429, hints(after: "120")),
+            expected: .retry(after: .milliseconds(500))),
         RetryCase(name: "retry-after 0 backs off", outcome: response(429, hints(after: "0")), expected: .retry(after: .milliseconds(500))),
-        RetryCase(name: "retry-after garbage backs off", outcome: response(429, hints(after: "soon")), expected: .retry(after: .milliseconds(500))),
-        RetryCase(name: "negative retry-after-ms falls back to retry-after", outcome: response(429, hints(ms: "-5", after: "1")), expected: .retry(after: .seconds(1))),
+        RetryCase(
+            name: "retry-after garbage backs off", outcome: response(429, hints(after: "soon")), expected: .retry(after: .milliseconds(500))
+        ),
+        RetryCase(
+            name: "negative retry-after-ms falls back to retry-after", outcome: response(429, hints(ms: "-5", after: "1")),
+            expected: .retry(after: .seconds(1))),
         RetryCase(name: "408 retried", outcome: response(408), expected: .retry(after: .milliseconds(500))),
         RetryCase(name: "409 retried", outcome: response(409), expected: .retry(after: .milliseconds(500))),
         RetryCase(name: "500 retried", outcome: response(500), expected: .retry(after: .milliseconds(500))),
@@ -60,11 +75,15 @@ struct RetryPolicyTests {
         RetryCase(name: "403 not retried", outcome: response(403), expected: .giveUp(.notRetryable)),
         RetryCase(name: "404 not retried", outcome: response(404), expected: .giveUp(.notRetryable)),
         RetryCase(name: "413 not retried", outcome: response(413), expected: .giveUp(.notRetryable)),
-        RetryCase(name: "400 with retry-after still not retried", outcome: response(400, hints(after: "1")), expected: .giveUp(.notRetryable)),
+        RetryCase(
+            name: "400 with retry-after still not retried", outcome: response(400, hints(after: "1")), expected: .giveUp(.notRetryable)),
         RetryCase(name: "3xx not retried", outcome: response(302), expected: .giveUp(.notRetryable)),
-        RetryCase(name: "x-should-retry true overrides 400", outcome: response(400, hints(true)), expected: .retry(after: .milliseconds(500))),
+        RetryCase(
+            name: "x-should-retry true overrides 400", outcome: response(400, hints(true)), expected: .retry(after: .milliseconds(500))),
         RetryCase(name: "x-should-retry false overrides 503", outcome: response(503, hints(false)), expected: .giveUp(.notRetryable)),
-        RetryCase(name: "x-should-retry false overrides 429 with retry-after", outcome: response(429, hints(false, after: "1")), expected: .giveUp(.notRetryable)),
+        RetryCase(
+            name: "x-should-retry false overrides 429 with retry-after", outcome: response(429, hints(false, after: "1")),
+            expected: .giveUp(.notRetryable)),
         RetryCase(name: "x-should-retry false on malformed 2xx", outcome: response(200, hints(false)), expected: .giveUp(.notRetryable)),
         RetryCase(name: "timeout retried", outcome: .timedOut, expected: .retry(after: .milliseconds(500))),
         RetryCase(name: "dropped connection retried", outcome: .connectionFailed, expected: .retry(after: .milliseconds(500))),
@@ -73,10 +92,18 @@ struct RetryPolicyTests {
         RetryCase(name: "fifth retry is capped at 8 s", outcome: response(503), attempt: 5, expected: .retry(after: .seconds(8))),
         RetryCase(name: "seventh retry stays at 8 s", outcome: .timedOut, attempt: 7, expected: .retry(after: .seconds(8))),
         RetryCase(name: "eighth attempt is the last", outcome: response(503), attempt: 8, expected: .giveUp(.attemptsExhausted)),
-        RetryCase(name: "attempts exhausted even with retry-after", outcome: response(429, hints(after: "1")), attempt: 8, expected: .giveUp(.attemptsExhausted)),
-        RetryCase(name: "wait past the request time gives up", outcome: response(503), elapsed: .seconds(89.8), expected: .giveUp(.requestTimeExhausted)),
-        RetryCase(name: "server wait past the request time gives up", outcome: response(429, hints(after: "30")), elapsed: .seconds(70), expected: .giveUp(.requestTimeExhausted)),
-        RetryCase(name: "wait ending exactly at the request time is made", outcome: response(503), elapsed: .seconds(89.5), expected: .retry(after: .milliseconds(500))),
+        RetryCase(
+            name: "attempts exhausted even with retry-after", outcome: response(429, hints(after: "1")), attempt: 8,
+            expected: .giveUp(.attemptsExhausted)),
+        RetryCase(
+            name: "wait past the request time gives up", outcome: response(503), elapsed: .seconds(89.8),
+            expected: .giveUp(.requestTimeExhausted)),
+        RetryCase(
+            name: "server wait past the request time gives up", outcome: response(429, hints(after: "30")), elapsed: .seconds(70),
+            expected: .giveUp(.requestTimeExhausted)),
+        RetryCase(
+            name: "wait ending exactly at the request time is made", outcome: response(503), elapsed: .seconds(89.5),
+            expected: .retry(after: .milliseconds(500))),
     ]
 
     @Test(arguments: cases)
@@ -110,12 +137,14 @@ struct RetryPolicyTests {
     }
 
     @Test func serverDelayIsNotJittered() {
-        #expect(policy.decide(response(429, hints(after: "2")), attempt: 1, elapsed: .zero, jitter: 0.9, now: now)
-            == .retry(after: .seconds(2)))
+        #expect(
+            policy.decide(response(429, hints(after: "2")), attempt: 1, elapsed: .zero, jitter: 0.9, now: now)
+                == .retry(after: .seconds(2)))
     }
 
     @Test func smallPoliciesForTests() {
-        let fast = RetryPolicy(maxAttempts: 3, maxRequestDuration: .seconds(1), initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(40))
+        let fast = RetryPolicy(
+            maxAttempts: 3, maxRequestDuration: .seconds(1), initialBackoff: .milliseconds(10), maxBackoff: .milliseconds(40))
         #expect(fast.decide(.connectionFailed, attempt: 1, elapsed: .zero, jitter: 0, now: now) == .retry(after: .milliseconds(10)))
         #expect(fast.decide(.connectionFailed, attempt: 2, elapsed: .zero, jitter: 0, now: now) == .retry(after: .milliseconds(20)))
         #expect(fast.decide(.connectionFailed, attempt: 3, elapsed: .zero, jitter: 0, now: now) == .giveUp(.attemptsExhausted))

@@ -14,8 +14,9 @@ import TestSupport
     static func data(_ dir: URL) -> URL { dir.appendingPathComponent("data") }
 
     static func sync(_ dir: URL, _ sim: AdminSimulator, _ extra: [String]) throws -> BuiltProducts.Result {
-        try BuiltProducts.run("claude-ledger", ["sync", "--data-dir", data(dir).path, "--base-url", sim.baseURL.absoluteString] + extra,
-                              environment: ["ANTHROPIC_ADMIN_KEY": key])
+        try BuiltProducts.run(
+            "claude-ledger", ["sync", "--data-dir", data(dir).path, "--base-url", sim.baseURL.absoluteString] + extra,
+            environment: ["ANTHROPIC_ADMIN_KEY": key])
     }
 
     static func lines(_ text: String, prefix: String) -> [Substring] {
@@ -26,9 +27,13 @@ import TestSupport
     func unknownStreamNamesExit2WithOneErrorLineAndCreateNothing(_ streams: String) async throws {
         try await withTemporaryDirectory { dir in
             let data = dir.appendingPathComponent("data")
-            let result = try BuiltProducts.run("claude-ledger", ["sync", "--data-dir", data.path, "--base-url", "http://127.0.0.1:9",
-                                                                 "--since", "2026-11-01", "--streams", streams],
-                                               environment: ["ANTHROPIC_ADMIN_KEY": Self.key])
+            let result = try BuiltProducts.run(
+                "claude-ledger",
+                [
+                    "sync", "--data-dir", data.path, "--base-url", "http://127.0.0.1:9",
+                    "--since", "2026-11-01", "--streams", streams,
+                ],
+                environment: ["ANTHROPIC_ADMIN_KEY": Self.key])
             #expect(result.status == 2)
             let errors = Self.lines(result.stderrText, prefix: "error:")
             #expect(errors.count == 1)
@@ -42,8 +47,12 @@ import TestSupport
             let today = Day(containing: Date())
             let sim = try await AdminSimulator.start(SimulatorConfiguration(seed: 21, today: today, historyDays: 10))
             defer { Task { await sim.stop() } }
-            let result = try Self.sync(dir, sim, ["--since", today.adding(days: -3).description,
-                                                  "--streams", "analytics-usage, analytics-cost,cost"])
+            let result = try Self.sync(
+                dir, sim,
+                [
+                    "--since", today.adding(days: -3).description,
+                    "--streams", "analytics-usage, analytics-cost,cost",
+                ])
             #expect(result.status == 0, "\(result.stderrText)")
             let ledger = try Ledger(directory: Self.data(dir), create: false)
             #expect(try !ledger.fetchSummaries(stream: .analyticsUsage).isEmpty)
@@ -92,8 +101,12 @@ import TestSupport
             config.analyticsAccess = false
             let sim = try await AdminSimulator.start(config)
             defer { Task { await sim.stop() } }
-            let result = try Self.sync(dir, sim, ["--since", today.adding(days: -7).description,
-                                                  "--streams", "analytics-cost,analytics-usage"])
+            let result = try Self.sync(
+                dir, sim,
+                [
+                    "--since", today.adding(days: -7).description,
+                    "--streams", "analytics-cost,analytics-usage",
+                ])
             #expect(result.status == 3, "\(result.stderrText)")
             let errors = Self.lines(result.stderrText, prefix: "error:")
             #expect(errors.count == 1)

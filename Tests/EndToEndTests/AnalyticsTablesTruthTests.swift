@@ -23,20 +23,27 @@ import TestSupport
     /// Every day of `days`: rows per (day, combination) with exact money, per-day totals, tokens
     /// per (day, actor) and per (day, key), and `provisional` from the watermark.
     /// `legacyStale`: a day whose legacy cost was revised after the legacy report last fetched it.
-    static func expectEqualTruth(_ url: URL, _ sim: AdminSimulator, days: [Day], provisionalFrom: Day,
-                                 legacyStale: Day? = nil) throws {
+    static func expectEqualTruth(
+        _ url: URL, _ sim: AdminSimulator, days: [Day], provisionalFrom: Day,
+        legacyStale: Day? = nil
+    ) throws {
         let db = try DatabaseQueue(path: url.path)
         let legacy = try ProjectionTables(url: url).costPerDay()
         for day in days {
             let truth = sim.truth.day(day)
-            let rows = try db.read { try Row.fetchAll($0, sql: "SELECT * FROM claude_costs_by_key WHERE date = ?", arguments: [day.description]) }
+            let rows = try db.read {
+                try Row.fetchAll($0, sql: "SELECT * FROM claude_costs_by_key WHERE date = ?", arguments: [day.description])
+            }
             #expect(rows.count == truth.costsByKey.count, "cost rows on \(day)")
             var actual: [[String?]: (ExactDecimal, ExactDecimal, ExactDecimal, ExactDecimal)] = [:]
             var total = ExactDecimal.zero
             for row in rows {
-                let key: [String?] = ["workspace_id", "api_key_id", "model", "service_tier", "context_window", "cost_type", "token_type"].map { row[$0] }
+                let key: [String?] = ["workspace_id", "api_key_id", "model", "service_tier", "context_window", "cost_type", "token_type"]
+                    .map { row[$0] }
                 func money(_ column: String) throws -> ExactDecimal { try ExactDecimal(parsing: row[column] as String) }
-                actual[key] = (try money("amount_cents"), try money("list_amount_cents"), try money("amount_usd"), try money("list_amount_usd"))
+                actual[key] = (
+                    try money("amount_cents"), try money("list_amount_cents"), try money("amount_usd"), try money("list_amount_usd")
+                )
                 total = try total.adding(try money("amount_usd"))
                 #expect((row["provisional"] as Int64) == (day >= provisionalFrom ? 1 : 0), "provisional on \(day)")
                 #expect((row["organization_id"] as String?) == sim.truth.organizationID)
@@ -47,7 +54,8 @@ import TestSupport
                     Issue.record("no row for \(key) on \(day)")
                     continue
                 }
-                #expect(same(a.0, t.amountCents) && same(a.1, t.listAmountCents) && same(a.2, t.amountUSD)
+                #expect(
+                    same(a.0, t.amountCents) && same(a.1, t.listAmountCents) && same(a.2, t.amountUSD)
                         && same(a.3, t.listAmountUSD), "money of \(key) on \(day)")
             }
             #expect(same(total, truth.totalCostUSD), "analytics total on \(day)")
@@ -55,13 +63,17 @@ import TestSupport
                 #expect(same(total, legacy[day] ?? .zero), "the two sources on \(day)")
             }
 
-            let usage = try db.read { try Row.fetchAll($0, sql: "SELECT * FROM claude_usage_by_actor WHERE date = ?", arguments: [day.description]) }
+            let usage = try db.read {
+                try Row.fetchAll($0, sql: "SELECT * FROM claude_usage_by_actor WHERE date = ?", arguments: [day.description])
+            }
             #expect(usage.count == truth.usageByActor.count, "usage rows on \(day)")
             var byActor: [[String?]: [Int64]] = [:]
             var byKey: [String?: Int64] = [:]
             for row in usage {
-                let counts: [Int64] = ["uncached_input_tokens", "cache_creation_5m_input_tokens", "cache_creation_1h_input_tokens",
-                                       "cache_read_input_tokens", "output_tokens", "web_search_requests", "requests"].map { row[$0] ?? 0 }
+                let counts: [Int64] = [
+                    "uncached_input_tokens", "cache_creation_5m_input_tokens", "cache_creation_1h_input_tokens",
+                    "cache_read_input_tokens", "output_tokens", "web_search_requests", "requests",
+                ].map { row[$0] ?? 0 }
                 let actor: [String?] = [row["actor_type"], row["actor_id"], row["actor_email"], row["actor_name"]]
                 byActor[actor] = zip(byActor[actor] ?? Array(repeating: 0, count: 7), counts).map { $0 + $1 }
                 byKey[row["api_key_id"], default: 0] += counts[0...4].reduce(0, +)
@@ -70,7 +82,8 @@ import TestSupport
             var expectedByActor: [[String?]: [Int64]] = [:]
             for t in truth.usageByActor {
                 let k = t.tokens
-                let counts = [k.uncachedInput, k.cacheWrite5m, k.cacheWrite1h, k.cacheRead, k.output, k.webSearchRequests, t.requests].map(Int64.init)
+                let counts = [k.uncachedInput, k.cacheWrite5m, k.cacheWrite1h, k.cacheRead, k.output, k.webSearchRequests, t.requests].map(
+                    Int64.init)
                 let actor = [t.actorType, t.actorID, t.actorEmail, t.actorName]
                 expectedByActor[actor] = zip(expectedByActor[actor] ?? Array(repeating: 0, count: 7), counts).map { $0 + $1 }
             }
@@ -91,8 +104,9 @@ import TestSupport
         let audit = try Audit.run(ledger: ledger, tables: tables)
         let six = audit.findings.first { $0.check == "6 cost sources agree" }
         #expect(six?.status == .ok)
-        #expect(six?.detail.hasPrefix("87 final day(s) covered by both claude_costs and claude_costs_by_key agree to the cent") == true,
-                "\(six?.detail ?? "")")
+        #expect(
+            six?.detail.hasPrefix("87 final day(s) covered by both claude_costs and claude_costs_by_key agree to the cent") == true,
+            "\(six?.detail ?? "")")
         #expect(audit.findings.first { $0.check == "known gap: cost per API key" }?.status == .ok)
         var costByKey: [String?: ExactDecimal] = [:]
         var tokensByActor: [String?: Int64] = [:]
@@ -160,8 +174,10 @@ import TestSupport
             let six = audit.findings.first { $0.check == "6 cost sources agree" }
             #expect(six?.status == .fail)
             #expect(six?.detail.hasPrefix("1 of 87 final day(s) differ") == true, "\(six?.detail ?? "")")
-            #expect(six?.detail.contains("\(revised) cost_report $\(beforeUSD) vs analytics_cost $\(sim.truth.day(revised).totalCostUSD)") == true,
-                    "\(six?.detail ?? "")")
+            #expect(
+                six?.detail.contains("\(revised) cost_report $\(beforeUSD) vs analytics_cost $\(sim.truth.day(revised).totalCostUSD)")
+                    == true,
+                "\(six?.detail ?? "")")
             #expect(!audit.passed)
             let rebuilt = try Projections.rebuild(ledger: ledger, into: dir.appendingPathComponent("fresh.sqlite"))
             #expect(rebuilt.fingerprint == updated.fingerprint)

@@ -51,9 +51,11 @@ import Testing
 
     static func append(_ ledger: Ledger, _ stream: ReportStream, _ body: String) throws {
         let fetch = Ledger.FetchDescriptor(runID: nil, stream: stream, windowStart: window.0, windowEnd: window.1)
-        _ = try ledger.append(Ledger.ReceivedPage(fetch: fetch, pageIndex: 0, isLast: true,
-                                          request: Ledger.Request(path: stream.path, query: "starting_at=\(window.0)"),
-                                          status: 200, requestID: "req_\(stream)", body: Data(body.utf8)))
+        _ = try ledger.append(
+            Ledger.ReceivedPage(
+                fetch: fetch, pageIndex: 0, isLast: true,
+                request: Ledger.Request(path: stream.path, query: "starting_at=\(window.0)"),
+                status: 200, requestID: "req_\(stream)", body: Data(body.utf8)))
     }
 
     /// A data directory with the two fetches, rebuilt by the binary.
@@ -94,7 +96,9 @@ import Testing
         try await Self.withDataDirectory { dir in
             let audit = try Self.run(dir, ["audit", "--cost-tolerance", "0.01"])
             #expect(audit.status == 0, "\(audit.stdoutText)")
-            #expect(Self.sourcesLine(audit.stdoutText).contains("3 final day(s) covered by both claude_costs and claude_costs_by_key agree within $0.01"))
+            #expect(
+                Self.sourcesLine(audit.stdoutText).contains(
+                    "3 final day(s) covered by both claude_costs and claude_costs_by_key agree within $0.01"))
             let before = try Data(contentsOf: dir.appendingPathComponent("ledger.sqlite"))
             for bad in ["-0.01", "ten", "1e3"] {
                 let refused = try Self.run(dir, ["audit", "--cost-tolerance=\(bad)"])
@@ -117,7 +121,8 @@ import Testing
             #expect(lines.contains("key_b,2.34,2.34,1"))
             #expect(lines.count == 3)
             #expect(report.stderrText.contains("note: 1 day(s) are provisional (2026-03-04)"))
-            let bounded = try Self.run(dir, ["report", "costs", "--by", "api-key", "--format", "csv", "--since", "2026-03-02", "--until", "2026-03-03"])
+            let bounded = try Self.run(
+                dir, ["report", "costs", "--by", "api-key", "--format", "csv", "--since", "2026-03-02", "--until", "2026-03-03"])
             #expect(bounded.stdoutText.split(separator: "\n").contains("key_a,5.01,5.01,1"))
             #expect(!bounded.stderrText.contains("note:"))
         }

@@ -55,11 +55,13 @@ import TestSupport
 
     /// The read-only commands, each with the arguments it needs in `data`.
     static func readOnlyCommands(_ data: URL, out: URL) -> [[String]] {
-        [["verify"], ["events"], ["events", "--stream", "cost_report"], ["show", "1"], ["show", "2", "--header"],
-         ["report", "costs"], ["report", "usage", "--by", "api-key", "--format", "csv"], ["audit"],
-         ["explain", "--date", "2025-05-28"], ["diff", "--against", data.appendingPathComponent("projections.sqlite").path],
-         ["export", "files", "--out", out.path], ["reconcile", "--history"]]
-            .map { $0 + ["--data-dir", data.path] }
+        [
+            ["verify"], ["events"], ["events", "--stream", "cost_report"], ["show", "1"], ["show", "2", "--header"],
+            ["report", "costs"], ["report", "usage", "--by", "api-key", "--format", "csv"], ["audit"],
+            ["explain", "--date", "2025-05-28"], ["diff", "--against", data.appendingPathComponent("projections.sqlite").path],
+            ["export", "files", "--out", out.path], ["reconcile", "--history"],
+        ]
+        .map { $0 + ["--data-dir", data.path] }
     }
 
     // MARK: 1. reading never writes
@@ -103,14 +105,26 @@ import TestSupport
             chmod(dir.path, 0o755)
             let before = try Self.sha256(copy.appendingPathComponent("ledger.sqlite").path)
             func asNobody(_ arguments: [String]) throws -> BuiltProducts.Result {
-                try BuiltProducts.system("/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                                                               BuiltProducts.url("claude-ledger").path] + arguments + ["--data-dir", copy.path])
+                try BuiltProducts.system(
+                    "/usr/bin/setpriv",
+                    [
+                        "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                        BuiltProducts.url("claude-ledger").path,
+                    ] + arguments + ["--data-dir", copy.path])
             }
             // Proof that the copy really is not writable for that user.
-            #expect(try BuiltProducts.system("/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                                                                  "/usr/bin/touch", copy.appendingPathComponent("probe").path]).status != 0)
-            for arguments in [["verify"], ["events"], ["show", "1"], ["report", "costs"], ["audit"], ["reconcile", "--history"],
-                              ["explain", "--date", "2025-05-28"]] {
+            #expect(
+                try BuiltProducts.system(
+                    "/usr/bin/setpriv",
+                    [
+                        "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                        "/usr/bin/touch", copy.appendingPathComponent("probe").path,
+                    ]
+                ).status != 0)
+            for arguments in [
+                ["verify"], ["events"], ["show", "1"], ["report", "costs"], ["audit"], ["reconcile", "--history"],
+                ["explain", "--date", "2025-05-28"],
+            ] {
                 let result = try asNobody(arguments)
                 #expect(result.status == 0, "\(arguments.joined(separator: " ")): \(result.stderrText)")
             }

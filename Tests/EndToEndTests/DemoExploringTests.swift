@@ -43,8 +43,9 @@ import TestSupport
             let build = BuiltProducts.directory.resolvingSymlinksInPath()
             let invocation = build.lastPathComponent + "/claude-ledger"
             let data = dir.appendingPathComponent("demo data")  // a space: the lines must quote it
-            let commands = try demoThenExplore(invocation: invocation, cwd: build.deletingLastPathComponent(),
-                                               path: "/usr/bin:/bin", data: data)
+            let commands = try demoThenExplore(
+                invocation: invocation, cwd: build.deletingLastPathComponent(),
+                path: "/usr/bin:/bin", data: data)
             #expect(commands.allSatisfy { $0.hasPrefix("\(invocation) --data-dir '\(data.path)' ") })
             #expect(commands.last == "\(invocation) --data-dir '\(data.path)' report html --out '\(data.path)/report.html'")
         }

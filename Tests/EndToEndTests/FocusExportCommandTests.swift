@@ -89,9 +89,11 @@ import TestSupport
                     #expect((billed[day.description] ?? .zero) == truth.totalCostUSD, "BilledCost on \(day)")
                     for usage in truth.usageRows where usage.serviceTier != "priority" {
                         let t = usage.tokens
-                        let counts: [(TokenType, Int)] = [(.uncachedInput, t.uncachedInput), (.output, t.output),
-                                                          (.cacheRead, t.cacheRead), (.cacheWrite5m, t.cacheWrite5m),
-                                                          (.cacheWrite1h, t.cacheWrite1h)]
+                        let counts: [(TokenType, Int)] = [
+                            (.uncachedInput, t.uncachedInput), (.output, t.output),
+                            (.cacheRead, t.cacheRead), (.cacheWrite5m, t.cacheWrite5m),
+                            (.cacheWrite1h, t.cacheWrite1h),
+                        ]
                         for (type, count) in counts where count > 0 {
                             expectedTokens["\(day) \(usage.model) \(type.rawValue)", default: 0] += count
                         }
@@ -133,8 +135,12 @@ import TestSupport
             try await Self.exported(dir) { data, file, _ in
                 let before = try Data(contentsOf: file)
                 let out = file.deletingLastPathComponent()
-                let version = try BuiltProducts.run("claude-ledger", ["export", "focus", "--data-dir", data.path,
-                                                                      "--out", dir.appendingPathComponent("v13").path, "--focus-version", "1.3"])
+                let version = try BuiltProducts.run(
+                    "claude-ledger",
+                    [
+                        "export", "focus", "--data-dir", data.path,
+                        "--out", dir.appendingPathComponent("v13").path, "--focus-version", "1.3",
+                    ])
                 #expect(version.status == 2)
                 #expect(version.stderrText.hasPrefix("error: ") && version.stderrText.contains("1.2"), "\(version.stderrText)")
                 #expect(version.stderrText.split(separator: "\n").count == 1)

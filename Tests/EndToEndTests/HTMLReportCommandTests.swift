@@ -37,9 +37,11 @@ import TestSupport
             try await withSyncedDataDirectory(in: dir, Self.simulator, since: Self.since) { data, sim in
                 let out = dir.appendingPathComponent("spend.html")
                 let ledgerBefore = try Data(contentsOf: data.appendingPathComponent("ledger.sqlite"))
-                let result = try BuiltProducts.claudeLedger(data, ["report", "html", "--out", out.path, "--since", Self.since.description, "--until", Self.today.description])
+                let result = try BuiltProducts.claudeLedger(
+                    data, ["report", "html", "--out", out.path, "--since", Self.since.description, "--until", Self.today.description])
                 #expect(result.status == 0, "\(result.stderrText)")
-                #expect(try Data(contentsOf: data.appendingPathComponent("ledger.sqlite")) == ledgerBefore, "a reader never changes the ledger")
+                #expect(
+                    try Data(contentsOf: data.appendingPathComponent("ledger.sqlite")) == ledgerBefore, "a reader never changes the ledger")
                 #expect(result.stdoutText == out.path + "\n")
                 let html = try String(contentsOf: out, encoding: .utf8)
                 let truth = sim.truth
@@ -53,7 +55,8 @@ import TestSupport
                 var models: [String: ExactDecimal] = [:]
                 for day in Day.range(from: Self.since, to: Self.today) {
                     for row in truth.costRows(on: day) {
-                        workspaces[row.workspaceID ?? ""] = try (workspaces[row.workspaceID ?? ""] ?? .zero).adding(Self.usd(cents: row.amountCents))
+                        workspaces[row.workspaceID ?? ""] = try (workspaces[row.workspaceID ?? ""] ?? .zero).adding(
+                            Self.usd(cents: row.amountCents))
                         models[row.model ?? ""] = try (models[row.model ?? ""] ?? .zero).adding(Self.usd(cents: row.amountCents))
                     }
                 }
@@ -75,15 +78,18 @@ import TestSupport
     @Test func theAnalyticsSectionsShowTheTruthPerKeyAndProduct() async throws {
         try await withTemporaryDirectory { dir in
             let today = Day("2026-11-01")!, since = Day("2026-10-02")!
-            try await withSyncedDataDirectory(in: dir, SimulatorConfiguration(seed: 15, today: today, historyDays: 40), since: since) { data, sim in
+            try await withSyncedDataDirectory(in: dir, SimulatorConfiguration(seed: 15, today: today, historyDays: 40), since: since) {
+                data, sim in
                 let out = dir.appendingPathComponent("spend.html")
-                let result = try BuiltProducts.claudeLedger(data, ["report", "html", "--out", out.path, "--since", since.description, "--until", today.description])
+                let result = try BuiltProducts.claudeLedger(
+                    data, ["report", "html", "--out", out.path, "--since", since.description, "--until", today.description])
                 #expect(result.status == 0, "\(result.stderrText)")
                 let html = try String(contentsOf: out, encoding: .utf8)
                 var billed: [String: ExactDecimal] = [:]
                 let pattern = try NSRegularExpression(pattern: #"<tr data-api-key-id="([^"]*)" data-tokens="[0-9]+" data-usd="([0-9.]+)">"#)
                 for match in pattern.matches(in: html, range: NSRange(html.startIndex..., in: html)) {
-                    billed[String(html[Range(match.range(at: 1), in: html)!])] = try ExactDecimal(parsing: html[Range(match.range(at: 2), in: html)!])
+                    billed[String(html[Range(match.range(at: 1), in: html)!])] = try ExactDecimal(
+                        parsing: html[Range(match.range(at: 2), in: html)!])
                 }
                 var expected: [String: ExactDecimal] = [:]
                 var tokens: Int64 = 0
@@ -114,10 +120,14 @@ import TestSupport
         try await withTemporaryDirectory { dir in
             try await withSyncedDataDirectory(in: dir, Self.simulator, since: Self.since) { data, _ in
                 let out = dir.appendingPathComponent("page.html")
-                let reversed = try BuiltProducts.claudeLedger(data, ["report", "html", "--out", out.path, "--since", "2025-08-20", "--until", "2025-08-10"])
+                let reversed = try BuiltProducts.claudeLedger(
+                    data, ["report", "html", "--out", out.path, "--since", "2025-08-20", "--until", "2025-08-10"])
                 #expect(reversed.status == 2)
-                #expect(reversed.stderrText.hasPrefix("error: ") && reversed.stderrText.split(separator: "\n").count == 1, "\(reversed.stderrText)")
-                let same = try BuiltProducts.claudeLedger(data, ["report", "html", "--out", out.path, "--since", "2025-08-20", "--until", "2025-08-20"])
+                #expect(
+                    reversed.stderrText.hasPrefix("error: ") && reversed.stderrText.split(separator: "\n").count == 1,
+                    "\(reversed.stderrText)")
+                let same = try BuiltProducts.claudeLedger(
+                    data, ["report", "html", "--out", out.path, "--since", "2025-08-20", "--until", "2025-08-20"])
                 #expect(same.status == 2)
                 let missingDir = dir.appendingPathComponent("no/such/dir/page.html")
                 let unwritable = try BuiltProducts.claudeLedger(data, ["report", "html", "--out", missingDir.path])
@@ -131,7 +141,8 @@ import TestSupport
                 #expect(!FileManager.default.fileExists(atPath: out.path))
                 #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("no").path))
 
-                let empty = try BuiltProducts.claudeLedger(data, ["report", "html", "--out", out.path, "--since", "2025-06-01", "--until", "2025-06-08"])
+                let empty = try BuiltProducts.claudeLedger(
+                    data, ["report", "html", "--out", out.path, "--since", "2025-06-01", "--until", "2025-06-08"])
                 #expect(empty.status == 0, "\(empty.stderrText)")
                 let html = try String(contentsOf: out, encoding: .utf8)
                 #expect(try Self.grandTotal(html) == .zero)
@@ -170,9 +181,13 @@ import TestSupport
     }
 
     static func screenshot(_ chromium: String, page: URL, png: URL, profile: URL) throws -> BuiltProducts.Result {
-        try BuiltProducts.system(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
-                                            "--user-data-dir=\(profile.path)", "--enable-logging=stderr", "--v=0",
-                                            "--screenshot=\(png.path)", "--window-size=1100,2400", page.absoluteString])
+        try BuiltProducts.system(
+            chromium,
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+                "--user-data-dir=\(profile.path)", "--enable-logging=stderr", "--v=0",
+                "--screenshot=\(png.path)", "--window-size=1100,2400", page.absoluteString,
+            ])
     }
 
     @Test func chromiumRendersThePageWithoutConsoleErrors() async throws {
@@ -205,9 +220,13 @@ import TestSupport
                 #expect(image.count > blank.count * 10, "the page rendered \(image.count) bytes, a blank page \(blank.count)")
 
                 // The DOM the browser built holds the charts and the total.
-                let dom = try BuiltProducts.system(chromium, ["--headless", "--no-sandbox", "--disable-gpu",
-                                                              "--user-data-dir=\(dir.appendingPathComponent("profile").path)",
-                                                              "--dump-dom", page.absoluteString])
+                let dom = try BuiltProducts.system(
+                    chromium,
+                    [
+                        "--headless", "--no-sandbox", "--disable-gpu",
+                        "--user-data-dir=\(dir.appendingPathComponent("profile").path)",
+                        "--dump-dom", page.absoluteString,
+                    ])
                 #expect(dom.stdoutText.contains("id=\"grand-total\""))
                 #expect(dom.stdoutText.components(separatedBy: "<svg").count - 1 == 5, "the daily chart and four Claude Code charts")
             }

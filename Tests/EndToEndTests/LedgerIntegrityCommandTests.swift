@@ -21,7 +21,9 @@ import TestSupport
             try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
             let path = data.appendingPathComponent("ledger.sqlite").path
             if kind == "sqlite" {
-                #expect(try T.sqlite(path, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes VALUES (1, 'keep me');").status == 0)
+                #expect(
+                    try T.sqlite(path, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes VALUES (1, 'keep me');")
+                        .status == 0)
             } else {
                 try Data((0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 7919 &+ 13) }).write(to: URL(fileURLWithPath: path))
             }
@@ -74,8 +76,9 @@ import TestSupport
                 let result = try T.cli(Self.syncArguments(data, since: since), key: T.key)
                 #expect(result.status == 2)
                 #expect(T.errorLines(result).count == 1)
-                #expect(result.stderrText.contains("the ledger was lost") && result.stderrText.contains("restore it from a backup"),
-                        "\(result.stderrText)")
+                #expect(
+                    result.stderrText.contains("the ledger was lost") && result.stderrText.contains("restore it from a backup"),
+                    "\(result.stderrText)")
             }
             #expect(try FileManager.default.contentsOfDirectory(atPath: data.path).sorted() == listing)
             #expect(T.fileSize(ledger) == (how == "deleted" ? nil : 0))
@@ -91,7 +94,9 @@ import TestSupport
         try await withTemporaryDirectory { dir in
             let data = dir.appendingPathComponent("data")
             try await T.syncedDataDirectory(data)
-            let reconcile = try T.cli(["reconcile", "--dashboard", dir.appendingPathComponent("dashboard.csv").path, "--data-dir", data.path])
+            let reconcile = try T.cli([
+                "reconcile", "--dashboard", dir.appendingPathComponent("dashboard.csv").path, "--data-dir", data.path,
+            ])
             #expect(reconcile.status == 0, "\(reconcile.stderrText)")
             for name in ["ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm", "projections.sqlite"] {
                 try? FileManager.default.removeItem(at: data.appendingPathComponent(name))
@@ -112,11 +117,13 @@ import TestSupport
         let names = try T.sqlite(ledger, "SELECT name FROM sqlite_master WHERE type = 'trigger'").stdoutText
             .split(separator: "\n").map { "DROP TRIGGER \($0);" }.joined()
         #expect(triggers.contains("events_no_delete"))
-        let result = try T.sqlite(ledger, names + """
-            DELETE FROM events WHERE seq > \(keep);
-            DELETE FROM fetch_ends WHERE fetch_id NOT IN (SELECT fetch_id FROM events);
-            DELETE FROM fetches WHERE fetch_id NOT IN (SELECT fetch_id FROM events);
-            """ + triggers)
+        let result = try T.sqlite(
+            ledger,
+            names + """
+                DELETE FROM events WHERE seq > \(keep);
+                DELETE FROM fetch_ends WHERE fetch_id NOT IN (SELECT fetch_id FROM events);
+                DELETE FROM fetches WHERE fetch_id NOT IN (SELECT fetch_id FROM events);
+                """ + triggers)
         #expect(result.status == 0, "\(result.stderrText)")
     }
 
@@ -138,8 +145,11 @@ import TestSupport
         try await withTemporaryDirectory { dir in
             let data = dir.appendingPathComponent("data")
             try await T.syncedDataDirectory(data)
-            #expect(try T.sqlite(data.appendingPathComponent("ledger.sqlite").path,
-                                 "DROP TRIGGER events_no_delete; DROP TRIGGER blobs_no_update;").status == 0)
+            #expect(
+                try T.sqlite(
+                    data.appendingPathComponent("ledger.sqlite").path,
+                    "DROP TRIGGER events_no_delete; DROP TRIGGER blobs_no_update;"
+                ).status == 0)
             let verify = try T.cli(["verify", "--data-dir", data.path])
             #expect(verify.status == 1)
             #expect(verify.stdoutText.contains("append-only trigger events_no_delete is missing"))
@@ -166,7 +176,9 @@ import TestSupport
             try FileManager.default.removeItem(at: other.appendingPathComponent("projections.sqlite"))
             let verify = try T.cli(["verify", "--data-dir", data.path])
             #expect(verify.status == 1)
-            #expect(verify.stdoutText.contains("projections.sqlite records ledger head seq \(original.split(separator: ":")[0])"), "\(verify.stdoutText)")
+            #expect(
+                verify.stdoutText.contains("projections.sqlite records ledger head seq \(original.split(separator: ":")[0])"),
+                "\(verify.stdoutText)")
             // Against a head kept outside the data directory.
             let expect = try T.cli(["verify", "--data-dir", other.path, "--expect-head", original])
             #expect(expect.status == 1)
@@ -175,7 +187,10 @@ import TestSupport
         }
     }
 
-    @Test(arguments: ["11", "11:abc", "x:" + String(repeating: "0", count: 64), "11:" + String(repeating: "g", count: 64), "-1:" + String(repeating: "0", count: 64)])
+    @Test(arguments: [
+        "11", "11:abc", "x:" + String(repeating: "0", count: 64), "11:" + String(repeating: "g", count: 64),
+        "-1:" + String(repeating: "0", count: 64),
+    ])
     func aMalformedExpectHeadIsBadUsage(_ value: String) async throws {
         try await withTemporaryDirectory { dir in
             let result = try T.cli(["verify", "--data-dir", dir.path, "--expect-head", value])
@@ -192,7 +207,9 @@ import TestSupport
             let data = dir.appendingPathComponent("data")
             try await T.syncedDataDirectory(data)
             let forged = "evt_f0f0f0f0f0f0f0f0f0f0f0f0"
-            let insert = try T.sqlite(data.appendingPathComponent("ledger.sqlite").path, """
+            let insert = try T.sqlite(
+                data.appendingPathComponent("ledger.sqlite").path,
+                """
                 INSERT INTO events (seq, event_id, stream, fetch_id, page_index, is_last, window_start, window_end, method, path,
                                     query, status, request_id, fetched_at, content_hash, raw_length, chain_hash)
                 SELECT (SELECT MAX(seq) FROM events) + 1, '\(forged)', stream, 'fch_f0f0f0f0f0f0f0f0f0f0f0f0', 0, 1, window_start, window_end, method, path,
@@ -256,15 +273,20 @@ import TestSupport
             _ = try BuiltProducts.system("/usr/bin/python3", ["-c", Self.killMidTransaction, projections])
             #expect((T.fileSize(projections + "-journal") ?? 0) > 0)
             // What a read-only reader meets without recovery.
-            #expect(try BuiltProducts.system("/usr/bin/sqlite3", ["-readonly", projections, "SELECT COUNT(*) FROM claude_costs"]).status != 0)
+            #expect(
+                try BuiltProducts.system("/usr/bin/sqlite3", ["-readonly", projections, "SELECT COUNT(*) FROM claude_costs"]).status != 0)
             // Another user, who cannot repair the file, is told what to do.
             chmod(data.path, 0o755)
             chmod(dir.path, 0o755)
             for name in try FileManager.default.contentsOfDirectory(atPath: data.path) {
                 chmod(data.appendingPathComponent(name).path, 0o644)
             }
-            let other = try BuiltProducts.system("/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                                                                       BuiltProducts.url("claude-ledger").path] + report)
+            let other = try BuiltProducts.system(
+                "/usr/bin/setpriv",
+                [
+                    "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                    BuiltProducts.url("claude-ledger").path,
+                ] + report)
             #expect(other.status == 2)
             #expect(T.errorLines(other).count == 1 && other.stderrText.contains("claude-ledger rebuild"), "\(other.stderrText)")
             // The owner's reader rolls the journal back and reads what was committed.
@@ -281,13 +303,16 @@ import TestSupport
             try await T.syncedDataDirectory(data)
             let projections = data.appendingPathComponent("projections.sqlite").path
             #expect(try T.sqlite(projections, "UPDATE projection_meta SET value = '99' WHERE key = 'projection_version'").status == 0)
-            for arguments in [["report", "costs"], ["audit"], ["explain", "--date", "2025-05-28"],
-                              ["export", "files", "--out", dir.appendingPathComponent("out").path]] {
+            for arguments in [
+                ["report", "costs"], ["audit"], ["explain", "--date", "2025-05-28"],
+                ["export", "files", "--out", dir.appendingPathComponent("out").path],
+            ] {
                 let result = try T.cli(arguments + ["--data-dir", data.path])
                 #expect(result.status == 2, "\(arguments[0])")
                 #expect(T.errorLines(result).count == 1)
-                #expect(result.stderrText.contains("projection version 99") && result.stderrText.contains("claude-ledger rebuild"),
-                        "\(result.stderrText)")
+                #expect(
+                    result.stderrText.contains("projection version 99") && result.stderrText.contains("claude-ledger rebuild"),
+                    "\(result.stderrText)")
             }
             #expect(try T.cli(["rebuild", "--data-dir", data.path]).status == 0)
             #expect(try T.cli(["report", "costs", "--data-dir", data.path]).status == 0)

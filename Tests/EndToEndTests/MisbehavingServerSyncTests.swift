@@ -30,9 +30,13 @@ import TestSupport
     }
 
     static func sync(_ base: String, _ data: URL, _ extra: [String]) throws -> BuiltProducts.Result {
-        try BuiltProducts.run("claude-ledger", ["sync", "--data-dir", data.path, "--base-url", base,
-                                                "--since", "2025-03-01", "--until", "2025-03-04"] + extra,
-                              environment: ["ANTHROPIC_ADMIN_KEY": key])
+        try BuiltProducts.run(
+            "claude-ledger",
+            [
+                "sync", "--data-dir", data.path, "--base-url", base,
+                "--since", "2025-03-01", "--until", "2025-03-04",
+            ] + extra,
+            environment: ["ANTHROPIC_ADMIN_KEY": key])
     }
 
     static func errorLines(_ result: BuiltProducts.Result) -> [Substring] {

@@ -29,7 +29,8 @@ import TestSupport
             #expect((costs[day] ?? .zero) == truth.totalCostUSD, "cost on \(day)")
             // Every cost row, exact cents, per workspace.
             let cents = try db.read { db in
-                try Row.fetchAll(db, sql: "SELECT workspace_id, amount_cents, amount_usd FROM claude_costs WHERE date = ?", arguments: [day.description])
+                try Row.fetchAll(
+                    db, sql: "SELECT workspace_id, amount_cents, amount_usd FROM claude_costs WHERE date = ?", arguments: [day.description])
             }
             var byWorkspace: [String?: ExactDecimal] = [:]
             for row in cents {
@@ -40,26 +41,31 @@ import TestSupport
             #expect(byWorkspace == truth.costCentsByWorkspace, "cost per workspace on \(day)")
             // Usage tokens per API key.
             let usage = try db.read { db in
-                try Row.fetchAll(db, sql: """
-                    SELECT api_key_id, SUM(uncached_input_tokens) u, SUM(cache_creation_5m_input_tokens) c5,
-                           SUM(cache_creation_1h_input_tokens) c1, SUM(cache_read_input_tokens) r, SUM(output_tokens) o,
-                           SUM(web_search_requests) w
-                    FROM claude_usage_keys WHERE date = ? GROUP BY api_key_id
-                    """, arguments: [day.description])
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT api_key_id, SUM(uncached_input_tokens) u, SUM(cache_creation_5m_input_tokens) c5,
+                               SUM(cache_creation_1h_input_tokens) c1, SUM(cache_read_input_tokens) r, SUM(output_tokens) o,
+                               SUM(web_search_requests) w
+                        FROM claude_usage_keys WHERE date = ? GROUP BY api_key_id
+                        """, arguments: [day.description])
             }
             var tokens: [String?: TokenCounts] = [:]
             for row in usage {
-                tokens[row["api_key_id"] as String?] = TokenCounts(uncachedInput: row["u"], cacheWrite5m: row["c5"], cacheWrite1h: row["c1"],
-                                                                  cacheRead: row["r"], output: row["o"], webSearchRequests: row["w"])
+                tokens[row["api_key_id"] as String?] = TokenCounts(
+                    uncachedInput: row["u"], cacheWrite5m: row["c5"], cacheWrite1h: row["c1"],
+                    cacheRead: row["r"], output: row["o"], webSearchRequests: row["w"])
             }
             #expect(tokens == truth.tokensByAPIKey.filter { $0.value != TokenCounts() }, "usage per key on \(day)")
             // Claude Code per actor.
             let code = try db.read { db in
-                try Row.fetchAll(db, sql: """
-                    SELECT actor, SUM(num_sessions) s, SUM(lines_added) a, SUM(lines_removed) r, SUM(commits) c,
-                           SUM(input_tokens) i, SUM(output_tokens) o, COUNT(*) n
-                    FROM claude_code_productivity WHERE date = ? GROUP BY actor
-                    """, arguments: [day.description])
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT actor, SUM(num_sessions) s, SUM(lines_added) a, SUM(lines_removed) r, SUM(commits) c,
+                               SUM(input_tokens) i, SUM(output_tokens) o, COUNT(*) n
+                        FROM claude_code_productivity WHERE date = ? GROUP BY actor
+                        """, arguments: [day.description])
             }
             var expected: [String: [Int]] = [:]
             for record in truth.claudeCodeRecords {

@@ -100,8 +100,9 @@ import TestSupport
                     for row in rows {
                         let cents = try ExactDecimal(parsing: row["amount_cents"] as String)
                         let inflated = try cents.multiplied(by: ExactDecimal(100))
-                        try db.execute(sql: "UPDATE claude_costs SET amount_cents = ?, amount_usd = ? WHERE rowid = ?",
-                                       arguments: [inflated.description, try inflated.dividedByPowerOfTen(2).description, row["rowid"] as Int64])
+                        try db.execute(
+                            sql: "UPDATE claude_costs SET amount_cents = ?, amount_usd = ? WHERE rowid = ?",
+                            arguments: [inflated.description, try inflated.dividedByPowerOfTen(2).description, row["rowid"] as Int64])
                     }
                 }
                 let hundred = try BuiltProducts.claudeLedger(data, ["audit"])
@@ -115,10 +116,12 @@ import TestSupport
                 let ledger = try Ledger(directory: data, create: false)
                 let gapDay = Day("2025-09-03")!
                 let fetch = Ledger.FetchDescriptor(runID: nil, stream: .cost, windowStart: gapDay, windowEnd: gapDay.adding(days: 1))
-                try ledger.append(Ledger.ReceivedPage(fetch: fetch, pageIndex: 0, isLast: false,
-                                              request: Ledger.Request(path: ReportStream.cost.path, query: "limit=1"),
-                                              status: 200, requestID: "req_gap",
-                                              body: Data(#"{"data":[],"has_more":true,"next_page":"page_x"}"#.utf8)))
+                try ledger.append(
+                    Ledger.ReceivedPage(
+                        fetch: fetch, pageIndex: 0, isLast: false,
+                        request: Ledger.Request(path: ReportStream.cost.path, query: "limit=1"),
+                        status: 200, requestID: "req_gap",
+                        body: Data(#"{"data":[],"has_more":true,"next_page":"page_x"}"#.utf8)))
                 try ledger.recordFetchFailure(fetch, attempts: 8, error: "HTTP 529 overloaded_error")
                 let gap = try BuiltProducts.claudeLedger(data, ["audit", "--format", "json"])
                 #expect(gap.status == 1)
@@ -135,9 +138,13 @@ import TestSupport
                 let before = sim.truth.totalCostUSD(on: day)
                 sim.revise(day: day)
                 let after = sim.truth.totalCostUSD(on: day)
-                let resync = try BuiltProducts.run("claude-ledger", ["sync", "--data-dir", data.path, "--base-url", sim.baseURL.absoluteString,
-                                                                     "--until", Self.today.description],
-                                                   environment: ["ANTHROPIC_ADMIN_KEY": AdminSimulator.defaultAdminKey])
+                let resync = try BuiltProducts.run(
+                    "claude-ledger",
+                    [
+                        "sync", "--data-dir", data.path, "--base-url", sim.baseURL.absoluteString,
+                        "--until", Self.today.description,
+                    ],
+                    environment: ["ANTHROPIC_ADMIN_KEY": AdminSimulator.defaultAdminKey])
                 #expect(resync.status == 0)
                 let result = try BuiltProducts.claudeLedger(data, ["explain", "--date", day.description])
                 #expect(result.status == 0, "\(result.stderrText)")
@@ -160,7 +167,9 @@ import TestSupport
             #expect(result.status == 0, "\(result.stdoutText)\n\(result.stderrText)")
             #expect(result.stdoutText.contains("all six invariants hold"))
             // 90 days, the newest provisional (the simulator's watermark is today's start).
-            #expect(result.stdoutText.contains("6 cost sources agree: 89 final day(s) covered by both claude_costs and claude_costs_by_key agree to the cent"))
+            #expect(
+                result.stdoutText.contains(
+                    "6 cost sources agree: 89 final day(s) covered by both claude_costs and claude_costs_by_key agree to the cent"))
             #expect(result.stdoutText.contains("billed cost per API key (the analytics API, claude_costs_by_key):"))
             #expect(result.stdoutText.contains("90 of 90 days match"))
             #expect(Date().timeIntervalSince(started) < 60)

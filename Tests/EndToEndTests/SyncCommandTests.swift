@@ -11,12 +11,18 @@ import TestSupport
     static let today = Day("2025-06-01")!
     static let key = AdminSimulator.defaultAdminKey
 
-    static func sync(_ dir: URL, _ sim: AdminSimulator, _ extra: [String], key: String? = key,
-                     environment: [String: String] = [:]) throws -> BuiltProducts.Result {
+    static func sync(
+        _ dir: URL, _ sim: AdminSimulator, _ extra: [String], key: String? = key,
+        environment: [String: String] = [:]
+    ) throws -> BuiltProducts.Result {
         var env = environment
         if let key { env["ANTHROPIC_ADMIN_KEY"] = key }
-        return try BuiltProducts.run("claude-ledger", ["sync", "--data-dir", dir.path, "--base-url", sim.baseURL.absoluteString,
-                                                       "--until", today.description] + extra, environment: env)
+        return try BuiltProducts.run(
+            "claude-ledger",
+            [
+                "sync", "--data-dir", dir.path, "--base-url", sim.baseURL.absoluteString,
+                "--until", today.description,
+            ] + extra, environment: env)
     }
 
     static func errorLines(_ result: BuiltProducts.Result) -> [Substring] {
@@ -36,13 +42,16 @@ import TestSupport
         }
     }
 
-    @Test(arguments: [["--since", "2025-13-01"], ["--since", "yesterday"], ["--since", "2025-05-10", "--until", "2025-05-01"],
-                      ["--streams", "bogus"], ["--revisit-days", "-1"]])
+    @Test(arguments: [
+        ["--since", "2025-13-01"], ["--since", "yesterday"], ["--since", "2025-05-10", "--until", "2025-05-01"],
+        ["--streams", "bogus"], ["--revisit-days", "-1"],
+    ])
     func malformedInputExits2AndTouchesNothing(_ arguments: [String]) async throws {
         try await withTemporaryDirectory { dir in
             let data = dir.appendingPathComponent("data")
-            let result = try BuiltProducts.run("claude-ledger", ["sync", "--data-dir", data.path, "--base-url", "http://127.0.0.1:9"] + arguments,
-                                               environment: ["ANTHROPIC_ADMIN_KEY": Self.key])
+            let result = try BuiltProducts.run(
+                "claude-ledger", ["sync", "--data-dir", data.path, "--base-url", "http://127.0.0.1:9"] + arguments,
+                environment: ["ANTHROPIC_ADMIN_KEY": Self.key])
             #expect(result.status == 2)
             #expect(Self.errorLines(result).count == 1)
             #expect(!FileManager.default.fileExists(atPath: data.path))
@@ -55,7 +64,8 @@ import TestSupport
             let noKey = try BuiltProducts.run("claude-ledger", ["sync", "--data-dir", data.path, "--since", "2025-01-01"])
             #expect(noKey.status == 2)
             #expect(noKey.stderrText.contains("ANTHROPIC_ADMIN_KEY"))
-            let noSince = try BuiltProducts.run("claude-ledger", ["sync", "--data-dir", data.path], environment: ["ANTHROPIC_ADMIN_KEY": Self.key])
+            let noSince = try BuiltProducts.run(
+                "claude-ledger", ["sync", "--data-dir", data.path], environment: ["ANTHROPIC_ADMIN_KEY": Self.key])
             #expect(noSince.status == 2)
             #expect(noSince.stderrText.contains("--since"))
             #expect(!FileManager.default.fileExists(atPath: data.path))
@@ -65,9 +75,13 @@ import TestSupport
     @Test func unreachableHostExits3AfterBoundedRetries() async throws {
         try await withTemporaryDirectory { dir in
             let started = Date()
-            let result = try BuiltProducts.run("claude-ledger", ["sync", "--data-dir", dir.path, "--base-url", "http://127.0.0.1:9",
-                                                                 "--since", "2025-05-01", "--until", "2025-05-10", "--give-up-after", "5"],
-                                               environment: ["ANTHROPIC_ADMIN_KEY": Self.key], timeout: 120)
+            let result = try BuiltProducts.run(
+                "claude-ledger",
+                [
+                    "sync", "--data-dir", dir.path, "--base-url", "http://127.0.0.1:9",
+                    "--since", "2025-05-01", "--until", "2025-05-10", "--give-up-after", "5",
+                ],
+                environment: ["ANTHROPIC_ADMIN_KEY": Self.key], timeout: 120)
             #expect(result.status == 3)
             #expect(Self.errorLines(result).count == 1)
             #expect(Date().timeIntervalSince(started) < 60)
@@ -100,8 +114,9 @@ import TestSupport
             let keyFile = dir.appendingPathComponent("key")
             try Data((secret + "\n").utf8).write(to: keyFile)
             let data = dir.appendingPathComponent("data")
-            let ok = try Self.sync(data, sim, ["--since", "2025-05-24", "--admin-key-file", keyFile.path], key: nil,
-                                   environment: ["CLAUDE_LEDGER_LOG": "trace"])
+            let ok = try Self.sync(
+                data, sim, ["--since", "2025-05-24", "--admin-key-file", keyFile.path], key: nil,
+                environment: ["CLAUDE_LEDGER_LOG": "trace"])
             #expect(ok.status == 0, "\(ok.stderrText)")
             let bad = try Self.sync(data, sim, ["--since", "2025-05-24"], key: secret + "x", environment: ["CLAUDE_LEDGER_LOG": "trace"])
             #expect(bad.status == 3)
@@ -124,8 +139,10 @@ import TestSupport
             let sim = try await AdminSimulator.start(config)
             defer { Task { await sim.stop() } }
             let data = dir.appendingPathComponent("data")
-            let args = ["sync", "--data-dir", data.path, "--base-url", sim.baseURL.absoluteString,
-                        "--since", "2025-04-22", "--until", Self.today.description]
+            let args = [
+                "sync", "--data-dir", data.path, "--base-url", sim.baseURL.absoluteString,
+                "--since", "2025-04-22", "--until", Self.today.description,
+            ]
             let process = Process()
             process.executableURL = BuiltProducts.url("claude-ledger")
             process.arguments = args

@@ -119,9 +119,12 @@ extension SyncEdgeTests {
             try FileManager.default.createDirectory(at: data, withIntermediateDirectories: false)
             chmod(data.path, 0o777)
             // An unreachable API: the warnings come before any request.
-            let result = try Self.run(["sync", "--since", "2025-01-01", "--until", "2025-01-02", "--data-dir", data.path,
-                                       "--admin-key-file", keyFile.path, "--base-url", "http://127.0.0.1:9",
-                                       "--give-up-after", "2"], key: nil)
+            let result = try Self.run(
+                [
+                    "sync", "--since", "2025-01-01", "--until", "2025-01-02", "--data-dir", data.path,
+                    "--admin-key-file", keyFile.path, "--base-url", "http://127.0.0.1:9",
+                    "--give-up-after", "2",
+                ], key: nil)
             let warnings = result.stderrText.split(separator: "\n").filter { $0.hasPrefix("warning:") }
             #expect(warnings.contains { $0.contains("--admin-key-file") && $0.contains("mode 0644") && $0.contains("chmod 600") })
             #expect(warnings.contains { $0.contains("data directory") && $0.contains("mode 0777") && $0.contains("chmod 700") })
@@ -137,8 +140,10 @@ extension SyncEdgeTests {
             let sim = try await AdminSimulator.start(SimulatorConfiguration(seed: 4, today: Day("2025-06-01")!, historyDays: 5))
             defer { Task { await sim.stop() } }
             let data = dir.appendingPathComponent("data")
-            let synced = try Self.run(["sync", "--since", "2025-05-28", "--until", "2025-06-01", "--data-dir", data.path,
-                                       "--base-url", sim.baseURL.absoluteString])
+            let synced = try Self.run([
+                "sync", "--since", "2025-05-28", "--until", "2025-06-01", "--data-dir", data.path,
+                "--base-url", sim.baseURL.absoluteString,
+            ])
             #expect(synced.status == 0, "\(synced.stderrText)")
             let projections = data.appendingPathComponent("projections.sqlite")
             let before = try Data(contentsOf: projections)
@@ -241,13 +246,17 @@ extension SyncEdgeTests {
             let other = try await AdminSimulator.start(otherConfig)
             defer { Task { await other.stop() } }
             let data = dir.appendingPathComponent("data")
-            let ok = try Self.run(["sync", "--since", "2025-05-28", "--until", "2025-06-01", "--data-dir", data.path,
-                                   "--base-url", first.baseURL.absoluteString])
+            let ok = try Self.run([
+                "sync", "--since", "2025-05-28", "--until", "2025-06-01", "--data-dir", data.path,
+                "--base-url", first.baseURL.absoluteString,
+            ])
             #expect(ok.status == 0, "\(ok.stderrText)")
             let ledgerFile = data.appendingPathComponent("ledger.sqlite")
             let before = try Data(contentsOf: ledgerFile)
-            let refused = try Self.run(["sync", "--since", "2025-05-28", "--until", "2025-06-01", "--data-dir", data.path,
-                                        "--base-url", other.baseURL.absoluteString])
+            let refused = try Self.run([
+                "sync", "--since", "2025-05-28", "--until", "2025-06-01", "--data-dir", data.path,
+                "--base-url", other.baseURL.absoluteString,
+            ])
             #expect(refused.status == 2)
             let errors = Self.errorLines(refused)
             #expect(errors.count == 1)

@@ -18,10 +18,11 @@ enum Emulator {
     static let tokenEnvironment = ["EXPORT_TEST_BQ_TOKEN": "emulator-does-not-check-tokens"]
 
     static func options(dataset: String = freshDataset()) -> BigQueryExport.Options {
-        BigQueryExport.Options(project: project, dataset: dataset, apiBase: url ?? "http://127.0.0.1:1",
-                               credentials: .accessTokenEnvironment(variable: "EXPORT_TEST_BQ_TOKEN"),
-                               retry: BigQueryRetryPolicy(maxAttempts: 2, initialDelay: .milliseconds(100)),
-                               jobTimeout: .seconds(60))
+        BigQueryExport.Options(
+            project: project, dataset: dataset, apiBase: url ?? "http://127.0.0.1:1",
+            credentials: .accessTokenEnvironment(variable: "EXPORT_TEST_BQ_TOKEN"),
+            retry: BigQueryRetryPolicy(maxAttempts: 2, initialDelay: .milliseconds(100)),
+            jobTimeout: .seconds(60))
     }
 
     static func freshDataset() -> String {
@@ -48,20 +49,26 @@ extension ProjectionsFixture {
             let day = start.adding(days: offset).description
             for line in 0..<(2 + Int(next(4))) {
                 let cents = "\(next(100_000)).\(String(format: "%05d", Int(next(100_000))))"
-                fixture.costs.append(CostRow(date: day, workspaceID: line == 0 ? nil : "wrkspc_\(line)",
-                                             description: "line \(line)", amountCents: cents,
-                                             eventID: "ev_c\(offset)"))
+                fixture.costs.append(
+                    CostRow(
+                        date: day, workspaceID: line == 0 ? nil : "wrkspc_\(line)",
+                        description: "line \(line)", amountCents: cents,
+                        eventID: "ev_c\(offset)"))
             }
             for key in 0..<2 {
-                fixture.usage.append(UsageRow(date: day, apiKeyID: "apikey_\(key)", workspaceID: "wrkspc_1",
-                                              model: "claude-sonnet-4-5", uncached: Int64(next(1_000_000)),
-                                              output: Int64(next(100_000)), eventID: "ev_u\(offset)"))
+                fixture.usage.append(
+                    UsageRow(
+                        date: day, apiKeyID: "apikey_\(key)", workspaceID: "wrkspc_1",
+                        model: "claude-sonnet-4-5", uncached: Int64(next(1_000_000)),
+                        output: Int64(next(100_000)), eventID: "ev_u\(offset)"))
             }
-            fixture.code.append(CodeRow(date: day, actor: "dev\(offset % 3)@example.com",
-                                        isRemote: offset % 3 == 0 ? nil : Int64(offset % 2), sessions: Int64(next(5)),
-                                        linesAdded: Int64(next(500)), linesRemoved: Int64(next(100)),
-                                        inputTokens: Int64(next(10_000)), outputTokens: Int64(next(10_000)),
-                                        eventID: "ev_k\(offset)"))
+            fixture.code.append(
+                CodeRow(
+                    date: day, actor: "dev\(offset % 3)@example.com",
+                    isRemote: offset % 3 == 0 ? nil : Int64(offset % 2), sessions: Int64(next(5)),
+                    linesAdded: Int64(next(500)), linesRemoved: Int64(next(100)),
+                    inputTokens: Int64(next(10_000)), outputTokens: Int64(next(10_000)),
+                    eventID: "ev_k\(offset)"))
         }
         return fixture
     }
@@ -71,9 +78,11 @@ extension ProjectionsFixture {
         var totals: [String: (cents: ExactDecimal, usd: ExactDecimal, rows: Int)] = [:]
         for row in costs {
             let previous = totals[row.date] ?? (.zero, .zero, 0)
-            totals[row.date] = (try! previous.cents.adding(ExactDecimal(parsing: row.amountCents)),
-                                try! previous.usd.adding(ExactDecimal(parsing: row.amountUSD)),
-                                previous.rows + 1)
+            totals[row.date] = (
+                try! previous.cents.adding(ExactDecimal(parsing: row.amountCents)),
+                try! previous.usd.adding(ExactDecimal(parsing: row.amountUSD)),
+                previous.rows + 1
+            )
         }
         return totals
     }
@@ -88,14 +97,16 @@ func emulatorConfiguredWhenRequired() {
     }
 }
 
-@Suite("export bigquery against the local emulator", .serialized,
-       .enabled(if: Emulator.url != nil, Emulator.skipNote))
+@Suite(
+    "export bigquery against the local emulator", .serialized,
+    .enabled(if: Emulator.url != nil, Emulator.skipNote))
 struct BigQueryEmulatorTests {
     /// Checks BigQuery holds exactly `fixture`'s rows: per-day cost sums and counts, per-table
     /// counts, and the cost rows themselves.
     private func expectContents(_ fixture: ProjectionsFixture, _ options: BigQueryExport.Options) async throws {
         let ds = options.dataset
-        let perDay = try await Emulator.query("""
+        let perDay = try await Emulator.query(
+            """
             SELECT CAST(date AS STRING) AS d, SUM(amount_cents) AS cents, SUM(amount_usd) AS usd, COUNT(*) AS n
             FROM \(ds).claude_costs GROUP BY d ORDER BY d
             """, options)
@@ -109,7 +120,8 @@ struct BigQueryEmulatorTests {
             #expect(row[3] == String(totals.rows), "rows on \(day)")
         }
 
-        let counts = try await Emulator.query("""
+        let counts = try await Emulator.query(
+            """
             SELECT (SELECT COUNT(*) FROM \(ds).claude_costs), (SELECT COUNT(*) FROM \(ds).claude_usage_keys),
                    (SELECT COUNT(*) FROM \(ds).claude_code_productivity)
             """, options)
@@ -123,7 +135,8 @@ struct BigQueryEmulatorTests {
         let expectedUsage: [String?] = [String(uncached), String(output)]
         #expect(usage.first == expectedUsage)
 
-        let code = try await Emulator.query("""
+        let code = try await Emulator.query(
+            """
             SELECT COALESCE(SUM(CASE WHEN is_remote THEN 1 ELSE 0 END), 0),
                    COALESCE(SUM(CASE WHEN is_remote IS NULL THEN 1 ELSE 0 END), 0),
                    COALESCE(SUM(lines_added), 0) FROM \(ds).claude_code_productivity
@@ -135,12 +148,17 @@ struct BigQueryEmulatorTests {
         #expect(code.first == expectedCode)
 
         // Row by row for costs: the exact money strings survive the trip.
-        let rows = try await Emulator.query("""
+        let rows = try await Emulator.query(
+            """
             SELECT CAST(date AS STRING), workspace_id, description, amount_cents, amount_usd, event_id
             FROM \(ds).claude_costs ORDER BY 1, 6, 3, 2
             """, options)
         let wanted = fixture.costs
-            .sorted { ($0.date, $0.eventID, $0.description ?? "", $0.workspaceID ?? "") < ($1.date, $1.eventID, $1.description ?? "", $1.workspaceID ?? "") }
+            .sorted {
+                ($0.date, $0.eventID, $0.description ?? "", $0.workspaceID ?? "") < (
+                    $1.date, $1.eventID, $1.description ?? "", $1.workspaceID ?? ""
+                )
+            }
         #expect(rows.count == wanted.count)
         for (got, want) in zip(rows, wanted) {
             #expect(got[0] == want.date)
@@ -152,11 +170,15 @@ struct BigQueryEmulatorTests {
         }
     }
 
-    private func export(_ fixture: ProjectionsFixture, _ options: BigQueryExport.Options,
-                        in dir: URL) async throws -> BigQueryExport.Summary {
+    private func export(
+        _ fixture: ProjectionsFixture, _ options: BigQueryExport.Options,
+        in dir: URL
+    ) async throws -> BigQueryExport.Summary {
         let path = dir.filePath("projections-\(UUID().uuidString).sqlite")
         try fixture.write(to: path)
-        return try await BigQueryExport.run(projectionsPath: path, organizationID: ProjectionsFixture.organizationID, options: options, environment: Emulator.tokenEnvironment)
+        return try await BigQueryExport.run(
+            projectionsPath: path, organizationID: ProjectionsFixture.organizationID, options: options,
+            environment: Emulator.tokenEnvironment)
     }
 
     @Test("Exports the three tables: dataset and day-partitioned tables created, contents exact")
@@ -207,8 +229,10 @@ struct BigQueryEmulatorTests {
             // Anthropic revised 2026-02-03 (fewer, different lines) and a day vanished entirely.
             var after = before
             after.costs.removeAll { $0.date == "2026-02-03" || $0.date == "2026-02-05" }
-            after.costs.append(CostRow(date: "2026-02-03", workspaceID: "wrkspc_1", description: "revised",
-                                       amountCents: "10.00001", eventID: "ev_rev"))
+            after.costs.append(
+                CostRow(
+                    date: "2026-02-03", workspaceID: "wrkspc_1", description: "revised",
+                    amountCents: "10.00001", eventID: "ev_rev"))
             after.usage.removeAll { $0.date == "2026-02-05" }
             after.code.removeAll { $0.date == "2026-02-05" }
             _ = try await export(after, options, in: dir)
@@ -247,8 +271,10 @@ struct BigQueryEmulatorTests {
         try await withTemporaryDirectory { dir in
             let options = Emulator.options()
             var fixture = ProjectionsFixture.generated(days: 2)
-            fixture.costs.append(CostRow(date: "2026-02-01", workspaceID: "wrkspc_9", description: "tiny",
-                                         amountCents: "0.12345678901", eventID: "ev_tiny"))
+            fixture.costs.append(
+                CostRow(
+                    date: "2026-02-01", workspaceID: "wrkspc_9", description: "tiny",
+                    amountCents: "0.12345678901", eventID: "ev_tiny"))
             let summary = try await export(fixture, options, in: dir)
             #expect(summary.tables[0].moneyTypes == ["amount_cents": .bignumeric, "amount_usd": .bignumeric])
             try await expectContents(fixture, options)
@@ -272,8 +298,10 @@ struct BigQueryEmulatorTests {
             let before = ProjectionsFixture.generated(days: 2)
             _ = try await export(before, options, in: dir)
             var after = before
-            after.costs.append(CostRow(date: "2026-02-02", workspaceID: "wrkspc_9", description: "tiny",
-                                       amountCents: "0.12345678901", eventID: "ev_tiny"))
+            after.costs.append(
+                CostRow(
+                    date: "2026-02-02", workspaceID: "wrkspc_9", description: "tiny",
+                    amountCents: "0.12345678901", eventID: "ev_tiny"))
             do {
                 let summary = try await export(after, options, in: dir)
                 #expect(summary.tables[0].moneyTypes == ["amount_cents": .bignumeric, "amount_usd": .bignumeric])
@@ -292,17 +320,21 @@ struct BigQueryEmulatorTests {
         let client = try BigQueryExport.makeClient(options, environment: Emulator.tokenEnvironment)
         try await client.insertDataset(.init(datasetReference: .init(projectId: options.project, datasetId: options.dataset)))
         let table = ProjectionTable.usage.schema
-        let schema = BigQueryClient.WireSchema(fields: table.bigQueryFields().map {
-            .init(name: $0.name, type: $0.type, mode: $0.mode, description: $0.description)
-        })
-        let reference = BigQueryClient.TableReference(projectId: options.project, datasetId: options.dataset,
-                                                      tableId: table.name)
+        let schema = BigQueryClient.WireSchema(
+            fields: table.bigQueryFields().map {
+                .init(name: $0.name, type: $0.type, mode: $0.mode, description: $0.description)
+            })
+        let reference = BigQueryClient.TableReference(
+            projectId: options.project, datasetId: options.dataset,
+            tableId: table.name)
         try await client.insertTable(.init(tableReference: reference, schema: schema))
         let job = BigQueryClient.Job(
             jobReference: .init(projectId: options.project, jobId: BigQueryExport.makeJobID(table: table.name)),
-            configuration: .init(load: .init(destinationTable: reference, sourceFormat: "NEWLINE_DELIMITED_JSON",
-                                             writeDisposition: "WRITE_TRUNCATE", createDisposition: "CREATE_NEVER",
-                                             schema: schema)))
+            configuration: .init(
+                load: .init(
+                    destinationTable: reference, sourceFormat: "NEWLINE_DELIMITED_JSON",
+                    writeDisposition: "WRITE_TRUNCATE", createDisposition: "CREATE_NEVER",
+                    schema: schema)))
         let bad = Array("{\"date\":\"2026-13-45\",\"output_tokens\":\"many\",\"event_id\":\"x\"}\n".utf8)
         var result = try await client.insertLoadJob(job, data: bad, resumableThreshold: 1 << 20)
         result = try await BigQueryExport.waitUntilDone(result, client: client, timeout: .seconds(30))
@@ -322,16 +354,20 @@ struct BigQueryEmulatorTests {
             let options = Emulator.options()
             _ = try await export(.generated(days: 1), options, in: dir)
             let client = try BigQueryExport.makeClient(options, environment: Emulator.tokenEnvironment)
-            let reference = BigQueryClient.TableReference(projectId: options.project, datasetId: options.dataset,
-                                                          tableId: ProjectionTable.claudeCode.rawValue)
-            let schema = BigQueryClient.WireSchema(fields: ProjectionTable.claudeCode.schema.bigQueryFields().map {
-                .init(name: $0.name, type: $0.type, mode: $0.mode, description: $0.description)
-            })
+            let reference = BigQueryClient.TableReference(
+                projectId: options.project, datasetId: options.dataset,
+                tableId: ProjectionTable.claudeCode.rawValue)
+            let schema = BigQueryClient.WireSchema(
+                fields: ProjectionTable.claudeCode.schema.bigQueryFields().map {
+                    .init(name: $0.name, type: $0.type, mode: $0.mode, description: $0.description)
+                })
             let job = BigQueryClient.Job(
                 jobReference: .init(projectId: options.project, jobId: BigQueryExport.makeJobID(table: reference.tableId)),
-                configuration: .init(load: .init(destinationTable: reference, sourceFormat: "NEWLINE_DELIMITED_JSON",
-                                                 writeDisposition: "WRITE_TRUNCATE", createDisposition: "CREATE_NEVER",
-                                                 schema: schema)))
+                configuration: .init(
+                    load: .init(
+                        destinationTable: reference, sourceFormat: "NEWLINE_DELIMITED_JSON",
+                        writeDisposition: "WRITE_TRUNCATE", createDisposition: "CREATE_NEVER",
+                        schema: schema)))
             let first = try await client.insertLoadJob(job, data: [], resumableThreshold: 1 << 20)
             let second = try await client.insertLoadJob(job, data: [], resumableThreshold: 1 << 20)
             #expect(first.jobReference.jobId == second.jobReference.jobId)
@@ -349,8 +385,10 @@ struct BigQueryFailureTests {
             var options = Emulator.options()
             options.apiBase = "http://127.0.0.1:1"
             let error = try await #require(throws: ExportError.self) {
-                try await BigQueryExport.run(projectionsPath: dir.filePath("projections.sqlite"), organizationID: ProjectionsFixture.organizationID, options: options,
-                                             environment: Emulator.tokenEnvironment)
+                try await BigQueryExport.run(
+                    projectionsPath: dir.filePath("projections.sqlite"), organizationID: ProjectionsFixture.organizationID,
+                    options: options,
+                    environment: Emulator.tokenEnvironment)
             }
             #expect(error.classification == .unreachable)
             #expect(error.failureClass == .remoteFailure)
@@ -358,24 +396,48 @@ struct BigQueryFailureTests {
         }
     }
 
-    @Test("Bad options and credentials are bad input (exit 2), found before any request", arguments: [
-        ("bad project", BigQueryExport.Options(project: "Bad Project", dataset: "ds", apiBase: "http://127.0.0.1:1",
-                                                credentials: .accessTokenEnvironment(variable: "EXPORT_TEST_BQ_TOKEN"))),
-        ("bad dataset", BigQueryExport.Options(project: "p", dataset: "my-dataset", apiBase: "http://127.0.0.1:1",
-                                                credentials: .accessTokenEnvironment(variable: "EXPORT_TEST_BQ_TOKEN"))),
-        ("plain http off loopback", BigQueryExport.Options(project: "p", dataset: "ds", apiBase: "http://example.com",
-                                                            credentials: .accessTokenEnvironment(variable: "EXPORT_TEST_BQ_TOKEN"))),
-        ("token variable unset", BigQueryExport.Options(project: "p", dataset: "ds", apiBase: "http://127.0.0.1:1",
-                                                         credentials: .accessTokenEnvironment(variable: "EXPORT_TEST_UNSET_VARIABLE"))),
-        ("credentials file missing", BigQueryExport.Options(project: "p", dataset: "ds", apiBase: "http://127.0.0.1:1",
-                                                             credentials: .serviceAccountFile(path: "/nonexistent/sa.json"))),
-    ])
+    @Test(
+        "Bad options and credentials are bad input (exit 2), found before any request",
+        arguments: [
+            (
+                "bad project",
+                BigQueryExport.Options(
+                    project: "Bad Project", dataset: "ds", apiBase: "http://127.0.0.1:1",
+                    credentials: .accessTokenEnvironment(variable: "EXPORT_TEST_BQ_TOKEN"))
+            ),
+            (
+                "bad dataset",
+                BigQueryExport.Options(
+                    project: "p", dataset: "my-dataset", apiBase: "http://127.0.0.1:1",
+                    credentials: .accessTokenEnvironment(variable: "EXPORT_TEST_BQ_TOKEN"))
+            ),
+            (
+                "plain http off loopback",
+                BigQueryExport.Options(
+                    project: "p", dataset: "ds", apiBase: "http://example.com",
+                    credentials: .accessTokenEnvironment(variable: "EXPORT_TEST_BQ_TOKEN"))
+            ),
+            (
+                "token variable unset",
+                BigQueryExport.Options(
+                    project: "p", dataset: "ds", apiBase: "http://127.0.0.1:1",
+                    credentials: .accessTokenEnvironment(variable: "EXPORT_TEST_UNSET_VARIABLE"))
+            ),
+            (
+                "credentials file missing",
+                BigQueryExport.Options(
+                    project: "p", dataset: "ds", apiBase: "http://127.0.0.1:1",
+                    credentials: .serviceAccountFile(path: "/nonexistent/sa.json"))
+            ),
+        ])
     func badInput(label: String, options: BigQueryExport.Options) async throws {
         try await withTemporaryDirectory { dir in
             try ProjectionsFixture.sample.write(to: dir.filePath("projections.sqlite"))
             let error = try await #require(throws: ExportError.self, "\(label)") {
-                try await BigQueryExport.run(projectionsPath: dir.filePath("projections.sqlite"), organizationID: ProjectionsFixture.organizationID, options: options,
-                                             environment: Emulator.tokenEnvironment)
+                try await BigQueryExport.run(
+                    projectionsPath: dir.filePath("projections.sqlite"), organizationID: ProjectionsFixture.organizationID,
+                    options: options,
+                    environment: Emulator.tokenEnvironment)
             }
             #expect(error.classification == .badInput, "\(label): \(error.message)")
             #expect(error.failureClass == .badInput)
@@ -385,8 +447,9 @@ struct BigQueryFailureTests {
     @Test("Missing projections are bad input before credentials are touched")
     func missingProjections() async throws {
         let error = try await #require(throws: ExportError.self) {
-            try await BigQueryExport.run(projectionsPath: "/nonexistent/projections.sqlite", organizationID: ProjectionsFixture.organizationID,
-                                         options: Emulator.options(), environment: Emulator.tokenEnvironment)
+            try await BigQueryExport.run(
+                projectionsPath: "/nonexistent/projections.sqlite", organizationID: ProjectionsFixture.organizationID,
+                options: Emulator.options(), environment: Emulator.tokenEnvironment)
         }
         #expect(error.classification == .badInput)
     }
@@ -404,14 +467,19 @@ struct BigQueryFailureTests {
     func jobErrorMessage() throws {
         let job = BigQueryClient.Job(
             jobReference: .init(projectId: "p", jobId: "j1"),
-            status: .init(state: "DONE",
-                          errorResult: .init(reason: "invalid", message: "Error while reading data"),
-                          errors: [.init(reason: "invalid", message: "Error while reading data"),
-                                   .init(reason: "invalid", location: "line 3", message: "bad date")]))
+            status: .init(
+                state: "DONE",
+                errorResult: .init(reason: "invalid", message: "Error while reading data"),
+                errors: [
+                    .init(reason: "invalid", message: "Error while reading data"),
+                    .init(reason: "invalid", location: "line 3", message: "bad date"),
+                ]))
         let error = try #require(throws: ExportError.self) {
             try BigQueryExport.checkOutcome(job, table: "claude_costs", expectedRows: 3)
         }
-        #expect(error.message == "BigQuery load of claude_costs failed (job j1): invalid: Error while reading data; errors: invalid: bad date: at line 3")
+        #expect(
+            error.message
+                == "BigQuery load of claude_costs failed (job j1): invalid: Error while reading data; errors: invalid: bad date: at line 3")
     }
 }
 
@@ -420,22 +488,24 @@ struct RetryTests {
     @Test("Backoff doubles from the initial delay and stops at the cap")
     func backoff() {
         let policy = BigQueryRetryPolicy(maxAttempts: 6, initialDelay: .milliseconds(500), maxDelay: .seconds(3))
-        #expect((1...5).map(policy.delay(afterAttempt:)) ==
-            [.milliseconds(500), .seconds(1), .seconds(2), .seconds(3), .seconds(3)])
+        #expect((1...5).map(policy.delay(afterAttempt:)) == [.milliseconds(500), .seconds(1), .seconds(2), .seconds(3), .seconds(3)])
     }
 
-    @Test("Retryable: 429, 5xx gateway errors and BigQuery's 403 rateLimitExceeded; not other 4xx", arguments: [
-        (429, "", true), (500, "", true), (503, "", true), (400, "", false), (404, "", false), (401, "", false),
-        (403, #"{"error":{"code":403,"errors":[{"reason":"rateLimitExceeded"}]}}"#, true),
-        (403, #"{"error":{"code":403,"errors":[{"reason":"accessDenied"}]}}"#, false),
-    ])
+    @Test(
+        "Retryable: 429, 5xx gateway errors and BigQuery's 403 rateLimitExceeded; not other 4xx",
+        arguments: [
+            (429, "", true), (500, "", true), (503, "", true), (400, "", false), (404, "", false), (401, "", false),
+            (403, #"{"error":{"code":403,"errors":[{"reason":"rateLimitExceeded"}]}}"#, true),
+            (403, #"{"error":{"code":403,"errors":[{"reason":"accessDenied"}]}}"#, false),
+        ])
     func retryable(status: Int, body: String, expected: Bool) {
         #expect(BigQueryRetryPolicy.isRetryable(HTTPResponseSpec(status: status, headers: [], body: Array(body.utf8))) == expected)
     }
 
     @Test("Form and path escaping keep only ASCII unreserved characters")
     func escaping() {
-        #expect(FormEncoding.escape("urn:ietf:params:oauth:grant-type:jwt-bearer") == "urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer")
+        #expect(
+            FormEncoding.escape("urn:ietf:params:oauth:grant-type:jwt-bearer") == "urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer")
         #expect(FormEncoding.escape("a+b/c=é") == "a%2Bb%2Fc%3D%C3%A9")
     }
 
@@ -443,7 +513,9 @@ struct RetryTests {
     func multipart() {
         let body = Multipart.related(metadata: Array("{}".utf8), media: Array("x\n".utf8), boundary: "B")
         #expect(body.contentType == "multipart/related; boundary=B")
-        #expect(String(decoding: body.bytes, as: UTF8.self) ==
-            "--B\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n{}\r\n--B\r\nContent-Type: application/octet-stream\r\n\r\nx\n\r\n--B--\r\n")
+        #expect(
+            String(decoding: body.bytes, as: UTF8.self)
+                == "--B\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n{}\r\n--B\r\nContent-Type: application/octet-stream\r\n\r\nx\n\r\n--B--\r\n"
+        )
     }
 }

@@ -15,24 +15,29 @@ struct BigQueryOrganizationRequestTests {
 
     @Test("The replacement is one transaction: delete this organization's rows, insert the staged ones")
     func replaceSQL() {
-        let sql = BigQuerySQL.replaceOrganization(Self.target, from: Self.staging,
-                                                  columns: ["date", "amount_usd", "organization_id"])
-        #expect(sql == """
-            BEGIN TRANSACTION;
-            DELETE FROM `my-proj.claude.claude_costs` WHERE `organization_id` = @organization_id;
-            INSERT INTO `my-proj.claude.claude_costs` (`date`, `amount_usd`, `organization_id`) SELECT `date`, `amount_usd`, `organization_id` FROM `my-proj.claude.claude_costs__staging`;
-            COMMIT TRANSACTION;
-            """)
+        let sql = BigQuerySQL.replaceOrganization(
+            Self.target, from: Self.staging,
+            columns: ["date", "amount_usd", "organization_id"])
+        #expect(
+            sql == """
+                BEGIN TRANSACTION;
+                DELETE FROM `my-proj.claude.claude_costs` WHERE `organization_id` = @organization_id;
+                INSERT INTO `my-proj.claude.claude_costs` (`date`, `amount_usd`, `organization_id`) SELECT `date`, `amount_usd`, `organization_id` FROM `my-proj.claude.claude_costs__staging`;
+                COMMIT TRANSACTION;
+                """)
     }
 
     @Test("Upgrading an old table: columns added as nullable, unowned rows attributed by parameter, money widened")
     func upgradeSQL() {
-        #expect(BigQuerySQL.addColumns(Self.target, [.init(name: "organization_id", type: "STRING")])
-            == "ALTER TABLE `my-proj.claude.claude_costs` ADD COLUMN IF NOT EXISTS `organization_id` STRING")
-        #expect(BigQuerySQL.attributeUnowned(Self.target)
-            == "UPDATE `my-proj.claude.claude_costs` SET `organization_id` = @organization_id WHERE `organization_id` IS NULL")
-        #expect(BigQuerySQL.widenToBignumeric(Self.target, column: "amount_usd")
-            == "ALTER TABLE `my-proj.claude.claude_costs` ALTER COLUMN `amount_usd` SET DATA TYPE BIGNUMERIC")
+        #expect(
+            BigQuerySQL.addColumns(Self.target, [.init(name: "organization_id", type: "STRING")])
+                == "ALTER TABLE `my-proj.claude.claude_costs` ADD COLUMN IF NOT EXISTS `organization_id` STRING")
+        #expect(
+            BigQuerySQL.attributeUnowned(Self.target)
+                == "UPDATE `my-proj.claude.claude_costs` SET `organization_id` = @organization_id WHERE `organization_id` IS NULL")
+        #expect(
+            BigQuerySQL.widenToBignumeric(Self.target, column: "amount_usd")
+                == "ALTER TABLE `my-proj.claude.claude_costs` ALTER COLUMN `amount_usd` SET DATA TYPE BIGNUMERIC")
         // A domain-scoped project id stays one quoted path; a backquote cannot end the identifier.
         let odd = BigQuerySQL.Target(project: "example.com:proj", dataset: "d", table: "t`x")
         #expect(odd.path == "`example.com:proj.d.t\\`x`")
@@ -51,8 +56,10 @@ struct BigQueryOrganizationRequestTests {
         #expect(plan.widened == ["amount_usd"])
         #expect(plan.attribute)
 
-        let current: [BigQueryClient.FieldSchema] = [.init(name: "date", type: "DATE"), .init(name: "amount_usd", type: "BIGNUMERIC"),
-                                                     .init(name: "organization_id", type: "STRING")]
+        let current: [BigQueryClient.FieldSchema] = [
+            .init(name: "date", type: "DATE"), .init(name: "amount_usd", type: "BIGNUMERIC"),
+            .init(name: "organization_id", type: "STRING"),
+        ]
         let none = try BigQueryExport.upgradePlan(table: "claude_costs", wanted: wanted, existing: current)
         #expect(none == .init())
         #expect(!none.attribute)
@@ -84,9 +91,10 @@ struct BigQueryOrganizationRequestTests {
     }
 
     private static func client(_ transport: ScriptedTransport) throws -> (BigQueryClient, BigQueryExport.Options) {
-        let options = BigQueryExport.Options(project: "p", dataset: "ds", location: "EU", apiBase: "http://127.0.0.1:9",
-                                             credentials: .accessTokenEnvironment(variable: "T"),
-                                             retry: BigQueryRetryPolicy(maxAttempts: 1, initialDelay: .milliseconds(1)))
+        let options = BigQueryExport.Options(
+            project: "p", dataset: "ds", location: "EU", apiBase: "http://127.0.0.1:9",
+            credentials: .accessTokenEnvironment(variable: "T"),
+            retry: BigQueryRetryPolicy(maxAttempts: 1, initialDelay: .milliseconds(1)))
         return (try BigQueryExport.makeClient(options, environment: ["T": "tok"], transport: transport), options)
     }
 
@@ -110,17 +118,21 @@ struct BigQueryOrganizationRequestTests {
         let transport = ScriptedTransport([
             .respond(200, #"{"datasetReference":{"projectId":"p","datasetId":"ds"}}"#),
             .respond(200, Self.oldTableJSON(table)),
-            .respond(200, Self.done), // ALTER TABLE … ADD COLUMN
-            .respond(200, Self.done), // UPDATE … attribute
-            .respond(200, "{}"), // staging tables.insert
-            .respond(200, #"{"jobReference":{"projectId":"p","jobId":"l","location":"EU"},"status":{"state":"DONE"},"statistics":{"load":{"outputRows":"2"}}}"#),
-            .respond(200, Self.done), // the transaction
-            .respond(204, ""), // tables.delete staging
+            .respond(200, Self.done),  // ALTER TABLE … ADD COLUMN
+            .respond(200, Self.done),  // UPDATE … attribute
+            .respond(200, "{}"),  // staging tables.insert
+            .respond(
+                200,
+                #"{"jobReference":{"projectId":"p","jobId":"l","location":"EU"},"status":{"state":"DONE"},"statistics":{"load":{"outputRows":"2"}}}"#
+            ),
+            .respond(200, Self.done),  // the transaction
+            .respond(204, ""),  // tables.delete staging
         ])
         let (client, options) = try Self.client(transport)
         let snapshot = ProjectionSnapshot(tables: [Self.rows(table, organization: Self.org, count: 2)])
-        let summary = try await BigQueryExport.export(snapshot, organizationID: Self.org, client: client, options: options,
-                                                      logger: .init(label: "test"))
+        let summary = try await BigQueryExport.export(
+            snapshot, organizationID: Self.org, client: client, options: options,
+            logger: .init(label: "test"))
         #expect(summary.tables.map(\.addedColumns) == [["organization_id"]])
         #expect(summary.tables.map(\.created) == [false])
 
@@ -131,7 +143,8 @@ struct BigQueryOrganizationRequestTests {
         #expect([2, 3, 6].allSatisfy { requests[$0].url == queries })
 
         let alter = try Self.json(bodies[2])
-        #expect(alter["query"] as? String == "ALTER TABLE `p.ds.claude_code_productivity` ADD COLUMN IF NOT EXISTS `organization_id` STRING")
+        #expect(
+            alter["query"] as? String == "ALTER TABLE `p.ds.claude_code_productivity` ADD COLUMN IF NOT EXISTS `organization_id` STRING")
         #expect(alter["useLegacySql"] as? Bool == false)
         #expect(alter["location"] as? String == "EU")
 
@@ -162,9 +175,11 @@ struct BigQueryOrganizationRequestTests {
 
         let replace = try Self.json(bodies[6])
         let columns = table.columns.map(\.name)
-        #expect(replace["query"] as? String == BigQuerySQL.replaceOrganization(
-            .init(project: "p", dataset: "ds", table: table.name), from: .init(project: "p", dataset: "ds", table: stagingID),
-            columns: columns))
+        #expect(
+            replace["query"] as? String
+                == BigQuerySQL.replaceOrganization(
+                    .init(project: "p", dataset: "ds", table: table.name), from: .init(project: "p", dataset: "ds", table: stagingID),
+                    columns: columns))
         #expect((replace["queryParameters"] as? [[String: Any]])?.first?["parameterValue"] as? [String: String] == ["value": Self.org])
         #expect(requests[7].url == "http://127.0.0.1:9/bigquery/v2/projects/p/datasets/ds/tables/\(stagingID)")
     }
@@ -175,17 +190,25 @@ struct BigQueryOrganizationRequestTests {
         let current = table.bigQueryFields().map { #"{"name":"\#($0.name)","type":"\#($0.type)","mode":"\#($0.mode)"}"# }
         let transport = ScriptedTransport([
             .respond(200, #"{"datasetReference":{"projectId":"p","datasetId":"ds"}}"#),
-            .respond(200, #"{"tableReference":{"projectId":"p","datasetId":"ds","tableId":"claude_code_productivity"},"schema":{"fields":[\#(current.joined(separator: ","))]}}"#),
+            .respond(
+                200,
+                #"{"tableReference":{"projectId":"p","datasetId":"ds","tableId":"claude_code_productivity"},"schema":{"fields":[\#(current.joined(separator: ","))]}}"#
+            ),
             .respond(200, "{}"),
-            .respond(200, #"{"jobReference":{"projectId":"p","jobId":"l"},"status":{"state":"DONE"},"statistics":{"load":{"outputRows":"1"}}}"#),
-            .respond(400, #"{"error":{"code":400,"message":"Transaction is aborted due to concurrent update against table p:ds.claude_code_productivity.","errors":[{"reason":"invalidQuery"}]}}"#),
+            .respond(
+                200, #"{"jobReference":{"projectId":"p","jobId":"l"},"status":{"state":"DONE"},"statistics":{"load":{"outputRows":"1"}}}"#),
+            .respond(
+                400,
+                #"{"error":{"code":400,"message":"Transaction is aborted due to concurrent update against table p:ds.claude_code_productivity.","errors":[{"reason":"invalidQuery"}]}}"#
+            ),
             .respond(204, ""),
         ])
         let (client, options) = try Self.client(transport)
         let snapshot = ProjectionSnapshot(tables: [Self.rows(table, organization: Self.org, count: 1)])
         let error = try await #require(throws: ExportError.self) {
-            try await BigQueryExport.export(snapshot, organizationID: Self.org, client: client, options: options,
-                                            logger: .init(label: "test"))
+            try await BigQueryExport.export(
+                snapshot, organizationID: Self.org, client: client, options: options,
+                logger: .init(label: "test"))
         }
         #expect(error.classification == .targetFailed)
         #expect(error.message.contains("concurrent update"), "\(error.message)")
@@ -207,15 +230,18 @@ struct BigQueryOrganizationRequestTests {
 
         let unowned = ProjectionSnapshot(tables: [Self.rows(table, organization: nil, count: 1)])
         #expect(throws: ExportError.self) { try BigQueryExport.checkOwnership(unowned, organizationID: Self.org) }
-        try BigQueryExport.checkOwnership(ProjectionSnapshot(tables: [Self.rows(table, organization: Self.org, count: 3)]),
-                                          organizationID: Self.org)
+        try BigQueryExport.checkOwnership(
+            ProjectionSnapshot(tables: [Self.rows(table, organization: Self.org, count: 3)]),
+            organizationID: Self.org)
 
         for organization in [nil, ""] as [String?] {
             let refused = try await #require(throws: ExportError.self) {
-                try await BigQueryExport.run(projectionsPath: "/nonexistent/projections.sqlite", organizationID: organization,
-                                             options: .init(project: "p", dataset: "ds", apiBase: "http://127.0.0.1:1",
-                                                            credentials: .accessTokenEnvironment(variable: "T")),
-                                             environment: ["T": "tok"])
+                try await BigQueryExport.run(
+                    projectionsPath: "/nonexistent/projections.sqlite", organizationID: organization,
+                    options: .init(
+                        project: "p", dataset: "ds", apiBase: "http://127.0.0.1:1",
+                        credentials: .accessTokenEnvironment(variable: "T")),
+                    environment: ["T": "tok"])
             }
             #expect(refused.classification == .badInput)
             #expect(refused.message == "the ledger has no organization page: run `claude-ledger sync` first")

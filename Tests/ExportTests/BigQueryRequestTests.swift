@@ -43,9 +43,10 @@ struct JobPollingTests {
     }
 
     private func client(_ transport: ScriptedTransport) throws -> BigQueryClient {
-        let options = BigQueryExport.Options(project: "p", dataset: "ds", apiBase: "http://127.0.0.1:9",
-                                             credentials: .accessTokenEnvironment(variable: "T"),
-                                             retry: BigQueryRetryPolicy(maxAttempts: 3, initialDelay: .milliseconds(1)))
+        let options = BigQueryExport.Options(
+            project: "p", dataset: "ds", apiBase: "http://127.0.0.1:9",
+            credentials: .accessTokenEnvironment(variable: "T"),
+            retry: BigQueryRetryPolicy(maxAttempts: 3, initialDelay: .milliseconds(1)))
         return try BigQueryExport.makeClient(options, environment: ["T": "tok"], transport: transport)
     }
 
@@ -53,9 +54,11 @@ struct JobPollingTests {
         let reference = BigQueryClient.TableReference(projectId: "p", datasetId: "ds", tableId: "claude_costs")
         return BigQueryClient.Job(
             jobReference: .init(projectId: "p", jobId: "j1"),
-            configuration: .init(load: .init(destinationTable: reference, sourceFormat: "NEWLINE_DELIMITED_JSON",
-                                             writeDisposition: "WRITE_TRUNCATE", createDisposition: "CREATE_NEVER",
-                                             schema: .init(fields: []))))
+            configuration: .init(
+                load: .init(
+                    destinationTable: reference, sourceFormat: "NEWLINE_DELIMITED_JSON",
+                    writeDisposition: "WRITE_TRUNCATE", createDisposition: "CREATE_NEVER",
+                    schema: .init(fields: []))))
     }
 
     @Test("PENDING and RUNNING are polled with jobs.get (in the job's location) until DONE")
@@ -121,28 +124,37 @@ struct JobPollingTests {
 
 @Suite("request contract")
 struct RequestContractTests {
-    @Test("A first export creates dataset and day-partitioned tables, stages the rows with WRITE_TRUNCATE and the schema, then replaces the organization's rows")
+    @Test(
+        "A first export creates dataset and day-partitioned tables, stages the rows with WRITE_TRUNCATE and the schema, then replaces the organization's rows"
+    )
     func firstExport() async throws {
         let notFound = #"{"error":{"code":404,"errors":[{"reason":"notFound"}]}}"#
         var steps: [ScriptedTransport.Step] = [.respond(404, notFound), .respond(200, "{}")]
-        for (table, rows) in [("claude_costs", 5), ("claude_usage_keys", 3), ("claude_code_productivity", 3),
-                              ("claude_costs_by_key", 0), ("claude_usage_by_actor", 0)] {
+        for (table, rows) in [
+            ("claude_costs", 5), ("claude_usage_keys", 3), ("claude_code_productivity", 3),
+            ("claude_costs_by_key", 0), ("claude_usage_by_actor", 0),
+        ] {
             steps += [
                 .respond(404, notFound), .respond(200, "{}"), .respond(200, "{}"),
-                .respond(200, #"{"jobReference":{"projectId":"p","jobId":"x_\#(table)","location":"EU"},"status":{"state":"DONE"},"statistics":{"load":{"outputRows":"\#(rows)"}}}"#),
+                .respond(
+                    200,
+                    #"{"jobReference":{"projectId":"p","jobId":"x_\#(table)","location":"EU"},"status":{"state":"DONE"},"statistics":{"load":{"outputRows":"\#(rows)"}}}"#
+                ),
                 .respond(200, #"{"jobReference":{"projectId":"p","jobId":"q_\#(table)","location":"EU"},"jobComplete":true}"#),
                 .respond(204, ""),
             ]
         }
         let transport = ScriptedTransport(steps)
-        let options = BigQueryExport.Options(project: "p", dataset: "ds", location: "EU", apiBase: "http://127.0.0.1:9",
-                                             credentials: .accessTokenEnvironment(variable: "T"))
+        let options = BigQueryExport.Options(
+            project: "p", dataset: "ds", location: "EU", apiBase: "http://127.0.0.1:9",
+            credentials: .accessTokenEnvironment(variable: "T"))
         let client = try BigQueryExport.makeClient(options, environment: ["T": "tok"], transport: transport)
         try await withTemporaryDirectory { dir in
             try ProjectionsFixture.sample.write(to: dir.filePath("p.sqlite"))
             let snapshot = try ProjectionSnapshot.read(projectionsPath: dir.filePath("p.sqlite"))
-            let summary = try await BigQueryExport.export(snapshot, organizationID: ProjectionsFixture.organizationID, client: client, options: options,
-                                                          logger: .init(label: "test"))
+            let summary = try await BigQueryExport.export(
+                snapshot, organizationID: ProjectionsFixture.organizationID, client: client, options: options,
+                logger: .init(label: "test"))
             #expect(summary.datasetCreated)
             #expect(summary.tables.map(\.rows) == [5, 3, 3, 0, 0])
         }
@@ -164,12 +176,18 @@ struct RequestContractTests {
         #expect(requests[3].url == "http://127.0.0.1:9/bigquery/v2/projects/p/datasets/ds/tables")
         #expect(table["timePartitioning"] as? [String: String] == ["type": "DAY", "field": "date"])
         let fields = try #require((table["schema"] as? [String: Any])?["fields"] as? [[String: String]])
-        #expect(fields.count == 14) // SPEC's 13 columns and organization_id
-        #expect(fields[10] == ["name": "amount_cents", "type": "NUMERIC", "mode": "REQUIRED",
-                               "description": "The API's amount: a decimal string in cents, exact as sent"])
+        #expect(fields.count == 14)  // SPEC's 13 columns and organization_id
+        #expect(
+            fields[10] == [
+                "name": "amount_cents", "type": "NUMERIC", "mode": "REQUIRED",
+                "description": "The API's amount: a decimal string in cents, exact as sent",
+            ])
         // docs/TABLES.md: currency is TEXT NOT NULL, so BigQuery REQUIRED.
-        #expect(fields[9] == ["name": "currency", "type": "STRING", "mode": "REQUIRED",
-                              "description": "Currency as sent (USD)"])
+        #expect(
+            fields[9] == [
+                "name": "currency", "type": "STRING", "mode": "REQUIRED",
+                "description": "Currency as sent (USD)",
+            ])
 
         // The staging table: same schema, not partitioned, expiring on its own if never dropped.
         let staging = try #require(try JSONSerialization.jsonObject(with: Data(bodies[4])) as? [String: Any])
@@ -205,9 +223,12 @@ struct RequestContractTests {
         // Then the transaction, with the organization as a parameter, and the staging table dropped.
         let replace = try #require(try JSONSerialization.jsonObject(with: Data(bodies[6])) as? [String: Any])
         #expect(requests[6].url == "http://127.0.0.1:9/bigquery/v2/projects/p/queries")
-        #expect((replace["query"] as? String)?.hasPrefix("BEGIN TRANSACTION;\nDELETE FROM `p.ds.claude_costs` WHERE `organization_id` = @organization_id;") == true)
-        #expect((replace["queryParameters"] as? [[String: Any]])?.first?["parameterValue"] as? [String: String]
-            == ["value": ProjectionsFixture.organizationID])
+        #expect(
+            (replace["query"] as? String)?.hasPrefix(
+                "BEGIN TRANSACTION;\nDELETE FROM `p.ds.claude_costs` WHERE `organization_id` = @organization_id;") == true)
+        #expect(
+            (replace["queryParameters"] as? [[String: Any]])?.first?["parameterValue"] as? [String: String]
+                == ["value": ProjectionsFixture.organizationID])
         #expect(requests[7].url == "http://127.0.0.1:9/bigquery/v2/projects/p/datasets/ds/tables/\(stagingID)")
     }
 }

@@ -12,8 +12,9 @@ import TableSchemas
 
 /// Two organizations, two data directories synced from two simulators by the built binary, one
 /// BigQuery dataset on the local emulator: each `export bigquery` replaces only its own rows.
-@Suite("export bigquery: two organizations share one dataset", .serialized,
-       .enabled(if: Emulator.url != nil, Emulator.skipNote))
+@Suite(
+    "export bigquery: two organizations share one dataset", .serialized,
+    .enabled(if: Emulator.url != nil, Emulator.skipNote))
 struct BigQueryTwoOrganizationsTests {
     static let today = Day("2025-09-01")!
     static let since = Day("2025-08-18")!
@@ -41,10 +42,12 @@ struct BigQueryTwoOrganizationsTests {
     }
 
     static func export(_ organization: Organization, _ options: BigQueryExport.Options) throws -> BuiltProducts.Result {
-        try BuiltProducts.run("claude-ledger", [
-            "export", "bigquery", "--data-dir", organization.data.path, "--project", options.project,
-            "--dataset", options.dataset, "--api-base", options.apiBase, "--access-token-env", "EXPORT_TEST_BQ_TOKEN",
-        ], environment: Emulator.tokenEnvironment)
+        try BuiltProducts.run(
+            "claude-ledger",
+            [
+                "export", "bigquery", "--data-dir", organization.data.path, "--project", options.project,
+                "--dataset", options.dataset, "--api-base", options.apiBase, "--access-token-env", "EXPORT_TEST_BQ_TOKEN",
+            ], environment: Emulator.tokenEnvironment)
     }
 
     /// Every row of `organization` in every table, all columns, in a total order.
@@ -74,15 +77,17 @@ struct BigQueryTwoOrganizationsTests {
     /// BigQuery holds exactly the organization's projection: per-day cost sums equal the
     /// simulator's truth, per-table counts equal projections.sqlite (so nothing duplicated).
     static func expectExact(_ organization: Organization, _ options: BigQueryExport.Options) async throws {
-        let perDay = try await Emulator.query("""
+        let perDay = try await Emulator.query(
+            """
             SELECT CAST(date AS STRING), SUM(amount_usd) FROM \(options.dataset).claude_costs
             WHERE organization_id = '\(organization.id)' GROUP BY 1 ORDER BY 1
             """, options)
         var sums: [String: ExactDecimal] = [:]
         for row in perDay { sums[try #require(row[0])] = try ExactDecimal(parsing: #require(row[1])) }
         for day in days {
-            #expect((sums[day.description] ?? .zero) == organization.sim.truth.day(day).totalCostUSD,
-                    "\(organization.id) on \(day)")
+            #expect(
+                (sums[day.description] ?? .zero) == organization.sim.truth.day(day).totalCostUSD,
+                "\(organization.id) on \(day)")
         }
         #expect(Set(sums.keys).isSubset(of: Set(days.map(\.description))))
 
@@ -148,12 +153,15 @@ struct BigQueryTwoOrganizationsTests {
         let table = rows.table
         let keep = table.columns.indices.filter { table.columns[$0].name != BigQuerySQL.organizationColumn }
         let fields = table.bigQueryFields().filter { $0.name != BigQuerySQL.organizationColumn }
-        let schema = BigQueryClient.WireSchema(fields: fields.map {
-            .init(name: $0.name, type: $0.type, mode: $0.mode, description: $0.description)
-        })
+        let schema = BigQueryClient.WireSchema(
+            fields: fields.map {
+                .init(name: $0.name, type: $0.type, mode: $0.mode, description: $0.description)
+            })
         let reference = BigQueryClient.TableReference(projectId: options.project, datasetId: options.dataset, tableId: table.name)
-        try await client.insertTable(.init(tableReference: reference, schema: schema,
-                                           timePartitioning: .init(type: "DAY", field: "date")))
+        try await client.insertTable(
+            .init(
+                tableReference: reference, schema: schema,
+                timePartitioning: .init(type: "DAY", field: "date")))
         var data = ""
         for row in rows.rows {
             let pairs = keep.map { RowEncoding.jsonString(table.columns[$0].name) + ":" + RowEncoding.jsonValue(row[$0]) }
@@ -161,12 +169,15 @@ struct BigQueryTwoOrganizationsTests {
         }
         let job = BigQueryClient.Job(
             jobReference: .init(projectId: options.project, jobId: BigQueryExport.makeJobID(table: table.name)),
-            configuration: .init(load: .init(destinationTable: reference, sourceFormat: "NEWLINE_DELIMITED_JSON",
-                                             writeDisposition: "WRITE_TRUNCATE", createDisposition: "CREATE_NEVER",
-                                             schema: schema)))
+            configuration: .init(
+                load: .init(
+                    destinationTable: reference, sourceFormat: "NEWLINE_DELIMITED_JSON",
+                    writeDisposition: "WRITE_TRUNCATE", createDisposition: "CREATE_NEVER",
+                    schema: schema)))
         let loaded = try await client.insertLoadJob(job, data: Array(data.utf8), resumableThreshold: 1 << 30)
-        try BigQueryExport.checkOutcome(try await BigQueryExport.waitUntilDone(loaded, client: client, timeout: .seconds(60)),
-                                        table: table.name, expectedRows: rows.rows.count)
+        try BigQueryExport.checkOutcome(
+            try await BigQueryExport.waitUntilDone(loaded, client: client, timeout: .seconds(60)),
+            table: table.name, expectedRows: rows.rows.count)
     }
 
     @Test("A dataset the previous export wrote (no organization_id) is upgraded in place: column added, rows attributed, then replaced")
@@ -190,8 +201,9 @@ struct BigQueryTwoOrganizationsTests {
             }
 
             // The upgrade step alone: the column is added and every old row attributed, none dropped.
-            let upgraded = try await BigQueryExport.prepareTarget(costs, organizationID: a.id, client: client, options: options,
-                                                                  logger: .init(label: "test"))
+            let upgraded = try await BigQueryExport.prepareTarget(
+                costs, organizationID: a.id, client: client, options: options,
+                logger: .init(label: "test"))
             #expect(upgraded.addedColumns == ["organization_id"])
             #expect(!upgraded.created)
             let attributed = try await Emulator.query(
@@ -221,10 +233,12 @@ struct BigQueryTwoOrganizationsTests {
             let data = URL(fileURLWithPath: dir.filePath("empty"))
             try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
             _ = try Ledger(directory: data, create: true)
-            let result = try BuiltProducts.run("claude-ledger", [
-                "export", "bigquery", "--data-dir", data.path, "--project", options.project,
-                "--dataset", options.dataset, "--api-base", options.apiBase, "--access-token-env", "EXPORT_TEST_BQ_TOKEN",
-            ], environment: Emulator.tokenEnvironment)
+            let result = try BuiltProducts.run(
+                "claude-ledger",
+                [
+                    "export", "bigquery", "--data-dir", data.path, "--project", options.project,
+                    "--dataset", options.dataset, "--api-base", options.apiBase, "--access-token-env", "EXPORT_TEST_BQ_TOKEN",
+                ], environment: Emulator.tokenEnvironment)
             #expect(result.status == 2, "\(result.stderrText)")
             #expect(result.stderrText.hasPrefix("error: ") && result.stderrText.contains("claude-ledger sync"), "\(result.stderrText)")
             #expect(result.stderrText.split(separator: "\n").count == 1)

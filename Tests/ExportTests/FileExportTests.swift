@@ -48,8 +48,9 @@ struct FileExportTests {
     func csvGolden() async throws {
         try await withTemporaryDirectory { dir in
             try ProjectionsFixture.sample.write(to: dir.filePath("projections.sqlite"))
-            _ = try FileExport.run(projectionsPath: dir.filePath("projections.sqlite"), outDirectory: dir.filePath("out"),
-                                   format: .csv)
+            _ = try FileExport.run(
+                projectionsPath: dir.filePath("projections.sqlite"), outDirectory: dir.filePath("out"),
+                format: .csv)
             for name in Self.names {
                 try compareGolden(dir.filePath("out/\(name).csv"), name + ".csv")
             }
@@ -79,8 +80,9 @@ struct FileExportTests {
     func dayRange() async throws {
         try await withTemporaryDirectory { dir in
             try ProjectionsFixture.sample.write(to: dir.filePath("projections.sqlite"))
-            let summary = try FileExport.run(projectionsPath: dir.filePath("projections.sqlite"), outDirectory: dir.filePath("out"),
-                                             since: Day("2026-01-02"), until: Day("2026-01-03"))
+            let summary = try FileExport.run(
+                projectionsPath: dir.filePath("projections.sqlite"), outDirectory: dir.filePath("out"),
+                since: Day("2026-01-02"), until: Day("2026-01-03"))
             #expect(summary.tables.map(\.rows) == [2, 1, 0, 0, 0])
             let text = try String(contentsOfFile: dir.filePath("out/claude_costs.ndjson"), encoding: .utf8)
             #expect(text.split(separator: "\n").allSatisfy { $0.contains("\"date\":\"2026-01-02\"") })
@@ -92,8 +94,10 @@ struct FileExportTests {
     func bignumeric() async throws {
         try await withTemporaryDirectory { dir in
             var fixture = ProjectionsFixture.sample
-            fixture.costs.append(CostRow(date: "2026-01-03", workspaceID: "wrkspc_c", description: "fine",
-                                         amountCents: "0.12345678901", eventID: "ev_0004"))
+            fixture.costs.append(
+                CostRow(
+                    date: "2026-01-03", workspaceID: "wrkspc_c", description: "fine",
+                    amountCents: "0.12345678901", eventID: "ev_0004"))
             try fixture.write(to: dir.filePath("projections.sqlite"))
             _ = try FileExport.run(projectionsPath: dir.filePath("projections.sqlite"), outDirectory: dir.filePath("out"))
             let schema = try String(contentsOfFile: dir.filePath("out/claude_costs.schema.json"), encoding: .utf8)
@@ -150,12 +154,13 @@ struct FileExportTests {
             let queue = try DatabaseQueue(path: dir.filePath("projections.sqlite"))
             try queue.write { db in
                 // A projection that stored dollars as REAL (what docs/REFERENCE.md forbids).
-                try db.execute(sql: """
-                    ALTER TABLE claude_costs RENAME TO claude_costs_text;
-                    CREATE TABLE claude_costs AS SELECT date, workspace_id, description, cost_type, model, token_type,
-                        service_tier, context_window, inference_geo, currency, amount_cents,
-                        CAST(amount_usd AS REAL) AS amount_usd, event_id, organization_id FROM claude_costs_text;
-                    """)
+                try db.execute(
+                    sql: """
+                        ALTER TABLE claude_costs RENAME TO claude_costs_text;
+                        CREATE TABLE claude_costs AS SELECT date, workspace_id, description, cost_type, model, token_type,
+                            service_tier, context_window, inference_geo, currency, amount_cents,
+                            CAST(amount_usd AS REAL) AS amount_usd, event_id, organization_id FROM claude_costs_text;
+                        """)
             }
             try FileManager.default.createDirectory(atPath: dir.filePath("out"), withIntermediateDirectories: true)
             let error = try #require(throws: ExportError.self) {
@@ -199,8 +204,9 @@ struct FileExportTests {
         try await withTemporaryDirectory { dir in
             try ProjectionsFixture.sample.write(to: dir.filePath("projections.sqlite"))
             let error = try #require(throws: ExportError.self) {
-                try FileExport.run(projectionsPath: dir.filePath("projections.sqlite"), outDirectory: dir.filePath("out"),
-                                   since: Day("2026-01-03"), until: Day("2026-01-03"))
+                try FileExport.run(
+                    projectionsPath: dir.filePath("projections.sqlite"), outDirectory: dir.filePath("out"),
+                    since: Day("2026-01-03"), until: Day("2026-01-03"))
             }
             #expect(error.classification == .badInput)
         }
@@ -221,35 +227,41 @@ struct FileExportTests {
 
 @Suite("row encoding")
 struct RowEncodingTests {
-    @Test("JSON strings escape quotes, backslashes and control characters, keep UTF-8", arguments: [
-        ("plain", "\"plain\""),
-        ("a\"b\\c", "\"a\\\"b\\\\c\""),
-        ("line\nbreak\ttab", "\"line\\nbreak\\ttab\""),
-        ("\u{01}", "\"\\u0001\""),
-        ("Résumé €", "\"Résumé €\""),
-    ])
+    @Test(
+        "JSON strings escape quotes, backslashes and control characters, keep UTF-8",
+        arguments: [
+            ("plain", "\"plain\""),
+            ("a\"b\\c", "\"a\\\"b\\\\c\""),
+            ("line\nbreak\ttab", "\"line\\nbreak\\ttab\""),
+            ("\u{01}", "\"\\u0001\""),
+            ("Résumé €", "\"Résumé €\""),
+        ])
     func jsonString(input: String, expected: String) {
         #expect(RowEncoding.jsonString(input) == expected)
     }
 
-    @Test("CSV quotes fields with commas, quotes, line breaks or edge spaces", arguments: [
-        ("plain", "plain"),
-        ("a,b", "\"a,b\""),
-        ("say \"hi\"", "\"say \"\"hi\"\"\""),
-        ("two\nlines", "\"two\nlines\""),
-        (" padded", "\" padded\""),
-    ])
+    @Test(
+        "CSV quotes fields with commas, quotes, line breaks or edge spaces",
+        arguments: [
+            ("plain", "plain"),
+            ("a,b", "\"a,b\""),
+            ("say \"hi\"", "\"say \"\"hi\"\"\""),
+            ("two\nlines", "\"two\nlines\""),
+            (" padded", "\" padded\""),
+        ])
     func csvField(input: String, expected: String) {
         #expect(RowEncoding.csvField(input) == expected)
     }
 
-    @Test("NUMERIC holds 29 integer and 9 fractional digits; beyond that BIGNUMERIC", arguments: [
-        ("1.2378912", MoneyType.numeric),
-        ("-0.123456789", .numeric),
-        ("0.1234567891", .bignumeric),
-        ("12345678901234567890123456789", .numeric),
-        ("123456789012345678901234567890", .bignumeric),
-    ])
+    @Test(
+        "NUMERIC holds 29 integer and 9 fractional digits; beyond that BIGNUMERIC",
+        arguments: [
+            ("1.2378912", MoneyType.numeric),
+            ("-0.123456789", .numeric),
+            ("0.1234567891", .bignumeric),
+            ("12345678901234567890123456789", .numeric),
+            ("123456789012345678901234567890", .bignumeric),
+        ])
     func moneyType(value: String, expected: MoneyType) {
         #expect(MoneyType.narrowest(for: value) == expected)
     }

@@ -25,39 +25,50 @@ import TestSupport
     static let fixture = ProjectionsFixture(
         costs: [
             // 2026-01-01: 1,760,000 uncached tokens at $3/MTok = $5.28 (528 cents).
-            CostRow(date: "2026-01-01", workspaceID: "wrkspc_a", description: "Claude Sonnet 4.5 Usage - Input Tokens",
-                    inferenceGeo: "global", amountCents: "528", eventID: "ev_c1"),
+            CostRow(
+                date: "2026-01-01", workspaceID: "wrkspc_a", description: "Claude Sonnet 4.5 Usage - Input Tokens",
+                inferenceGeo: "global", amountCents: "528", eventID: "ev_c1"),
             // 10 web searches at 1 cent.
-            CostRow(date: "2026-01-01", workspaceID: "wrkspc_a", description: "Web Search Usage", costType: "web_search",
-                    model: nil, tokenType: nil, serviceTier: nil, contextWindow: nil, amountCents: "10", eventID: "ev_c1"),
+            CostRow(
+                date: "2026-01-01", workspaceID: "wrkspc_a", description: "Web Search Usage", costType: "web_search",
+                model: nil, tokenType: nil, serviceTier: nil, contextWindow: nil, amountCents: "10", eventID: "ev_c1"),
             // Code execution: no count anywhere.
-            CostRow(date: "2026-01-01", workspaceID: nil, description: "Code Execution Usage", costType: "code_execution",
-                    model: nil, tokenType: nil, serviceTier: nil, contextWindow: nil, amountCents: "123.78912", eventID: "ev_c1"),
+            CostRow(
+                date: "2026-01-01", workspaceID: nil, description: "Code Execution Usage", costType: "code_execution",
+                model: nil, tokenType: nil, serviceTier: nil, contextWindow: nil, amountCents: "123.78912", eventID: "ev_c1"),
             // Output tokens the usage report does not explain (no usage row for haiku): not_reported.
-            CostRow(date: "2026-01-01", workspaceID: nil, description: "Claude Haiku 4.5 Usage - Output Tokens",
-                    model: "claude-haiku-4-5", tokenType: "output_tokens", inferenceGeo: "global",
-                    amountCents: "0.5", eventID: "ev_c1"),
+            CostRow(
+                date: "2026-01-01", workspaceID: nil, description: "Claude Haiku 4.5 Usage - Output Tokens",
+                model: "claude-haiku-4-5", tokenType: "output_tokens", inferenceGeo: "global",
+                amountCents: "0.5", eventID: "ev_c1"),
             // 2026-01-02: superseded for FOCUS by claude_costs_by_key.
-            CostRow(date: "2026-01-02", workspaceID: "wrkspc_a", description: "Claude Sonnet 4.5 Usage - Input Tokens",
-                    inferenceGeo: "global", amountCents: "300", eventID: "ev_c2"),
+            CostRow(
+                date: "2026-01-02", workspaceID: "wrkspc_a", description: "Claude Sonnet 4.5 Usage - Input Tokens",
+                inferenceGeo: "global", amountCents: "300", eventID: "ev_c2"),
         ],
         usage: [
             // Two keys share the cost row's dimensions: 1,000,000 + 760,000 tokens.
-            UsageRow(date: "2026-01-01", apiKeyID: "apikey_1", workspaceID: "wrkspc_a", model: "claude-sonnet-4-5",
-                     uncached: 1_000_000, output: 5, webSearch: 4, eventID: "ev_u1"),
-            UsageRow(date: "2026-01-01", apiKeyID: "apikey_2", workspaceID: "wrkspc_a", model: "claude-sonnet-4-5",
-                     uncached: 760_000, output: 0, webSearch: 6, eventID: "ev_u1"),
+            UsageRow(
+                date: "2026-01-01", apiKeyID: "apikey_1", workspaceID: "wrkspc_a", model: "claude-sonnet-4-5",
+                uncached: 1_000_000, output: 5, webSearch: 4, eventID: "ev_u1"),
+            UsageRow(
+                date: "2026-01-01", apiKeyID: "apikey_2", workspaceID: "wrkspc_a", model: "claude-sonnet-4-5",
+                uncached: 760_000, output: 0, webSearch: 6, eventID: "ev_u1"),
             // Another geo: not the cost row's dimensions, so not counted for its tokens.
-            UsageRow(date: "2026-01-01", apiKeyID: "apikey_1", workspaceID: "wrkspc_a", model: "claude-sonnet-4-5",
-                     inferenceGeo: "us", uncached: 999, output: 0, eventID: "ev_u1"),
+            UsageRow(
+                date: "2026-01-01", apiKeyID: "apikey_1", workspaceID: "wrkspc_a", model: "claude-sonnet-4-5",
+                inferenceGeo: "us", uncached: 999, output: 0, eventID: "ev_u1"),
             // Priority Tier searches are not billed by the cost endpoint: not counted.
-            UsageRow(date: "2026-01-01", apiKeyID: "apikey_1", workspaceID: "wrkspc_a", model: "claude-sonnet-4-5",
-                     serviceTier: "priority", uncached: 0, output: 0, webSearch: 50, eventID: "ev_u1"),
+            UsageRow(
+                date: "2026-01-01", apiKeyID: "apikey_1", workspaceID: "wrkspc_a", model: "claude-sonnet-4-5",
+                serviceTier: "priority", uncached: 0, output: 0, webSearch: 50, eventID: "ev_u1"),
             // 2026-01-02, default workspace (NULL in the legacy report), two geos.
-            UsageRow(date: "2026-01-02", apiKeyID: "apikey_1", workspaceID: nil, model: "claude-sonnet-4-5",
-                     uncached: 600_000, output: 0, eventID: "ev_u2"),
-            UsageRow(date: "2026-01-02", apiKeyID: "apikey_1", workspaceID: nil, model: "claude-sonnet-4-5",
-                     inferenceGeo: "us", uncached: 400_000, output: 0, eventID: "ev_u2"),
+            UsageRow(
+                date: "2026-01-02", apiKeyID: "apikey_1", workspaceID: nil, model: "claude-sonnet-4-5",
+                uncached: 600_000, output: 0, eventID: "ev_u2"),
+            UsageRow(
+                date: "2026-01-02", apiKeyID: "apikey_1", workspaceID: nil, model: "claude-sonnet-4-5",
+                inferenceGeo: "us", uncached: 400_000, output: 0, eventID: "ev_u2"),
         ])
 
     static func write(_ directory: URL, byKey: Bool = true) throws -> String {
@@ -68,17 +79,21 @@ import TestSupport
         try queue.write { db in
             try db.execute(sql: byKeySQL)
             // The default workspace as the analytics API tags it: an id the workspaces list lacks.
-            try db.execute(sql: "INSERT INTO claude_costs_by_key VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", arguments: [
-                "2026-01-02", "wrkspc_default01", "apikey_1", "claude-sonnet-4-5", "standard", "0-200k", "tokens",
-                "uncached_input_tokens", "USD", "270", "300", "2.7", "3", 1, "ev_a2"])
+            try db.execute(
+                sql: "INSERT INTO claude_costs_by_key VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                arguments: [
+                    "2026-01-02", "wrkspc_default01", "apikey_1", "claude-sonnet-4-5", "standard", "0-200k", "tokens",
+                    "uncached_input_tokens", "USD", "270", "300", "2.7", "3", 1, "ev_a2",
+                ])
         }
         return path
     }
 
     static func export(_ projections: String, into directory: URL) throws -> [[String: String]] {
         let out = directory.filePath("out")
-        let summary = try FocusExport.run(projectionsPath: projections, organization: organization,
-                                          workspaceNames: names, outDirectory: out)
+        let summary = try FocusExport.run(
+            projectionsPath: projections, organization: organization,
+            workspaceNames: names, outDirectory: out)
         #expect(summary.path == out + "/focus-1.2.csv")
         let rows = try CSVTable.parse(String(contentsOfFile: summary.path, encoding: .utf8))
         #expect(summary.rows == rows.count)
@@ -117,7 +132,8 @@ import TestSupport
 
             for row in rows {
                 #expect(row["ChargeCategory"] == "Usage" && row["ChargeClass"] == "" && row["BillingCurrency"] == "USD")
-                #expect(row["ProviderName"] == "Anthropic" && row["PublisherName"] == "Anthropic" && row["InvoiceIssuerName"] == "Anthropic")
+                #expect(
+                    row["ProviderName"] == "Anthropic" && row["PublisherName"] == "Anthropic" && row["InvoiceIssuerName"] == "Anthropic")
                 #expect(row["ServiceCategory"] == "AI and Machine Learning" && row["ServiceName"] == "Claude API")
             }
         }
@@ -143,22 +159,26 @@ import TestSupport
     @Test func theSameProjectionsGiveTheSameBytesWhateverTheRowOrder() async throws {
         try await withTemporaryDirectory { dir in
             let path = try Self.write(dir)
-            let first = try FocusExport.run(projectionsPath: path, organization: Self.organization,
-                                            workspaceNames: Self.names, outDirectory: dir.filePath("a"))
+            let first = try FocusExport.run(
+                projectionsPath: path, organization: Self.organization,
+                workspaceNames: Self.names, outDirectory: dir.filePath("a"))
             let reversedPath = dir.filePath("reversed.sqlite")
             try Self.fixture.reversed().write(to: reversedPath)
             let queue = try DatabaseQueue(path: reversedPath)
             try queue.write { db in try db.execute(sql: Self.byKeySQL) }
-            let plain = try FocusExport.run(projectionsPath: path, organization: Self.organization,
-                                            workspaceNames: Self.names, outDirectory: dir.filePath("b"))
+            let plain = try FocusExport.run(
+                projectionsPath: path, organization: Self.organization,
+                workspaceNames: Self.names, outDirectory: dir.filePath("b"))
             #expect(try Data(contentsOf: URL(fileURLWithPath: first.path)) == Data(contentsOf: URL(fileURLWithPath: plain.path)))
             // Reversed insertion order, no analytics rows: same bytes as the plain cost-report export.
-            let noByKey = try FocusExport.run(projectionsPath: reversedPath, organization: Self.organization,
-                                              workspaceNames: Self.names, outDirectory: dir.filePath("c"))
+            let noByKey = try FocusExport.run(
+                projectionsPath: reversedPath, organization: Self.organization,
+                workspaceNames: Self.names, outDirectory: dir.filePath("c"))
             let plainNoByKey = try TemporaryDirectory()
-            let expected = try FocusExport.run(projectionsPath: try Self.write(plainNoByKey.url, byKey: false),
-                                               organization: Self.organization, workspaceNames: Self.names,
-                                               outDirectory: plainNoByKey.url.filePath("out"))
+            let expected = try FocusExport.run(
+                projectionsPath: try Self.write(plainNoByKey.url, byKey: false),
+                organization: Self.organization, workspaceNames: Self.names,
+                outDirectory: plainNoByKey.url.filePath("out"))
             #expect(try Data(contentsOf: URL(fileURLWithPath: noByKey.path)) == Data(contentsOf: URL(fileURLWithPath: expected.path)))
         }
     }
@@ -167,8 +187,9 @@ import TestSupport
         try await withTemporaryDirectory { dir in
             let out = dir.filePath("out")
             #expect(throws: ExportError.self) {
-                try FocusExport.run(projectionsPath: try Self.write(dir), organization: Self.organization,
-                                    workspaceNames: [:], outDirectory: out, version: "1.3")
+                try FocusExport.run(
+                    projectionsPath: try Self.write(dir), organization: Self.organization,
+                    workspaceNames: [:], outDirectory: out, version: "1.3")
             }
             do {
                 try FocusExport.checkVersion("1.3")
@@ -185,8 +206,9 @@ import TestSupport
             try Data("keep me".utf8).write(to: URL(fileURLWithPath: file))
             for out in [file, file + "/sub"] {
                 do {
-                    _ = try FocusExport.run(projectionsPath: try Self.write(dir), organization: Self.organization,
-                                            workspaceNames: [:], outDirectory: out)
+                    _ = try FocusExport.run(
+                        projectionsPath: try Self.write(dir), organization: Self.organization,
+                        workspaceNames: [:], outDirectory: out)
                     Issue.record("\(out) was accepted")
                 } catch let error as ExportError {
                     #expect(error.failureClass == .badInput, "\(error.message)")
@@ -204,8 +226,9 @@ import TestSupport
             let queue = try DatabaseQueue(path: path)
             try queue.write { db in try db.execute(sql: "UPDATE claude_costs SET amount_usd = '5.28e0' WHERE event_id = 'ev_c1'") }
             #expect(throws: ExportError.self) {
-                try FocusExport.run(projectionsPath: path, organization: Self.organization, workspaceNames: [:],
-                                    outDirectory: dir.filePath("out"))
+                try FocusExport.run(
+                    projectionsPath: path, organization: Self.organization, workspaceNames: [:],
+                    outDirectory: dir.filePath("out"))
             }
             #expect(!FileManager.default.fileExists(atPath: dir.filePath("out")))
         }

@@ -47,8 +47,9 @@ struct ProjectionsFileTests {
             }
             let focusOut = dir.filePath("focus")
             #expect(throws: expected) {
-                _ = try FocusExport.run(projectionsPath: projections, organization: Organization(id: "org_1", name: nil),
-                                        workspaceNames: [:], outDirectory: focusOut)
+                _ = try FocusExport.run(
+                    projectionsPath: projections, organization: Organization(id: "org_1", name: nil),
+                    workspaceNames: [:], outDirectory: focusOut)
             }
             #expect(!FileManager.default.fileExists(atPath: filesOut))
             #expect(!FileManager.default.fileExists(atPath: focusOut))

@@ -111,16 +111,20 @@ struct ProjectionsFixture {
         try queue.write { db in
             try db.execute(sql: Self.createSQL)
             for r in costs {
-                try db.execute(sql: "INSERT INTO claude_costs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", arguments: [
-                    r.date, r.workspaceID, r.description, r.costType, r.model, r.tokenType, r.serviceTier,
-                    r.contextWindow, r.inferenceGeo, r.currency, r.amountCents, r.amountUSD, r.eventID, r.organizationID,
-                ])
+                try db.execute(
+                    sql: "INSERT INTO claude_costs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    arguments: [
+                        r.date, r.workspaceID, r.description, r.costType, r.model, r.tokenType, r.serviceTier,
+                        r.contextWindow, r.inferenceGeo, r.currency, r.amountCents, r.amountUSD, r.eventID, r.organizationID,
+                    ])
             }
             for r in usage {
-                try db.execute(sql: "INSERT INTO claude_usage_keys VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", arguments: [
-                    r.date, r.apiKeyID, r.workspaceID, r.model, r.serviceTier, r.contextWindow, r.inferenceGeo,
-                    r.uncached, r.cache5m, r.cache1h, r.cacheRead, r.output, r.webSearch, r.eventID, r.organizationID,
-                ])
+                try db.execute(
+                    sql: "INSERT INTO claude_usage_keys VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    arguments: [
+                        r.date, r.apiKeyID, r.workspaceID, r.model, r.serviceTier, r.contextWindow, r.inferenceGeo,
+                        r.uncached, r.cache5m, r.cache1h, r.cacheRead, r.output, r.webSearch, r.eventID, r.organizationID,
+                    ])
             }
             for r in code {
                 var values: [(any DatabaseValueConvertible)?] = [
@@ -129,8 +133,9 @@ struct ProjectionsFixture {
                 ]
                 values += r.tools.map { $0 }
                 values += [r.inputTokens, r.outputTokens, r.cacheReadTokens, r.cacheCreationTokens, r.eventID]
-                try db.execute(sql: "INSERT INTO claude_code_productivity VALUES (\(Array(repeating: "?", count: 26).joined(separator: ",")))",
-                               arguments: StatementArguments(values))
+                try db.execute(
+                    sql: "INSERT INTO claude_code_productivity VALUES (\(Array(repeating: "?", count: 26).joined(separator: ",")))",
+                    arguments: StatementArguments(values))
             }
         }
     }
@@ -143,35 +148,46 @@ struct ProjectionsFixture {
     /// NULL workspace, fractional cents, text needing JSON and CSV escaping, non-ASCII, NULL is_remote.
     static let sample = ProjectionsFixture(
         costs: [
-            CostRow(date: "2026-01-02", workspaceID: nil, description: "Claude Sonnet 4.5 Usage - Input Tokens",
-                    amountCents: "123.78912", eventID: "ev_0002"),
-            CostRow(date: "2026-01-01", workspaceID: "wrkspc_a", description: "Claude Sonnet 4.5 Usage - Output Tokens",
-                    tokenType: "output_tokens", amountCents: "4500", eventID: "ev_0001"),
-            CostRow(date: "2026-01-01", workspaceID: "wrkspc_a", description: "Web search, \"beta\"",
-                    costType: "web_search", model: nil, tokenType: nil, serviceTier: nil, contextWindow: nil,
-                    amountCents: "0.001", eventID: "ev_0001"),
-            CostRow(date: "2026-01-03", workspaceID: "wrkspc_b", description: "Résumé\ntokens",
-                    amountCents: "99999.99999", eventID: "ev_0003"),
-            CostRow(date: "2026-01-02", workspaceID: "wrkspc_b", description: "Claude Sonnet 4.5 Usage - Input Tokens",
-                    inferenceGeo: "us", amountCents: "0.5", eventID: "ev_0002"),
+            CostRow(
+                date: "2026-01-02", workspaceID: nil, description: "Claude Sonnet 4.5 Usage - Input Tokens",
+                amountCents: "123.78912", eventID: "ev_0002"),
+            CostRow(
+                date: "2026-01-01", workspaceID: "wrkspc_a", description: "Claude Sonnet 4.5 Usage - Output Tokens",
+                tokenType: "output_tokens", amountCents: "4500", eventID: "ev_0001"),
+            CostRow(
+                date: "2026-01-01", workspaceID: "wrkspc_a", description: "Web search, \"beta\"",
+                costType: "web_search", model: nil, tokenType: nil, serviceTier: nil, contextWindow: nil,
+                amountCents: "0.001", eventID: "ev_0001"),
+            CostRow(
+                date: "2026-01-03", workspaceID: "wrkspc_b", description: "Résumé\ntokens",
+                amountCents: "99999.99999", eventID: "ev_0003"),
+            CostRow(
+                date: "2026-01-02", workspaceID: "wrkspc_b", description: "Claude Sonnet 4.5 Usage - Input Tokens",
+                inferenceGeo: "us", amountCents: "0.5", eventID: "ev_0002"),
         ],
         usage: [
-            UsageRow(date: "2026-01-01", apiKeyID: "apikey_1", workspaceID: "wrkspc_a", model: "claude-sonnet-4-5",
-                     uncached: 1200, cache5m: 10, cacheRead: 300, output: 450, eventID: "ev_0101"),
-            UsageRow(date: "2026-01-01", apiKeyID: nil, workspaceID: nil, model: "claude-haiku-4-5",
-                     uncached: 5, output: 7, webSearch: 2, eventID: "ev_0101"),
-            UsageRow(date: "2026-01-02", apiKeyID: "apikey_2", workspaceID: "wrkspc_b", model: "claude-opus-4-1",
-                     uncached: 9_000_000_000, cache1h: 42, output: 1, eventID: "ev_0102"),
+            UsageRow(
+                date: "2026-01-01", apiKeyID: "apikey_1", workspaceID: "wrkspc_a", model: "claude-sonnet-4-5",
+                uncached: 1200, cache5m: 10, cacheRead: 300, output: 450, eventID: "ev_0101"),
+            UsageRow(
+                date: "2026-01-01", apiKeyID: nil, workspaceID: nil, model: "claude-haiku-4-5",
+                uncached: 5, output: 7, webSearch: 2, eventID: "ev_0101"),
+            UsageRow(
+                date: "2026-01-02", apiKeyID: "apikey_2", workspaceID: "wrkspc_b", model: "claude-opus-4-1",
+                uncached: 9_000_000_000, cache1h: 42, output: 1, eventID: "ev_0102"),
         ],
         code: [
-            CodeRow(date: "2026-01-01", actor: "ana@example.com", isRemote: 0, sessions: 3, linesAdded: 120,
-                    linesRemoved: 30, commits: 2, pullRequests: 1, tools: [5, 1, 2, 0, 3, 0, 0, 0],
-                    inputTokens: 1000, outputTokens: 2000, eventID: "ev_0201"),
-            CodeRow(date: "2026-01-01", actorType: "api_actor", actor: "ci-key", terminalType: nil, isRemote: nil,
-                    sessions: 1, linesAdded: 0, linesRemoved: 0, inputTokens: 10, outputTokens: 20, eventID: "ev_0201"),
-            CodeRow(date: "2026-01-03", actor: "bo@example.com", subscriptionType: "enterprise", isRemote: 1,
-                    sessions: 2, linesAdded: 5, linesRemoved: 1, inputTokens: 7, outputTokens: 8,
-                    cacheReadTokens: 100, cacheCreationTokens: 50, eventID: "ev_0203"),
+            CodeRow(
+                date: "2026-01-01", actor: "ana@example.com", isRemote: 0, sessions: 3, linesAdded: 120,
+                linesRemoved: 30, commits: 2, pullRequests: 1, tools: [5, 1, 2, 0, 3, 0, 0, 0],
+                inputTokens: 1000, outputTokens: 2000, eventID: "ev_0201"),
+            CodeRow(
+                date: "2026-01-01", actorType: "api_actor", actor: "ci-key", terminalType: nil, isRemote: nil,
+                sessions: 1, linesAdded: 0, linesRemoved: 0, inputTokens: 10, outputTokens: 20, eventID: "ev_0201"),
+            CodeRow(
+                date: "2026-01-03", actor: "bo@example.com", subscriptionType: "enterprise", isRemote: 1,
+                sessions: 2, linesAdded: 5, linesRemoved: 1, inputTokens: 7, outputTokens: 8,
+                cacheReadTokens: 100, cacheCreationTokens: 50, eventID: "ev_0203"),
         ])
 }
 

@@ -51,7 +51,8 @@ struct TokenStub {
             let segments = jwt.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
             var assertion = StubRecord.Assertion(header: [:], claims: [:], grantType: form["grant_type"], signatureValid: false)
             if segments.count == 3, let header = Base64URL.decode(segments[0]), let claims = Base64URL.decode(segments[1]),
-               let signature = Base64URL.decode(segments[2]) {
+                let signature = Base64URL.decode(segments[2])
+            {
                 assertion.header = Self.flatten(header)
                 assertion.claims = Self.flatten(claims)
                 assertion.signatureValid = publicKey.isValidSignature(
@@ -77,18 +78,21 @@ struct TokenStub {
             let authorization = request.headers[.authorization] ?? ""
             await record.add(authorization: authorization)
             guard authorization == "Bearer \(Self.stubToken)" else {
-                return Self.json(.unauthorized,
-                                 #"{"error":{"code":401,"message":"Request had invalid authentication credentials.","status":"UNAUTHENTICATED","errors":[{"reason":"authError","message":"Invalid Credentials"}]}}"#)
+                return Self.json(
+                    .unauthorized,
+                    #"{"error":{"code":401,"message":"Request had invalid authentication credentials.","status":"UNAUTHENTICATED","errors":[{"reason":"authError","message":"Invalid Credentials"}]}}"#
+                )
             }
             return Self.json(.ok, #"{"jobComplete":true,"totalRows":"1","rows":[{"f":[{"v":"ok"}]}]}"#)
         }
 
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in
-                                  portContinuation.yield(channel.localAddress?.port ?? 0)
-                                  portContinuation.finish()
-                              })
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                portContinuation.yield(channel.localAddress?.port ?? 0)
+                portContinuation.finish()
+            })
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService() }
             var iterator = portStream.makeAsyncIterator()
@@ -134,8 +138,9 @@ struct ServiceAccountAuthTests {
     }
 
     private func options(port: Int, credentials: BigQueryCredentials) -> BigQueryExport.Options {
-        BigQueryExport.Options(project: "p", dataset: "ds", apiBase: "http://127.0.0.1:\(port)", credentials: credentials,
-                               retry: BigQueryRetryPolicy(maxAttempts: 1))
+        BigQueryExport.Options(
+            project: "p", dataset: "ds", apiBase: "http://127.0.0.1:\(port)", credentials: credentials,
+            retry: BigQueryRetryPolicy(maxAttempts: 1))
     }
 
     @Test("Service-account JWT: RS256 signature verifies with the public key; claims are Google's")
@@ -147,8 +152,9 @@ struct ServiceAccountAuthTests {
                 let tokenURI = "http://127.0.0.1:\(port)/token"
                 let path = try writeKeyFile(key, tokenURI: tokenURI, in: dir)
                 let before = Int(Date().timeIntervalSince1970)
-                let rows = try await BigQueryExport.query("SELECT 'ok'", options: options(port: port, credentials: .serviceAccountFile(path: path)),
-                                                          environment: [:])
+                let rows = try await BigQueryExport.query(
+                    "SELECT 'ok'", options: options(port: port, credentials: .serviceAccountFile(path: path)),
+                    environment: [:])
                 let after = Int(Date().timeIntervalSince1970)
                 #expect(rows == [["ok"]])
 
@@ -176,8 +182,9 @@ struct ServiceAccountAuthTests {
             try await stub.withServer { port in
                 let path = try writeKeyFile(key, tokenURI: "http://127.0.0.1:\(port)/bad-token", in: dir)
                 let error = try await #require(throws: ExportError.self) {
-                    try await BigQueryExport.query("SELECT 1", options: options(port: port, credentials: .serviceAccountFile(path: path)),
-                                                   environment: [:])
+                    try await BigQueryExport.query(
+                        "SELECT 1", options: options(port: port, credentials: .serviceAccountFile(path: path)),
+                        environment: [:])
                 }
                 #expect(error.classification == .authFailed)
                 #expect(error.failureClass == .remoteFailure)
@@ -197,8 +204,9 @@ struct ServiceAccountAuthTests {
             try await stub.withServer { port in
                 let path = try writeKeyFile(key, tokenURI: "http://127.0.0.1:\(port)/token", in: dir)
                 let error = try await #require(throws: ExportError.self) {
-                    try await BigQueryExport.query("SELECT 1", options: options(port: port, credentials: .serviceAccountFile(path: path)),
-                                                   environment: [:])
+                    try await BigQueryExport.query(
+                        "SELECT 1", options: options(port: port, credentials: .serviceAccountFile(path: path)),
+                        environment: [:])
                 }
                 #expect(error.classification == .authFailed)
                 #expect(await stub.record.assertions.first?.signatureValid == false)
@@ -212,8 +220,9 @@ struct ServiceAccountAuthTests {
         let stub = TokenStub(publicKey: key.publicKey)
         try await stub.withServer { port in
             let error = try await #require(throws: ExportError.self) {
-                try await BigQueryExport.query("SELECT 1", options: options(port: port, credentials: .accessTokenEnvironment(variable: "TOKEN")),
-                                               environment: ["TOKEN": "ya29.expired-secret-token"])
+                try await BigQueryExport.query(
+                    "SELECT 1", options: options(port: port, credentials: .accessTokenEnvironment(variable: "TOKEN")),
+                    environment: ["TOKEN": "ya29.expired-secret-token"])
             }
             #expect(error.classification == .authFailed)
             #expect(error.message.contains("401"))
@@ -227,8 +236,9 @@ struct ServiceAccountAuthTests {
         let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
         let stub = TokenStub(publicKey: key.publicKey)
         try await stub.withServer { port in
-            let rows = try await BigQueryExport.query("SELECT 1", options: options(port: port, credentials: .metadataServer),
-                                                      environment: ["GCE_METADATA_HOST": "127.0.0.1:\(port)"])
+            let rows = try await BigQueryExport.query(
+                "SELECT 1", options: options(port: port, credentials: .metadataServer),
+                environment: ["GCE_METADATA_HOST": "127.0.0.1:\(port)"])
             #expect(rows == [["ok"]])
             #expect(await stub.record.metadataFlavors == ["Google"])
             #expect(await stub.record.authorizations == ["Bearer \(TokenStub.stubToken)"])
@@ -238,20 +248,29 @@ struct ServiceAccountAuthTests {
     @Test("No metadata server (outside Google Cloud) is `authFailed` with advice")
     func noMetadataServer() async throws {
         let error = try await #require(throws: ExportError.self) {
-            try await BigQueryExport.query("SELECT 1", options: options(port: 1, credentials: .metadataServer),
-                                           environment: ["GCE_METADATA_HOST": "127.0.0.1:1"])
+            try await BigQueryExport.query(
+                "SELECT 1", options: options(port: 1, credentials: .metadataServer),
+                environment: ["GCE_METADATA_HOST": "127.0.0.1:1"])
         }
         #expect(error.classification == .authFailed)
         #expect(error.message.contains("--credentials"))
     }
 
-    @Test("Key files that are not service-account keys are bad input naming the field, not the contents", arguments: [
-        (#"not json"#, "not JSON"),
-        (#"{"type":"authorized_user","client_email":"a@b"}"#, "only service_account"),
-        (#"{"type":"service_account","private_key":"x"}"#, "client_email"),
-        (#"{"type":"service_account","client_email":"a@b","private_key":"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"}"#, "not a PEM RSA private key"),
-        (#"{"type":"service_account","client_email":"a@b","private_key":"PEMKEY","token_uri":"http://evil.example/token"}"#, "must be https"),
-    ])
+    @Test(
+        "Key files that are not service-account keys are bad input naming the field, not the contents",
+        arguments: [
+            (#"not json"#, "not JSON"),
+            (#"{"type":"authorized_user","client_email":"a@b"}"#, "only service_account"),
+            (#"{"type":"service_account","private_key":"x"}"#, "client_email"),
+            (
+                #"{"type":"service_account","client_email":"a@b","private_key":"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"}"#,
+                "not a PEM RSA private key"
+            ),
+            (
+                #"{"type":"service_account","client_email":"a@b","private_key":"PEMKEY","token_uri":"http://evil.example/token"}"#,
+                "must be https"
+            ),
+        ])
     func badKeyFiles(contents: String, expected: String) async throws {
         let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
         let text = contents.replacingOccurrences(
@@ -289,9 +308,10 @@ struct ServiceAccountEmulatorTests {
                 try ProjectionsFixture.sample.write(to: dir.filePath("projections.sqlite"))
                 var options = Emulator.options()
                 options.credentials = .serviceAccountFile(path: dir.filePath("sa.json"))
-                let summary = try await BigQueryExport.run(projectionsPath: dir.filePath("projections.sqlite"),
-                                                           organizationID: ProjectionsFixture.organizationID,
-                                                           options: options, environment: [:])
+                let summary = try await BigQueryExport.run(
+                    projectionsPath: dir.filePath("projections.sqlite"),
+                    organizationID: ProjectionsFixture.organizationID,
+                    options: options, environment: [:])
                 #expect(summary.tables.map(\.rows) == [5, 3, 3, 0, 0])
                 // One token for the whole run: cached, not fetched per request.
                 #expect(await stub.record.assertions.count == 1)

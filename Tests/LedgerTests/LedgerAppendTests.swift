@@ -101,7 +101,9 @@ import TestSupport
             let data = dir.appendingPathComponent("nested/data")
             _ = try Ledger(directory: data, create: true)
             let dirMode = try FileManager.default.attributesOfItem(atPath: data.path)[.posixPermissions] as? Int
-            let fileMode = try FileManager.default.attributesOfItem(atPath: data.appendingPathComponent("ledger.sqlite").path)[.posixPermissions] as? Int
+            let fileMode =
+                try FileManager.default.attributesOfItem(atPath: data.appendingPathComponent("ledger.sqlite").path)[.posixPermissions]
+                as? Int
             #expect(dirMode == 0o700)
             #expect(fileMode == 0o600)
         }

@@ -4,11 +4,14 @@ import Ledger
 
 /// Small helpers to build ledgers for tests.
 enum Fixtures {
-    static func page(_ body: Data, fetch: Ledger.FetchDescriptor, index: Int = 0, last: Bool = true,
-                     requestID: String? = "req_test") -> Ledger.ReceivedPage {
-        Ledger.ReceivedPage(fetch: fetch, pageIndex: index, isLast: last,
-                    request: Ledger.Request(path: fetch.stream.path, query: "limit=31&page=\(index)"),
-                    status: 200, requestID: requestID, body: body)
+    static func page(
+        _ body: Data, fetch: Ledger.FetchDescriptor, index: Int = 0, last: Bool = true,
+        requestID: String? = "req_test"
+    ) -> Ledger.ReceivedPage {
+        Ledger.ReceivedPage(
+            fetch: fetch, pageIndex: index, isLast: last,
+            request: Ledger.Request(path: fetch.stream.path, query: "limit=31&page=\(index)"),
+            status: 200, requestID: requestID, body: body)
     }
 
     static func fetch(_ stream: ReportStream = .cost, day: String = "2025-08-01") -> Ledger.FetchDescriptor {

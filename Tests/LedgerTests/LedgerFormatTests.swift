@@ -8,8 +8,10 @@ import TestSupport
 @Suite struct LedgerFormatTests {
     static let tools = ["/usr/bin/sqlite3", "/usr/bin/lz4"]
 
-    @Test(.enabled(if: tools.allSatisfy { FileManager.default.isExecutableFile(atPath: $0) },
-                   "needs the sqlite3 and lz4 commands (apt-get install sqlite3 lz4)"))
+    @Test(
+        .enabled(
+            if: tools.allSatisfy { FileManager.default.isExecutableFile(atPath: $0) },
+            "needs the sqlite3 and lz4 commands (apt-get install sqlite3 lz4)"))
     func pageIsRecoverableWithSqlite3AndLz4Alone() async throws {
         try await withTemporaryDirectory { dir in
             let ledger = try Ledger(directory: dir, create: true)
@@ -18,26 +20,33 @@ import TestSupport
             let frame = dir.appendingPathComponent("page.lz4")
             let out = dir.appendingPathComponent("page.json")
             // Step 1 of FORMAT.md "Recovering a page by hand".
-            let extract = try BuiltProducts.system("/usr/bin/sqlite3", [
-                dir.appendingPathComponent("ledger.sqlite").path,
-                "SELECT writefile('\(frame.path)', b.body) FROM events e JOIN blobs b ON b.content_hash = e.content_hash WHERE e.event_id = '\(event.eventID)';",
-            ])
+            let extract = try BuiltProducts.system(
+                "/usr/bin/sqlite3",
+                [
+                    dir.appendingPathComponent("ledger.sqlite").path,
+                    "SELECT writefile('\(frame.path)', b.body) FROM events e JOIN blobs b ON b.content_hash = e.content_hash WHERE e.event_id = '\(event.eventID)';",
+                ])
             #expect(extract.status == 0, "\(extract.stderrText)")
             // Step 2.
             let decompress = try BuiltProducts.system("/usr/bin/lz4", ["-d", "-f", "-q", frame.path, out.path])
             #expect(decompress.status == 0, "\(decompress.stderrText)")
             #expect(try Data(contentsOf: out) == body)
             // Step 3: the SHA-256 matches the recorded content hash.
-            let hash = try BuiltProducts.system("/usr/bin/sqlite3", [
-                dir.appendingPathComponent("ledger.sqlite").path,
-                "SELECT lower(hex(content_hash)) FROM events WHERE event_id = '\(event.eventID)';",
-            ])
+            let hash = try BuiltProducts.system(
+                "/usr/bin/sqlite3",
+                [
+                    dir.appendingPathComponent("ledger.sqlite").path,
+                    "SELECT lower(hex(content_hash)) FROM events WHERE event_id = '\(event.eventID)';",
+                ])
             #expect(hash.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) == event.contentHashHex)
         }
     }
 
     /// An independent reading of FORMAT.md (Python's standard library) agrees with the chain.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/python3")))
+    @Test(
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
+                || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/python3")))
     func independentPythonVerifierAgreesWithTheChain() async throws {
         try await withTemporaryDirectory { dir in
             let (ledger, events) = try Fixtures.ledger(in: dir, count: 4)

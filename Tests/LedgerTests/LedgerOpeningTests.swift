@@ -16,14 +16,18 @@ import TestSupport
         try await withTemporaryDirectory { dir in
             let path = dir.appendingPathComponent(Ledger.fileName).path
             let other = try DatabaseQueue(path: path)
-            try other.write { try $0.execute(sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes VALUES (1, 'x')") }
+            try other.write {
+                try $0.execute(sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes VALUES (1, 'x')")
+            }
             try other.close()
             let before = try Self.sha256(path)
             #expect {
                 _ = try Ledger(directory: dir, create: true)
             } throws: { ($0 as? LedgerError)?.classification == .badInput }
             #expect(try Self.sha256(path) == before)
-            let tables = try DatabaseQueue(path: path).read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
+            let tables = try DatabaseQueue(path: path).read {
+                try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
             #expect(tables == ["notes"])
         }
     }
@@ -44,8 +48,9 @@ import TestSupport
     }
 
     @Test func theImmutableURIEscapesWhatSQLiteWouldReadAsQueryOrFragment() {
-        #expect(Ledger.immutableURI("/data/a b?c#d%e/ledger.sqlite")
-            == "file:/data/a%20b%3Fc%23d%25e/ledger.sqlite?mode=ro&immutable=1")
+        #expect(
+            Ledger.immutableURI("/data/a b?c#d%e/ledger.sqlite")
+                == "file:/data/a%20b%3Fc%23d%25e/ledger.sqlite?mode=ro&immutable=1")
     }
 
     @Test(arguments: [
@@ -82,12 +87,13 @@ import TestSupport
             try ledger.checkChain(afterSeq: 2, previous: events[1].chainHash)
             let raw = try DatabaseQueue(path: dir.appendingPathComponent(Ledger.fileName).path)
             try raw.write { db in
-                try db.execute(sql: """
-                    INSERT INTO events (seq, event_id, stream, fetch_id, page_index, is_last, window_start, window_end, method,
-                        path, query, status, request_id, fetched_at, content_hash, raw_length, chain_hash)
-                    SELECT 4, 'evt_000000000000000000000forged', stream, fetch_id, page_index + 1, 1, window_start, window_end, method, path,
-                        query, status, request_id, fetched_at, content_hash, raw_length, zeroblob(32) FROM events WHERE seq = 3
-                    """)
+                try db.execute(
+                    sql: """
+                        INSERT INTO events (seq, event_id, stream, fetch_id, page_index, is_last, window_start, window_end, method,
+                            path, query, status, request_id, fetched_at, content_hash, raw_length, chain_hash)
+                        SELECT 4, 'evt_000000000000000000000forged', stream, fetch_id, page_index + 1, 1, window_start, window_end, method, path,
+                            query, status, request_id, fetched_at, content_hash, raw_length, zeroblob(32) FROM events WHERE seq = 3
+                        """)
             }
             try raw.close()
             #expect {

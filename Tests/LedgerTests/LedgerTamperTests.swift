@@ -9,7 +9,7 @@ import TestSupport
 @Suite struct LedgerTamperTests {
     enum Tamper: String, CaseIterable, CustomTestStringConvertible {
         case flippedBlobByte, changedEventContentHash, changedBlobContentHash, changedHeaderField,
-             deletedEvent, swappedEvents, deletedLastPageOfCompleteFetch
+            deletedEvent, swappedEvents, deletedLastPageOfCompleteFetch
         var testDescription: String { rawValue }
     }
 
@@ -44,9 +44,10 @@ import TestSupport
             case .flippedBlobByte:
                 // Flip one byte in the middle of the stored LZ4 frame.
                 let raw = try DatabaseQueue(path: dir.appendingPathComponent("ledger.sqlite").path)
-                var frame = try #require(try raw.read { db in
-                    try Data.fetchOne(db, sql: "SELECT body FROM blobs WHERE content_hash = ?", arguments: [victim.contentHash])
-                })
+                var frame = try #require(
+                    try raw.read { db in
+                        try Data.fetchOne(db, sql: "SELECT body FROM blobs WHERE content_hash = ?", arguments: [victim.contentHash])
+                    })
                 frame[frame.count / 2] ^= 0x01
                 try Self.tamper(dir, "UPDATE blobs SET body = ? WHERE content_hash = ?", arguments: [frame, victim.contentHash])
             case .changedEventContentHash:
@@ -59,7 +60,9 @@ import TestSupport
                 try Self.tamper(dir, "DELETE FROM events WHERE seq = ?", arguments: [victim.seq])
                 named = [events[3].eventID]
             case .swappedEvents:
-                try Self.tamper(dir, """
+                try Self.tamper(
+                    dir,
+                    """
                     UPDATE events SET seq = -1 WHERE seq = 3;
                     UPDATE events SET seq = 3 WHERE seq = 4;
                     UPDATE events SET seq = 4 WHERE seq = -1;
@@ -87,9 +90,11 @@ import TestSupport
         try await withTemporaryDirectory { dir in
             _ = try Fixtures.ledger(in: dir, count: 2)
             let db = try DatabaseQueue(path: dir.appendingPathComponent("ledger.sqlite").path)
-            for sql in ["UPDATE events SET status = 500 WHERE seq = 1", "DELETE FROM events WHERE seq = 2",
-                        "UPDATE blobs SET raw_length = 0", "DELETE FROM blobs",
-                        "UPDATE fetches SET stream = 'x'", "DELETE FROM fetch_ends"] {
+            for sql in [
+                "UPDATE events SET status = 500 WHERE seq = 1", "DELETE FROM events WHERE seq = 2",
+                "UPDATE blobs SET raw_length = 0", "DELETE FROM blobs",
+                "UPDATE fetches SET stream = 'x'", "DELETE FROM fetch_ends",
+            ] {
                 #expect(throws: DatabaseError.self, "\(sql)") {
                     try db.write { try $0.execute(sql: sql) }
                 }

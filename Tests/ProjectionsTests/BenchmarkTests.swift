@@ -14,19 +14,25 @@ import Testing
         let daysPerPage = 2
         let pages = max(1, RebuildBenchmark.rows / (rowsPerDay * daysPerPage))
         let start = Day("2024-01-01")!
-        let fetch = Ledger.FetchDescriptor(runID: nil, stream: .usage, windowStart: start,
-                                           windowEnd: start.adding(days: pages * daysPerPage))
+        let fetch = Ledger.FetchDescriptor(
+            runID: nil, stream: .usage, windowStart: start,
+            windowEnd: start.adding(days: pages * daysPerPage))
         for p in 0..<pages {
             let days = (0..<daysPerPage).map { start.adding(days: p * daysPerPage + $0) }
-            let body = RebuildBenchmark.syntheticUsagePage(days: days, rowsPerDay: rowsPerDay, seed: UInt64(p + 1),
-                                                      hasMore: p < pages - 1)
-            try l.ledger.append(Ledger.ReceivedPage(fetch: fetch, pageIndex: p, isLast: p == pages - 1,
-                                            request: .init(path: ReportStream.usage.path, query: "page=\(p)"),
-                                            status: 200, requestID: nil, body: body))
+            let body = RebuildBenchmark.syntheticUsagePage(
+                days: days, rowsPerDay: rowsPerDay, seed: UInt64(p + 1),
+                hasMore: p < pages - 1)
+            try l.ledger.append(
+                Ledger.ReceivedPage(
+                    fetch: fetch, pageIndex: p, isLast: p == pages - 1,
+                    request: .init(path: ReportStream.usage.path, query: "page=\(p)"),
+                    status: 200, requestID: nil, body: body))
         }
         let started = ContinuousClock.now
         let build = try Projections.rebuild(ledger: l.ledger, into: l.dir.projections)
-        print("rebuild: \(build.rowsWritten) rows, \(build.pagesDecoded) pages, \(build.bytesDecoded) bytes in \(ContinuousClock.now - started)")
+        print(
+            "rebuild: \(build.rowsWritten) rows, \(build.pagesDecoded) pages, \(build.bytesDecoded) bytes in \(ContinuousClock.now - started)"
+        )
         #expect(build.rowsWritten == pages * daysPerPage * rowsPerDay)
         let updated = try Projections.update(ledger: l.ledger, projectionsURL: l.dir.projections)
         #expect(updated.mode == .upToDate)
@@ -45,8 +51,10 @@ import Testing
         var out = "{\"data\":["
         out.reserveCapacity(days.count * rowsPerDay * 480 + 200)
         let tiers = ["standard", "batch", "priority"]
-        let models = ["claude-sonnet-4-5-20250929", "claude-opus-4-1-20250805", "claude-3-5-haiku-20241022",
-                      "claude-sonnet-4-20250514"]
+        let models = [
+            "claude-sonnet-4-5-20250929", "claude-opus-4-1-20250805", "claude-3-5-haiku-20241022",
+            "claude-sonnet-4-20250514",
+        ]
         let geos = ["global", "us", "not_available"]
         for (d, day) in days.enumerated() {
             if d > 0 { out += "," }

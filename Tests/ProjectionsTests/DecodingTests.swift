@@ -16,8 +16,9 @@ import TableSchemas
 
     @Test func projectedAmountsAreExact() throws {
         let l = try TestLedger()
-        try l.appendFetch(.cost, from: "2025-01-01", to: "2025-01-02",
-                          page: costPage([("2025-01-01", [costRow("123.45", description: "a"), costRow("123.78912", description: "b")])]))
+        try l.appendFetch(
+            .cost, from: "2025-01-01", to: "2025-01-02",
+            page: costPage([("2025-01-01", [costRow("123.45", description: "a"), costRow("123.78912", description: "b")])]))
         _ = try Projections.rebuild(ledger: l.ledger, into: l.dir.projections)
         let rows = try namedRows(l.dir.projections, .costs)
         let usd = rows.map { $0["amount_usd"]! }.compactMap { $0 }.sorted()
@@ -134,16 +135,28 @@ import TableSchemas
 
     static let undecodable: [(ProjectionTable, String)] = [
         (.usage, "{\"data\":[{\"starting_at\":\"2025-01-01T00:00:00Z\",\"results\":[{\"uncached_input_tokens\":\"5\"}]}]}"),
-        (.usage, "{\"data\":[{\"starting_at\":\"2025-01-01T00:00:00Z\",\"results\":[{\"uncached_input_tokens\":5,\"cache_creation_input_tokens\":9,\"cache_read_input_tokens\":0,\"output_tokens\":0,\"server_tool_use\":{\"web_search_requests\":0}}]}]}"),
-        (.usage, "{\"data\":[{\"starting_at\":\"2025-01-01T00:00:00Z\",\"results\":[{\"uncached_input_tokens\":5.5,\"cache_creation\":{\"ephemeral_1h_input_tokens\":0,\"ephemeral_5m_input_tokens\":0},\"cache_read_input_tokens\":0,\"output_tokens\":0,\"server_tool_use\":{\"web_search_requests\":0}}]}]}"),
+        (
+            .usage,
+            "{\"data\":[{\"starting_at\":\"2025-01-01T00:00:00Z\",\"results\":[{\"uncached_input_tokens\":5,\"cache_creation_input_tokens\":9,\"cache_read_input_tokens\":0,\"output_tokens\":0,\"server_tool_use\":{\"web_search_requests\":0}}]}]}"
+        ),
+        (
+            .usage,
+            "{\"data\":[{\"starting_at\":\"2025-01-01T00:00:00Z\",\"results\":[{\"uncached_input_tokens\":5.5,\"cache_creation\":{\"ephemeral_1h_input_tokens\":0,\"ephemeral_5m_input_tokens\":0},\"cache_read_input_tokens\":0,\"output_tokens\":0,\"server_tool_use\":{\"web_search_requests\":0}}]}]}"
+        ),
         (.costs, "{\"data\":[{\"starting_at\":\"2025-01-01T00:00:00Z\",\"results\":[{\"amount\":123.45,\"currency\":\"USD\"}]}]}"),
         (.costs, "{\"data\":[{\"starting_at\":\"2025-01-01T00:00:00Z\",\"results\":[{\"amount\":\"12e3\",\"currency\":\"USD\"}]}]}"),
         (.costs, "{\"data\":[{\"starting_at\":\"2025-01-01T05:00:00+02:00\",\"results\":[]}]}"),
-        (.costs, "{\"data\":[{\"starting_at\":\"2025-01-01T00:00:00Z\",\"results\":[{\"amount\":\"1\",\"currency\":\"USD\",\"model\":42}]}]}"),
+        (
+            .costs,
+            "{\"data\":[{\"starting_at\":\"2025-01-01T00:00:00Z\",\"results\":[{\"amount\":\"1\",\"currency\":\"USD\",\"model\":42}]}]}"
+        ),
         (.costs, "{\"data\":[{\"starting_at\":\"2025-01-01T00:00:00Z\",\"results\":[]}"),
         (.costs, "{\"has_more\":false}"),
         (.costs, "<html>502 Bad Gateway</html>"),
-        (.claudeCode, "{\"data\":[{\"date\":\"2025-09-08T13:00:00Z\",\"core_metrics\":{\"num_sessions\":1,\"lines_of_code\":{\"added\":0,\"removed\":0},\"commits_by_claude_code\":0,\"pull_requests_by_claude_code\":0}}]}"),
+        (
+            .claudeCode,
+            "{\"data\":[{\"date\":\"2025-09-08T13:00:00Z\",\"core_metrics\":{\"num_sessions\":1,\"lines_of_code\":{\"added\":0,\"removed\":0},\"commits_by_claude_code\":0,\"pull_requests_by_claude_code\":0}}]}"
+        ),
         (.claudeCode, "{\"data\":[{\"date\":\"2025-09-08\",\"core_metrics\":{\"num_sessions\":1}}]}"),
     ]
 
@@ -161,11 +174,13 @@ import TableSchemas
 
     @Test func rebuildReportsTheUndecodableEventAndKeepsThePreviousBuild() throws {
         let l = try TestLedger()
-        try l.appendFetch(.cost, from: "2025-01-01", to: "2025-01-02",
-                          page: costPage([("2025-01-01", [costRow("1")])]))
+        try l.appendFetch(
+            .cost, from: "2025-01-01", to: "2025-01-02",
+            page: costPage([("2025-01-01", [costRow("1")])]))
         let good = try Projections.rebuild(ledger: l.ledger, into: l.dir.projections)
-        let bad = try l.appendFetch(.usage, from: "2025-01-01", to: "2025-01-02",
-                                    page: usagePage([("2025-01-01", ["{\"uncached_input_tokens\":\"many\"}"])]))
+        let bad = try l.appendFetch(
+            .usage, from: "2025-01-01", to: "2025-01-02",
+            page: usagePage([("2025-01-01", ["{\"uncached_input_tokens\":\"many\"}"])]))
         let error = #expect(throws: ProjectionError.self) {
             _ = try Projections.rebuild(ledger: l.ledger, into: l.dir.projections)
         }

@@ -8,14 +8,21 @@ import TableSchemas
 @Suite struct DiffTests {
     func ledgerWithAllStreams() throws -> TestLedger {
         let l = try TestLedger()
-        try l.appendFetch(.cost, from: "2025-01-01", to: "2025-01-04",
-                          page: costPage([("2025-01-01", [costRow("123.45"), costRow("0.00001", workspace: "w")]),
-                                          ("2025-01-02", [costRow("123.78912")]), ("2025-01-03", [])]))
-        try l.appendFetch(.usage, from: "2025-01-01", to: "2025-01-03",
-                          page: usagePage([("2025-01-01", [usageRow(key: "k1", uncached: 1)]),
-                                           ("2025-01-02", [usageRow(key: "k2", uncached: 2)])]))
-        try l.appendFetch(.claudeCode, from: "2025-01-01", to: "2025-01-02",
-                          page: claudeCodePage([claudeCodeRecord(date: "2025-01-01", email: "a@x")]))
+        try l.appendFetch(
+            .cost, from: "2025-01-01", to: "2025-01-04",
+            page: costPage([
+                ("2025-01-01", [costRow("123.45"), costRow("0.00001", workspace: "w")]),
+                ("2025-01-02", [costRow("123.78912")]), ("2025-01-03", []),
+            ]))
+        try l.appendFetch(
+            .usage, from: "2025-01-01", to: "2025-01-03",
+            page: usagePage([
+                ("2025-01-01", [usageRow(key: "k1", uncached: 1)]),
+                ("2025-01-02", [usageRow(key: "k2", uncached: 2)]),
+            ]))
+        try l.appendFetch(
+            .claudeCode, from: "2025-01-01", to: "2025-01-02",
+            page: claudeCodePage([claudeCodeRecord(date: "2025-01-01", email: "a@x")]))
         return l
     }
 
@@ -64,18 +71,20 @@ import TableSchemas
     @Test func revisionShowsAddedRemovedAndChangedRows() throws {
         let l = try ledgerWithAllStreams()
         _ = try Projections.rebuild(ledger: l.ledger, into: l.dir.file("before.sqlite"))
-        try l.appendFetch(.cost, from: "2025-01-01", to: "2025-01-02",
-                          page: costPage([("2025-01-01", [costRow("200"), costRow("5", workspace: "new")])]))
-        try l.appendFetch(.usage, from: "2025-01-02", to: "2025-01-03",
-                          page: usagePage([("2025-01-02", [usageRow(key: "k2", uncached: 2)])]))
+        try l.appendFetch(
+            .cost, from: "2025-01-01", to: "2025-01-02",
+            page: costPage([("2025-01-01", [costRow("200"), costRow("5", workspace: "new")])]))
+        try l.appendFetch(
+            .usage, from: "2025-01-02", to: "2025-01-03",
+            page: usagePage([("2025-01-02", [usageRow(key: "k2", uncached: 2)])]))
         _ = try Projections.rebuild(ledger: l.ledger, into: l.dir.file("after.sqlite"))
         let diff = try Projections.diff(old: l.dir.file("before.sqlite"), new: l.dir.file("after.sqlite"))
         #expect(!diff.identical)
         let cost = try #require(diff.days.first { $0.table == .costs })
         #expect(cost.date == "2025-01-01")
-        #expect(cost.changed == 1)   // default workspace: 123.45 -> 200
-        #expect(cost.removed == 1)   // workspace w
-        #expect(cost.added == 1)     // workspace new
+        #expect(cost.changed == 1)  // default workspace: 123.45 -> 200
+        #expect(cost.removed == 1)  // workspace w
+        #expect(cost.added == 1)  // workspace new
         #expect(cost.amountDeltaUSD?.description == "0.8154999")
         let usage = try #require(diff.days.first { $0.table == .usage })
         #expect(usage.lineageOnly == 1 && usage.changed == 0, "same data from a re-fetched page")

@@ -33,7 +33,8 @@ import TestSupport
         var eventIDs: [String: String] = [:]
         for spec in try fetchSpecs() {
             let pages = try spec.pages.map(Fixtures.data)
-            let events = try spec.window.map { try ledger.appendFetch(spec.stream, from: $0.start, to: $0.end, pages: pages) }
+            let events =
+                try spec.window.map { try ledger.appendFetch(spec.stream, from: $0.start, to: $0.end, pages: pages) }
                 ?? [try ledger.appendOrganization(pages[0])]
             for (name, event) in zip(spec.pages, events) { eventIDs[name] = event.eventID }
         }
@@ -49,22 +50,23 @@ import TestSupport
         var expected: [[String?]] = []
         for entry in expectedList {
             #expect(Set(entry.keys) == Set(names), "expected row must name exactly the table's columns")
-            expected.append(try names.map { name -> String? in
-                let value = entry[name]
-                if value is NSNull { return nil }
-                if name == "event_id" {
-                    let file = try #require(value as? String)
-                    guard let id = eventIDs[file] else {
-                        Issue.record("no page \(file) in fetches.json")
-                        return nil
+            expected.append(
+                try names.map { name -> String? in
+                    let value = entry[name]
+                    if value is NSNull { return nil }
+                    if name == "event_id" {
+                        let file = try #require(value as? String)
+                        guard let id = eventIDs[file] else {
+                            Issue.record("no page \(file) in fetches.json")
+                            return nil
+                        }
+                        return id
                     }
-                    return id
-                }
-                if let text = value as? String { return text }
-                if let number = value as? NSNumber { return number.stringValue }
-                Issue.record("unexpected value for \(name)")
-                return nil
-            })
+                    if let text = value as? String { return text }
+                    if let number = value as? NSNumber { return number.stringValue }
+                    Issue.record("unexpected value for \(name)")
+                    return nil
+                })
         }
         expected.sort { $0.map { $0 ?? "\u{0}" }.lexicographicallyPrecedes($1.map { $0 ?? "\u{0}" }) }
         let actual = try tableRows(ledger.dir.projections, table)
@@ -98,8 +100,9 @@ import TestSupport
     /// (empty here) joined the fingerprint's table list.
     @Test func fixedLedgerFingerprintIsPinned() throws {
         let dir = try TemporaryDirectory()
-        try FileManager.default.copyItem(at: Fixtures.directory.appendingPathComponent("golden-ledger.sqlite"),
-                                         to: dir.file(Ledger.fileName))
+        try FileManager.default.copyItem(
+            at: Fixtures.directory.appendingPathComponent("golden-ledger.sqlite"),
+            to: dir.file(Ledger.fileName))
         let ledger = try Ledger(directory: dir.url, create: false)
         let result = try Projections.rebuild(ledger: ledger, into: dir.projections)
         #expect(result.fingerprint == "431cb9b0a40ff72201c3a82a875d2801986e149011114e39cec01a4a4bbdc34b")

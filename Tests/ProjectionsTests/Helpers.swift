@@ -36,8 +36,10 @@ final class TestLedger {
     /// Appends one pagination chain; `complete: false` leaves the last page unmarked (a chain cut
     /// short). Returns the appended events in page order.
     @discardableResult
-    func appendFetch(_ stream: ReportStream, from start: String, to end: String, pages: [Data],
-                     complete: Bool = true) throws -> [Ledger.Event] {
+    func appendFetch(
+        _ stream: ReportStream, from start: String, to end: String, pages: [Data],
+        complete: Bool = true
+    ) throws -> [Ledger.Event] {
         let fetch = Ledger.FetchDescriptor(runID: nil, stream: stream, windowStart: Day(start)!, windowEnd: Day(end)!)
         var events: [Ledger.Event] = []
         for (i, body) in pages.enumerated() {
@@ -55,9 +57,10 @@ final class TestLedger {
     @discardableResult
     func appendOrganization(_ body: Data) throws -> Ledger.Event {
         let fetch = Ledger.FetchDescriptor(runID: nil, stream: .organization, windowStart: nil, windowEnd: nil)
-        let page = Ledger.ReceivedPage(fetch: fetch, pageIndex: 0, isLast: true,
-                               request: Ledger.Request(path: ReportStream.organization.path, query: ""),
-                               status: 200, requestID: "req_test_org", body: body)
+        let page = Ledger.ReceivedPage(
+            fetch: fetch, pageIndex: 0, isLast: true,
+            request: Ledger.Request(path: ReportStream.organization.path, query: ""),
+            status: 200, requestID: "req_test_org", body: body)
         return try ledger.append(page).event
     }
 
@@ -67,8 +70,10 @@ final class TestLedger {
     }
 
     @discardableResult
-    func appendFetch(_ stream: ReportStream, from start: String, to end: String, page: String,
-                     complete: Bool = true) throws -> [Ledger.Event] {
+    func appendFetch(
+        _ stream: ReportStream, from start: String, to end: String, page: String,
+        complete: Bool = true
+    ) throws -> [Ledger.Event] {
         try appendFetch(stream, from: start, to: end, pages: [Data(page.utf8)], complete: complete)
     }
 }
@@ -106,7 +111,8 @@ func costPage(_ buckets: [(day: String, rows: [String])], hasMore: Bool = false)
 func costRow(_ amount: String, workspace: String? = nil, description: String? = "Tokens") -> String {
     let ws = workspace.map { "\"\($0)\"" } ?? "null"
     let desc = description.map { "\"\($0)\"" } ?? "null"
-    return "{\"amount\":\"\(amount)\",\"currency\":\"USD\",\"workspace_id\":\(ws),\"description\":\(desc),\"cost_type\":\"tokens\",\"model\":\"m\",\"token_type\":\"output_tokens\",\"service_tier\":\"standard\",\"context_window\":\"0-200k\",\"inference_geo\":null}"
+    return
+        "{\"amount\":\"\(amount)\",\"currency\":\"USD\",\"workspace_id\":\(ws),\"description\":\(desc),\"cost_type\":\"tokens\",\"model\":\"m\",\"token_type\":\"output_tokens\",\"service_tier\":\"standard\",\"context_window\":\"0-200k\",\"inference_geo\":null}"
 }
 
 func usagePage(_ buckets: [(day: String, rows: [String])]) -> String {
@@ -118,7 +124,8 @@ func usagePage(_ buckets: [(day: String, rows: [String])]) -> String {
 
 func usageRow(key: String?, uncached: Int, output: Int = 1, model: String = "claude-x") -> String {
     let k = key.map { "\"\($0)\"" } ?? "null"
-    return "{\"uncached_input_tokens\":\(uncached),\"cache_creation\":{\"ephemeral_1h_input_tokens\":2,\"ephemeral_5m_input_tokens\":3},\"cache_read_input_tokens\":4,\"output_tokens\":\(output),\"server_tool_use\":{\"web_search_requests\":0},\"api_key_id\":\(k),\"workspace_id\":null,\"model\":\"\(model)\",\"service_tier\":\"standard\",\"context_window\":null,\"inference_geo\":null}"
+    return
+        "{\"uncached_input_tokens\":\(uncached),\"cache_creation\":{\"ephemeral_1h_input_tokens\":2,\"ephemeral_5m_input_tokens\":3},\"cache_read_input_tokens\":4,\"output_tokens\":\(output),\"server_tool_use\":{\"web_search_requests\":0},\"api_key_id\":\(k),\"workspace_id\":null,\"model\":\"\(model)\",\"service_tier\":\"standard\",\"context_window\":null,\"inference_geo\":null}"
 }
 
 func claudeCodePage(_ records: [String], hasMore: Bool = false) -> String {

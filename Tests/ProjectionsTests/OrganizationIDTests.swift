@@ -12,12 +12,15 @@ import TestSupport
     /// One day of each legacy stream; the Claude Code record names organization "org".
     func ledgerWithOneDay() throws -> TestLedger {
         let l = try TestLedger()
-        try l.appendFetch(.cost, from: "2025-03-01", to: "2025-03-02",
-                          page: costPage([("2025-03-01", [costRow("100"), costRow("5", description: "Search")])]))
-        try l.appendFetch(.usage, from: "2025-03-01", to: "2025-03-02",
-                          page: usagePage([("2025-03-01", [usageRow(key: "k1", uncached: 10)])]))
-        try l.appendFetch(.claudeCode, from: "2025-03-01", to: "2025-03-02",
-                          page: claudeCodePage([claudeCodeRecord(date: "2025-03-01", email: "a@example.com")]))
+        try l.appendFetch(
+            .cost, from: "2025-03-01", to: "2025-03-02",
+            page: costPage([("2025-03-01", [costRow("100"), costRow("5", description: "Search")])]))
+        try l.appendFetch(
+            .usage, from: "2025-03-01", to: "2025-03-02",
+            page: usagePage([("2025-03-01", [usageRow(key: "k1", uncached: 10)])]))
+        try l.appendFetch(
+            .claudeCode, from: "2025-03-01", to: "2025-03-02",
+            page: claudeCodePage([claudeCodeRecord(date: "2025-03-01", email: "a@example.com")]))
         return l
     }
 
@@ -71,8 +74,9 @@ import TestSupport
 
         // The same organization again plus a new day: incremental, and the new day's rows carry it.
         try l.appendOrganization(id: "org-a")
-        try l.appendFetch(.cost, from: "2025-03-02", to: "2025-03-03",
-                          page: costPage([("2025-03-02", [costRow("7")])]))
+        try l.appendFetch(
+            .cost, from: "2025-03-02", to: "2025-03-03",
+            page: costPage([("2025-03-02", [costRow("7")])]))
         let third = try Projections.update(ledger: l.ledger, projectionsURL: l.dir.projections)
         #expect(third.mode == .incremental)
         #expect(try organizationColumn(l)[.costs] == ["org-a", "org-a", "org-a"])
@@ -80,8 +84,11 @@ import TestSupport
         try l.appendOrganization(id: "org-b")
         let fourth = try Projections.update(ledger: l.ledger, projectionsURL: l.dir.projections)
         #expect(fourth.mode == .rebuild)
-        #expect(try organizationColumn(l) == [.costs: ["org-b", "org-b", "org-b"], .usage: ["org-b"],
-                                              .claudeCode: ["org-b"], .costsByKey: [], .usageByActor: []])
+        #expect(
+            try organizationColumn(l) == [
+                .costs: ["org-b", "org-b", "org-b"], .usage: ["org-b"],
+                .claudeCode: ["org-b"], .costsByKey: [], .usageByActor: [],
+            ])
         // And the update ends where a rebuild from nothing does.
         let fresh = try TemporaryDirectory()
         let rebuilt = try Projections.rebuild(ledger: l.ledger, into: fresh.projections)

@@ -26,8 +26,9 @@ struct RowIDTests {
         let end = start.adding(days: Self.days).description
         try l.appendFetch(.usage, from: "2025-03-01", to: end, page: usagePage(usage))
         try l.appendFetch(.cost, from: "2025-03-01", to: end, page: costPage(costs))
-        try l.appendFetch(.claudeCode, from: "2025-03-05", to: "2025-03-06",
-                          page: claudeCodePage([claudeCodeRecord(date: "2025-03-05", email: "a@x")]))
+        try l.appendFetch(
+            .claudeCode, from: "2025-03-05", to: "2025-03-06",
+            page: claudeCodePage([claudeCodeRecord(date: "2025-03-05", email: "a@x")]))
         return l
     }
 
@@ -35,10 +36,12 @@ struct RowIDTests {
     /// whose ordinals are not exactly 0..<count.
     func misplacedRows(_ url: URL, _ table: ProjectionTable) throws -> Int64 {
         let file = try SQLiteFile(path: url.path, create: false, readOnly: true)
-        let wrongDay = try file.scalarText("""
+        let wrongDay = try file.scalarText(
+            """
             SELECT count(*) FROM \(table.rawValue) WHERE (rowid >> 24) != CAST(julianday(date) - 2440587.5 AS INTEGER)
             """)
-        let wrongOrdinals = try file.scalarText("""
+        let wrongOrdinals = try file.scalarText(
+            """
             SELECT count(*) FROM (SELECT max(rowid & 16777215) + 1 AS n, min(rowid & 16777215) AS lo, count(*) AS c
                                   FROM \(table.rawValue) GROUP BY date) WHERE n != c OR lo != 0
             """)
@@ -54,7 +57,8 @@ struct RowIDTests {
             #expect(try misplacedRows(l.dir.projections, table) == 0, "\(table)")
         }
         let file = try SQLiteFile(path: l.dir.projections.path, create: false, readOnly: true)
-        let indexes = try file.scalarText("""
+        let indexes = try file.scalarText(
+            """
             SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name IN (\(ProjectionTable.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")))
             """)
         #expect(indexes == "0")
@@ -66,13 +70,16 @@ struct RowIDTests {
         let l = try yearLikeLedger()
         _ = try Projections.rebuild(ledger: l.ledger, into: l.dir.projections)
         // A revision of 2025-03-20 (2 rows before: 19 % 3 + 1; 4 after) and a new day.
-        try l.appendFetch(.usage, from: "2025-03-20", to: "2025-03-21",
-                          page: usagePage([("2025-03-20", (0..<4).map { usageRow(key: "r\($0)", uncached: 7_000 + $0) })]))
-        try l.appendFetch(.usage, from: "2025-04-10", to: "2025-04-11",
-                          page: usagePage([("2025-04-10", [usageRow(key: "n", uncached: 5)])]))
+        try l.appendFetch(
+            .usage, from: "2025-03-20", to: "2025-03-21",
+            page: usagePage([("2025-03-20", (0..<4).map { usageRow(key: "r\($0)", uncached: 7_000 + $0) })]))
+        try l.appendFetch(
+            .usage, from: "2025-04-10", to: "2025-04-11",
+            page: usagePage([("2025-04-10", [usageRow(key: "n", uncached: 5)])]))
         let plans = QueryPlanLog()
-        let updated = try Projections.update(ledger: l.ledger, projectionsURL: l.dir.projections, decoder: PageDecoder(),
-                                             logger: .init(label: "test"), plans: plans)
+        let updated = try Projections.update(
+            ledger: l.ledger, projectionsURL: l.dir.projections, decoder: PageDecoder(),
+            logger: .init(label: "test"), plans: plans)
         #expect(updated.mode == .incremental)
         #expect(updated.daysProjected == 2 && updated.rowsWritten == 5)
         #expect(!plans.entries.isEmpty)
@@ -81,8 +88,9 @@ struct RowIDTests {
             #expect(try misplacedRows(l.dir.projections, table) == 0, "\(table)")
         }
         let file = try SQLiteFile(path: l.dir.projections.path, create: false, readOnly: true)
-        #expect(try file.scalarText("SELECT group_concat(uncached_input_tokens) FROM claude_usage_keys WHERE date = '2025-03-20'")
-            == "7000,7001,7002,7003")
+        #expect(
+            try file.scalarText("SELECT group_concat(uncached_input_tokens) FROM claude_usage_keys WHERE date = '2025-03-20'")
+                == "7000,7001,7002,7003")
         // 79 rows, 2 replaced by 4, plus 1 new.
         #expect(updated.rows[.usage] == 82)
         let full = try Projections.rebuild(ledger: l.ledger, into: l.dir.file("full.sqlite"))

@@ -22,16 +22,19 @@ import Testing
         #expect(authority[Day("2025-01-04")!] == nil)
         // As of seq 1, only the first fetch existed.
         #expect(Supersession.authoritative(fetches, headSeq: 1)[Day("2025-01-02")!]?.fetchID == "wide")
-        #expect(Supersession.changedDays(old: Supersession.authoritative(fetches, headSeq: 1), new: authority)
+        #expect(
+            Supersession.changedDays(old: Supersession.authoritative(fetches, headSeq: 1), new: authority)
                 == [Day("2025-01-02")!])
     }
 
     @Test func revisedDayReplacesAndDoesNotAdd() throws {
         let l = try TestLedger()
-        try l.appendFetch(.cost, from: "2025-01-01", to: "2025-01-03",
-                          page: costPage([("2025-01-01", [costRow("100")]), ("2025-01-02", [costRow("200")])]))
-        let revision = try l.appendFetch(.cost, from: "2025-01-02", to: "2025-01-03",
-                                         page: costPage([("2025-01-02", [costRow("250")])]))
+        try l.appendFetch(
+            .cost, from: "2025-01-01", to: "2025-01-03",
+            page: costPage([("2025-01-01", [costRow("100")]), ("2025-01-02", [costRow("200")])]))
+        let revision = try l.appendFetch(
+            .cost, from: "2025-01-02", to: "2025-01-03",
+            page: costPage([("2025-01-02", [costRow("250")])]))
         _ = try Projections.rebuild(ledger: l.ledger, into: l.dir.projections)
         let rows = try namedRows(l.dir.projections, .costs)
         #expect(rows.count == 2)
@@ -44,12 +47,14 @@ import Testing
 
     @Test func incompleteFetchIsIgnored() throws {
         let l = try TestLedger()
-        try l.appendFetch(.usage, from: "2025-01-01", to: "2025-01-02",
-                          page: usagePage([("2025-01-01", [usageRow(key: "k1", uncached: 10)])]))
+        try l.appendFetch(
+            .usage, from: "2025-01-01", to: "2025-01-02",
+            page: usagePage([("2025-01-01", [usageRow(key: "k1", uncached: 10)])]))
         // A newer chain that stopped after its first page.
-        try l.appendFetch(.usage, from: "2025-01-01", to: "2025-01-02",
-                          pages: [Data(usagePage([("2025-01-01", [usageRow(key: "k1", uncached: 99)])]).utf8)],
-                          complete: false)
+        try l.appendFetch(
+            .usage, from: "2025-01-01", to: "2025-01-02",
+            pages: [Data(usagePage([("2025-01-01", [usageRow(key: "k1", uncached: 99)])]).utf8)],
+            complete: false)
         _ = try Projections.rebuild(ledger: l.ledger, into: l.dir.projections)
         let rows = try namedRows(l.dir.projections, .usage)
         #expect(rows.count == 1)
@@ -58,11 +63,15 @@ import Testing
 
     @Test func olderCompleteFetchIsIgnored() throws {
         let l = try TestLedger()
-        try l.appendFetch(.claudeCode, from: "2025-09-08", to: "2025-09-09",
-                          page: claudeCodePage([claudeCodeRecord(date: "2025-09-08", email: "a@x", sessions: 1),
-                                                claudeCodeRecord(date: "2025-09-08", email: "b@x", sessions: 1)]))
-        try l.appendFetch(.claudeCode, from: "2025-09-08", to: "2025-09-09",
-                          page: claudeCodePage([claudeCodeRecord(date: "2025-09-08", email: "a@x", sessions: 7)]))
+        try l.appendFetch(
+            .claudeCode, from: "2025-09-08", to: "2025-09-09",
+            page: claudeCodePage([
+                claudeCodeRecord(date: "2025-09-08", email: "a@x", sessions: 1),
+                claudeCodeRecord(date: "2025-09-08", email: "b@x", sessions: 1),
+            ]))
+        try l.appendFetch(
+            .claudeCode, from: "2025-09-08", to: "2025-09-09",
+            page: claudeCodePage([claudeCodeRecord(date: "2025-09-08", email: "a@x", sessions: 7)]))
         _ = try Projections.rebuild(ledger: l.ledger, into: l.dir.projections)
         let rows = try namedRows(l.dir.projections, .claudeCode)
         #expect(rows.count == 1)
@@ -72,9 +81,12 @@ import Testing
 
     @Test func emptyOrAbsentBucketInNewerFetchGivesZeroRows() throws {
         let l = try TestLedger()
-        try l.appendFetch(.cost, from: "2025-01-01", to: "2025-01-04",
-                          page: costPage([("2025-01-01", [costRow("1")]), ("2025-01-02", [costRow("2")]),
-                                          ("2025-01-03", [costRow("3")])]))
+        try l.appendFetch(
+            .cost, from: "2025-01-01", to: "2025-01-04",
+            page: costPage([
+                ("2025-01-01", [costRow("1")]), ("2025-01-02", [costRow("2")]),
+                ("2025-01-03", [costRow("3")]),
+            ]))
         // Day 2 now has an empty bucket; day 3 has no bucket at all.
         try l.appendFetch(.cost, from: "2025-01-02", to: "2025-01-04", page: costPage([("2025-01-02", [])]))
         _ = try Projections.rebuild(ledger: l.ledger, into: l.dir.projections)
@@ -95,28 +107,41 @@ import Testing
 @Suite struct IncrementalTests {
     /// Fills a ledger in two rounds; the second revises days, adds days and adds an incomplete chain.
     func roundOne(_ l: TestLedger) throws {
-        try l.appendFetch(.cost, from: "2025-01-01", to: "2025-01-05",
-                          page: costPage([("2025-01-01", [costRow("10.5"), costRow("0.25", workspace: "w")]),
-                                          ("2025-01-02", [costRow("20")]), ("2025-01-03", [costRow("30")]),
-                                          ("2025-01-04", [])]))
-        try l.appendFetch(.usage, from: "2025-01-01", to: "2025-01-03",
-                          page: usagePage([("2025-01-01", [usageRow(key: "k1", uncached: 1), usageRow(key: nil, uncached: 2)]),
-                                           ("2025-01-02", [usageRow(key: "k1", uncached: 3)])]))
-        try l.appendFetch(.claudeCode, from: "2025-01-01", to: "2025-01-02",
-                          page: claudeCodePage([claudeCodeRecord(date: "2025-01-01", email: "a@x")]))
+        try l.appendFetch(
+            .cost, from: "2025-01-01", to: "2025-01-05",
+            page: costPage([
+                ("2025-01-01", [costRow("10.5"), costRow("0.25", workspace: "w")]),
+                ("2025-01-02", [costRow("20")]), ("2025-01-03", [costRow("30")]),
+                ("2025-01-04", []),
+            ]))
+        try l.appendFetch(
+            .usage, from: "2025-01-01", to: "2025-01-03",
+            page: usagePage([
+                ("2025-01-01", [usageRow(key: "k1", uncached: 1), usageRow(key: nil, uncached: 2)]),
+                ("2025-01-02", [usageRow(key: "k1", uncached: 3)]),
+            ]))
+        try l.appendFetch(
+            .claudeCode, from: "2025-01-01", to: "2025-01-02",
+            page: claudeCodePage([claudeCodeRecord(date: "2025-01-01", email: "a@x")]))
     }
 
     func roundTwo(_ l: TestLedger) throws {
-        try l.appendFetch(.cost, from: "2025-01-03", to: "2025-01-06",
-                          page: costPage([("2025-01-03", [costRow("31.125")]), ("2025-01-04", [costRow("4")]),
-                                          ("2025-01-05", [costRow("5"), costRow("6", workspace: "w2")])]))
-        try l.appendFetch(.usage, from: "2025-01-02", to: "2025-01-04",
-                          pages: [Data(usagePage([("2025-01-02", [usageRow(key: "k9", uncached: 9)])]).utf8)],
-                          complete: false)
-        try l.appendFetch(.usage, from: "2025-01-01", to: "2025-01-02",
-                          page: usagePage([("2025-01-01", [usageRow(key: "k1", uncached: 1)])]))
-        try l.appendFetch(.claudeCode, from: "2025-01-02", to: "2025-01-03",
-                          page: claudeCodePage([claudeCodeRecord(date: "2025-01-02", email: "b@x")]))
+        try l.appendFetch(
+            .cost, from: "2025-01-03", to: "2025-01-06",
+            page: costPage([
+                ("2025-01-03", [costRow("31.125")]), ("2025-01-04", [costRow("4")]),
+                ("2025-01-05", [costRow("5"), costRow("6", workspace: "w2")]),
+            ]))
+        try l.appendFetch(
+            .usage, from: "2025-01-02", to: "2025-01-04",
+            pages: [Data(usagePage([("2025-01-02", [usageRow(key: "k9", uncached: 9)])]).utf8)],
+            complete: false)
+        try l.appendFetch(
+            .usage, from: "2025-01-01", to: "2025-01-02",
+            page: usagePage([("2025-01-01", [usageRow(key: "k1", uncached: 1)])]))
+        try l.appendFetch(
+            .claudeCode, from: "2025-01-02", to: "2025-01-03",
+            page: claudeCodePage([claudeCodeRecord(date: "2025-01-02", email: "b@x")]))
     }
 
     @Test func incrementalUpdateEqualsFullRebuild() throws {
@@ -143,8 +168,9 @@ import Testing
         #expect(try Projections.diff(old: l.dir.projections, new: l.dir.file("full.sqlite")).identical)
 
         // Only the new fetch's page is read when one more day arrives.
-        try l.appendFetch(.claudeCode, from: "2025-01-03", to: "2025-01-04",
-                          page: claudeCodePage([claudeCodeRecord(date: "2025-01-03", email: "c@x")]))
+        try l.appendFetch(
+            .claudeCode, from: "2025-01-03", to: "2025-01-04",
+            page: claudeCodePage([claudeCodeRecord(date: "2025-01-03", email: "c@x")]))
         let third = try Projections.update(ledger: l.ledger, projectionsURL: l.dir.projections)
         #expect(third.mode == .incremental)
         #expect(third.pagesDecoded == 1 && third.daysProjected == 1 && third.rowsWritten == 1)
@@ -156,8 +182,9 @@ import Testing
         try roundOne(l)
         let first = try Projections.update(ledger: l.ledger, projectionsURL: l.dir.projections)
         try roundTwo(l)
-        let bad = try l.appendFetch(.cost, from: "2025-01-05", to: "2025-01-06",
-                                    page: costPage([("2025-01-05", ["{\"amount\":12,\"currency\":\"USD\"}"])]))
+        let bad = try l.appendFetch(
+            .cost, from: "2025-01-05", to: "2025-01-06",
+            page: costPage([("2025-01-05", ["{\"amount\":12,\"currency\":\"USD\"}"])]))
         let error = #expect(throws: ProjectionError.self) {
             _ = try Projections.update(ledger: l.ledger, projectionsURL: l.dir.projections)
         }

@@ -13,25 +13,34 @@ struct UsageSummaryTests {
     /// One usage result: cache creation 5m 5, 1h 1, cache reads 7, one web search on every row.
     func row(_ key: String?, _ workspace: String?, _ model: String, uncached: Int, output: Int) -> String {
         func text(_ s: String?) -> String { s.map { "\"\($0)\"" } ?? "null" }
-        return "{\"uncached_input_tokens\":\(uncached),\"cache_creation\":{\"ephemeral_1h_input_tokens\":1,\"ephemeral_5m_input_tokens\":5},\"cache_read_input_tokens\":7,\"output_tokens\":\(output),\"server_tool_use\":{\"web_search_requests\":1},\"api_key_id\":\(text(key)),\"workspace_id\":\(text(workspace)),\"model\":\"\(model)\",\"service_tier\":\"standard\",\"context_window\":null,\"inference_geo\":null}"
+        return
+            "{\"uncached_input_tokens\":\(uncached),\"cache_creation\":{\"ephemeral_1h_input_tokens\":1,\"ephemeral_5m_input_tokens\":5},\"cache_read_input_tokens\":7,\"output_tokens\":\(output),\"server_tool_use\":{\"web_search_requests\":1},\"api_key_id\":\(text(key)),\"workspace_id\":\(text(workspace)),\"model\":\"\(model)\",\"service_tier\":\"standard\",\"context_window\":null,\"inference_geo\":null}"
     }
 
     /// 2025-01-31: three rows; 2025-02-01: two rows of k1; 2025-02-02: one row of k2.
     func ledger() throws -> TestLedger {
         let l = try TestLedger()
-        try l.appendFetch(.usage, from: "2025-01-31", to: "2025-02-03", page: usagePage([
-            ("2025-01-31", [row("k1", "w1", "m-a", uncached: 10, output: 1), row("k2", nil, "m-b", uncached: 20, output: 2),
-                            row(nil, "w1", "m-a", uncached: 30, output: 3)]),
-            ("2025-02-01", [row("k1", "w1", "m-b", uncached: 100, output: 10), row("k1", "w2", "m-a", uncached: 200, output: 20)]),
-            ("2025-02-02", [row("k2", "w2", "m-a", uncached: 1000, output: 100)]),
-        ]))
+        try l.appendFetch(
+            .usage, from: "2025-01-31", to: "2025-02-03",
+            page: usagePage([
+                (
+                    "2025-01-31",
+                    [
+                        row("k1", "w1", "m-a", uncached: 10, output: 1), row("k2", nil, "m-b", uncached: 20, output: 2),
+                        row(nil, "w1", "m-a", uncached: 30, output: 3),
+                    ]
+                ),
+                ("2025-02-01", [row("k1", "w1", "m-b", uncached: 100, output: 10), row("k1", "w2", "m-a", uncached: 200, output: 20)]),
+                ("2025-02-02", [row("k2", "w2", "m-a", uncached: 1000, output: 100)]),
+            ]))
         return l
     }
 
     /// "dimension month value" → [rows, uncached, 5m, 1h, cache read, output, web search]; NULL as "-".
     func summary(_ url: URL) throws -> [String: [Int64]] {
         let file = try SQLiteFile(path: url.path, create: false, readOnly: true)
-        let stmt = try file.prepare("""
+        let stmt = try file.prepare(
+            """
             SELECT dimension, month, CASE has_value WHEN 1 THEN value ELSE '-' END, row_count, \(UsageSummary.tokenColumns.joined(separator: ", "))
             FROM projection_usage_by_month
             """)
@@ -48,7 +57,8 @@ struct UsageSummaryTests {
         var out: [String: [Int64]] = [:]
         let sums = UsageSummary.tokenColumns.map { "SUM(\($0))" }.joined(separator: ", ")
         for column in UsageSummary.dimensions {
-            let stmt = try file.prepare("""
+            let stmt = try file.prepare(
+                """
                 SELECT substr(date, 1, 7), IFNULL(\(column), '-'), COUNT(*), \(sums) FROM claude_usage_keys GROUP BY 1, 2
                 """)
             while try stmt.step() {
@@ -88,12 +98,15 @@ struct UsageSummaryTests {
         let l = try ledger()
         _ = try Projections.rebuild(ledger: l.ledger, into: l.dir.projections)
         // 2025-02-01 revised: k1's two rows (its only February rows, and model m-b's) become one row of k3.
-        try l.appendFetch(.usage, from: "2025-02-01", to: "2025-02-02", page: usagePage([
-            ("2025-02-01", [row("k3", "w1", "m-a", uncached: 5, output: 1)]),
-        ]))
+        try l.appendFetch(
+            .usage, from: "2025-02-01", to: "2025-02-02",
+            page: usagePage([
+                ("2025-02-01", [row("k3", "w1", "m-a", uncached: 5, output: 1)])
+            ]))
         let plans = QueryPlanLog()
-        let updated = try Projections.update(ledger: l.ledger, projectionsURL: l.dir.projections, decoder: PageDecoder(),
-                                             logger: .init(label: "test"), plans: plans)
+        let updated = try Projections.update(
+            ledger: l.ledger, projectionsURL: l.dir.projections, decoder: PageDecoder(),
+            logger: .init(label: "test"), plans: plans)
         #expect(updated.mode == .incremental && updated.daysProjected == 1)
         let february: [String: (rows: Int64, uncached: Int64, output: Int64)] = [
             "date 2025-02 2025-02-01": (1, 5, 1), "date 2025-02 2025-02-02": (1, 1000, 100),
@@ -120,11 +133,18 @@ struct UsageSummaryTests {
         let l = try TestLedger()
         var pages: [Data] = []
         for m in 1...6 {
-            pages.append(Data(usagePage([
-                ("2025-0\(m)-15", [row("k1", "w1", "m-a", uncached: m, output: 1),
-                                  row(m % 2 == 0 ? "k2" : nil, nil, "m-b", uncached: 10 * m, output: 2)]),
-                ("2025-0\(m + 1)-01", [row("k1", "w1", "m-a", uncached: 100 * m, output: 1)]),
-            ]).utf8))
+            pages.append(
+                Data(
+                    usagePage([
+                        (
+                            "2025-0\(m)-15",
+                            [
+                                row("k1", "w1", "m-a", uncached: m, output: 1),
+                                row(m % 2 == 0 ? "k2" : nil, nil, "m-b", uncached: 10 * m, output: 2),
+                            ]
+                        ),
+                        ("2025-0\(m + 1)-01", [row("k1", "w1", "m-a", uncached: 100 * m, output: 1)]),
+                    ]).utf8))
         }
         try l.appendFetch(.usage, from: "2025-01-01", to: "2025-07-02", pages: pages)
         _ = try Projections.rebuild(ledger: l.ledger, into: l.dir.projections)
@@ -163,14 +183,16 @@ struct UsageSummaryTests {
                     let sql = try #require(Projections.usageSumsSQL(by: column, since: since, until: until))
                     let ours = try lines("SELECT k, SUM(row_count), \(sums) FROM (\(sql)) GROUP BY k ORDER BY k")
                     let range = [since.map { "date >= '\($0)'" }, until.map { "date < '\($0)'" }].compactMap { $0 }
-                    let theirs = try lines("SELECT \(column) AS k, COUNT(*), \(sums) FROM claude_usage_keys "
-                        + "WHERE \(range.isEmpty ? "1" : range.joined(separator: " AND ")) GROUP BY k ORDER BY k")
+                    let theirs = try lines(
+                        "SELECT \(column) AS k, COUNT(*), \(sums) FROM claude_usage_keys "
+                            + "WHERE \(range.isEmpty ? "1" : range.joined(separator: " AND ")) GROUP BY k ORDER BY k")
                     #expect(ours == theirs, "\(column) \(since?.description ?? "-") \(until?.description ?? "-")")
                 }
             }
         }
         // By hand: k1 from 2025-01-31 up to (not including) 2025-02-02 is 10 + 100 + 200 uncached.
-        let k1 = try lines("""
+        let k1 = try lines(
+            """
             SELECT k, SUM(row_count), \(sums) FROM (\(Projections.usageSumsSQL(by: "api_key_id", since: Day("2025-01-31"), until: Day("2025-02-02"))!))
             WHERE k = 'k1' GROUP BY k
             """)

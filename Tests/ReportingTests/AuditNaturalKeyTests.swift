@@ -15,16 +15,17 @@ import Testing
         try queue.write { db in
             for table in TableSchema.all { try db.execute(sql: table.createTableSQL) }
             for (actor, organization, subscription, sessions) in claudeCode {
-                try db.execute(sql: """
-                    INSERT INTO claude_code_productivity (date, actor_type, actor, organization_id, customer_type,
-                        subscription_type, terminal_type, is_remote, num_sessions, lines_added, lines_removed,
-                        commits, pull_requests, edit_accepted, edit_rejected, multi_edit_accepted,
-                        multi_edit_rejected, write_accepted, write_rejected, notebook_edit_accepted,
-                        notebook_edit_rejected, input_tokens, output_tokens, cache_read_tokens,
-                        cache_creation_tokens, event_id)
-                    VALUES ('2025-10-01', 'user_actor', ?, ?, 'subscription', ?, 'vscode', 0, ?, 0, 0, 0, 0,
-                        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'evt_1')
-                    """, arguments: [actor, organization, subscription, sessions])
+                try db.execute(
+                    sql: """
+                        INSERT INTO claude_code_productivity (date, actor_type, actor, organization_id, customer_type,
+                            subscription_type, terminal_type, is_remote, num_sessions, lines_added, lines_removed,
+                            commits, pull_requests, edit_accepted, edit_rejected, multi_edit_accepted,
+                            multi_edit_rejected, write_accepted, write_rejected, notebook_edit_accepted,
+                            notebook_edit_rejected, input_tokens, output_tokens, cache_read_tokens,
+                            cache_creation_tokens, event_id)
+                        VALUES ('2025-10-01', 'user_actor', ?, ?, 'subscription', ?, 'vscode', 0, ?, 0, 0, 0, 0,
+                            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'evt_1')
+                        """, arguments: [actor, organization, subscription, sessions])
             }
         }
     }
@@ -66,10 +67,16 @@ import Testing
 
     @Test func auditChecksEveryTableBySpecsKey() {
         let keys = Dictionary(uniqueKeysWithValues: Audit.naturalKeys.map { ($0.0, Set($0.1)) })
-        #expect(keys["claude_code_productivity"] == ["date", "actor_type", "actor", "terminal_type", "is_remote",
-                                                     "customer_type", "subscription_type", "organization_id"])
-        #expect(keys["claude_usage_keys"] == ["date", "api_key_id", "workspace_id", "model", "service_tier",
-                                              "context_window", "inference_geo"])
+        #expect(
+            keys["claude_code_productivity"] == [
+                "date", "actor_type", "actor", "terminal_type", "is_remote",
+                "customer_type", "subscription_type", "organization_id",
+            ])
+        #expect(
+            keys["claude_usage_keys"] == [
+                "date", "api_key_id", "workspace_id", "model", "service_tier",
+                "context_window", "inference_geo",
+            ])
         #expect(keys.count == ProjectionTable.allCases.count)
     }
 }

@@ -9,11 +9,14 @@ import Testing
 /// every table's; `audit` checks each Claude Code record's own `organization_id` against it.
 @Suite struct AuditOrganizationTests {
     static func append(_ ledger: Ledger, _ stream: ReportStream, window: (String, String)?, body: String) throws {
-        let fetch = Ledger.FetchDescriptor(runID: nil, stream: stream, windowStart: window.flatMap { Day($0.0) },
-                                           windowEnd: window.flatMap { Day($0.1) })
-        _ = try ledger.append(Ledger.ReceivedPage(fetch: fetch, pageIndex: 0, isLast: true,
-                                          request: Ledger.Request(path: stream.path, query: ""),
-                                          status: 200, requestID: "req_t", body: Data(body.utf8)))
+        let fetch = Ledger.FetchDescriptor(
+            runID: nil, stream: stream, windowStart: window.flatMap { Day($0.0) },
+            windowEnd: window.flatMap { Day($0.1) })
+        _ = try ledger.append(
+            Ledger.ReceivedPage(
+                fetch: fetch, pageIndex: 0, isLast: true,
+                request: Ledger.Request(path: stream.path, query: ""),
+                status: 200, requestID: "req_t", body: Data(body.utf8)))
     }
 
     static func record(_ date: String, organization: String) -> String {
@@ -32,8 +35,9 @@ import Testing
             }
             for (i, org) in recordOrganizations.enumerated() {
                 let day = Day("2025-05-01")!.adding(days: i)
-                try append(ledger, .claudeCode, window: (day.description, day.adding(days: 1).description),
-                           body: #"{"data":[\#(record(day.description, organization: org))],"has_more":false,"next_page":null}"#)
+                try append(
+                    ledger, .claudeCode, window: (day.description, day.adding(days: 1).description),
+                    body: #"{"data":[\#(record(day.description, organization: org))],"has_more":false,"next_page":null}"#)
             }
             return try Audit.claudeCodeOrganization(ledger)
         }

@@ -46,16 +46,19 @@ import TestSupport
         ]
         for (date, workspace, model, cents) in costs {
             let usd = try ExactDecimal(parsing: cents).dividedByPowerOfTen(2).description
-            try db.execute(sql: "INSERT INTO claude_costs (date, workspace_id, model, currency, amount_cents, amount_usd, event_id) VALUES (?, ?, ?, 'USD', ?, ?, 'ev')",
-                           arguments: [date, workspace, model, cents, usd])
+            try db.execute(
+                sql:
+                    "INSERT INTO claude_costs (date, workspace_id, model, currency, amount_cents, amount_usd, event_id) VALUES (?, ?, ?, 'USD', ?, ?, 'ev')",
+                arguments: [date, workspace, model, cents, usd])
         }
-        try db.execute(sql: """
-            INSERT INTO claude_usage_keys VALUES ('2025-03-01', 'key_1', NULL, 'claude-sonnet-4-5', 'standard', '0-200k', 'global', 1000, 100, 10, 5000, 300, 0, 'ev', NULL);
-            INSERT INTO claude_usage_keys VALUES ('2025-03-02', 'key_1', NULL, 'claude-sonnet-4-5', 'standard', '0-200k', 'global', 1, 0, 0, 0, 2, 0, 'ev', NULL);
-            INSERT INTO claude_usage_keys VALUES ('2025-03-01', NULL, NULL, 'claude-sonnet-4-5', 'standard', '0-200k', 'global', 7, 0, 0, 0, 3, 0, 'ev', NULL);
-            INSERT INTO claude_code_productivity (date, actor_type, actor, num_sessions, lines_added, lines_removed, commits, pull_requests)
-                VALUES ('2025-03-02', 'user_actor', 'a@example.com', 4, 120, 30, 3, 1), ('2025-03-02', 'user_actor', 'b@example.com', 1, 5, 0, 0, 0);
-            """)
+        try db.execute(
+            sql: """
+                INSERT INTO claude_usage_keys VALUES ('2025-03-01', 'key_1', NULL, 'claude-sonnet-4-5', 'standard', '0-200k', 'global', 1000, 100, 10, 5000, 300, 0, 'ev', NULL);
+                INSERT INTO claude_usage_keys VALUES ('2025-03-02', 'key_1', NULL, 'claude-sonnet-4-5', 'standard', '0-200k', 'global', 1, 0, 0, 0, 2, 0, 'ev', NULL);
+                INSERT INTO claude_usage_keys VALUES ('2025-03-01', NULL, NULL, 'claude-sonnet-4-5', 'standard', '0-200k', 'global', 7, 0, 0, 0, 3, 0, 'ev', NULL);
+                INSERT INTO claude_code_productivity (date, actor_type, actor, num_sessions, lines_added, lines_removed, commits, pull_requests)
+                    VALUES ('2025-03-02', 'user_actor', 'a@example.com', 4, 120, 30, 3, 1), ('2025-03-02', 'user_actor', 'b@example.com', 1, 5, 0, 0, 0);
+                """)
     }
 
     static func fixture(_ dir: URL, analytics: ((Database) throws -> Void)? = nil) throws -> ProjectionTables {
@@ -70,8 +73,9 @@ import TestSupport
     static let names = NameBook(workspaces: ["wrk_a": "Research <R&D>"], apiKeys: ["key_1": "prod-backend"])
 
     static func page(_ tables: ProjectionTables, since: String? = nil, until: String? = nil) throws -> (HTMLReport.Content, String) {
-        let page = try HTMLReport.gather(tables: tables, sources: .init(ledger: nil, names: names),
-                                         since: since.flatMap { Day($0) }, until: until.flatMap { Day($0) })
+        let page = try HTMLReport.gather(
+            tables: tables, sources: .init(ledger: nil, names: names),
+            since: since.flatMap { Day($0) }, until: until.flatMap { Day($0) })
         return (page, HTMLReport.render(page))
     }
 
@@ -117,17 +121,18 @@ import TestSupport
         try await withTemporaryDirectory { dir in
             let tables = try Self.fixture(dir) { db in
                 try db.execute(sql: Self.analyticsSQL)
-                try db.execute(sql: """
-                    INSERT INTO claude_costs_by_key (date, workspace_id, api_key_id, currency, amount_cents, amount_usd, provisional, event_id) VALUES
-                        ('2025-03-01', 'wrkspc_default', 'key_1', 'USD', '1100.00001', '11.0000001', 0, 'ev'),
-                        ('2025-03-01', 'wrkspc_default', NULL, 'USD', '73.45677', '0.7345677', 0, 'ev'),
-                        ('2025-03-02', 'wrk_a', 'key_1', 'USD', '0.5', '0.005', 0, 'ev');
-                    INSERT INTO claude_usage_by_actor (date, product, actor_type, actor_id, actor_email, actor_name, uncached_input_tokens,
-                        cache_creation_5m_input_tokens, cache_creation_1h_input_tokens, cache_read_input_tokens, output_tokens, web_search_requests, requests, provisional, event_id) VALUES
-                        ('2025-03-01', 'claude_code', 'user_actor', 'user_1', 'ada@example.com', 'Ada', 100, 0, 0, 900, 50, 0, 7, 0, 'ev'),
-                        ('2025-03-02', 'claude_code', 'user_actor', 'user_1', 'ada@example.com', 'Ada', 10, 0, 0, 0, 5, 0, 2, 0, 'ev'),
-                        ('2025-03-01', 'messages_api', 'api_actor', 'key_1', NULL, NULL, 2000, 0, 0, 0, 400, 0, NULL, 0, 'ev');
-                    """)
+                try db.execute(
+                    sql: """
+                        INSERT INTO claude_costs_by_key (date, workspace_id, api_key_id, currency, amount_cents, amount_usd, provisional, event_id) VALUES
+                            ('2025-03-01', 'wrkspc_default', 'key_1', 'USD', '1100.00001', '11.0000001', 0, 'ev'),
+                            ('2025-03-01', 'wrkspc_default', NULL, 'USD', '73.45677', '0.7345677', 0, 'ev'),
+                            ('2025-03-02', 'wrk_a', 'key_1', 'USD', '0.5', '0.005', 0, 'ev');
+                        INSERT INTO claude_usage_by_actor (date, product, actor_type, actor_id, actor_email, actor_name, uncached_input_tokens,
+                            cache_creation_5m_input_tokens, cache_creation_1h_input_tokens, cache_read_input_tokens, output_tokens, web_search_requests, requests, provisional, event_id) VALUES
+                            ('2025-03-01', 'claude_code', 'user_actor', 'user_1', 'ada@example.com', 'Ada', 100, 0, 0, 900, 50, 0, 7, 0, 'ev'),
+                            ('2025-03-02', 'claude_code', 'user_actor', 'user_1', 'ada@example.com', 'Ada', 10, 0, 0, 0, 5, 0, 2, 0, 'ev'),
+                            ('2025-03-01', 'messages_api', 'api_actor', 'key_1', NULL, NULL, 2000, 0, 0, 0, 400, 0, NULL, 0, 'ev');
+                        """)
             }
             let (page, html) = try Self.page(tables)
             #expect(page.keyCost == .analytics)
@@ -136,10 +141,11 @@ import TestSupport
             #expect(html.contains(#"data-api-key-id="key_1" data-tokens="6413" data-usd="11.0050001">"#))
             #expect(html.contains("Billed cost</th>"))
             // Actors: Ada 1065 tokens in 9 requests; key_1 2400 tokens, requests unknown (NULL) counted as 0.
-            #expect(page.actors == [
-                .init(label: "prod-backend", detail: "API key", tokens: 2400, requests: 0),
-                .init(label: "Ada <ada@example.com>", detail: "person", tokens: 1065, requests: 9),
-            ])
+            #expect(
+                page.actors == [
+                    .init(label: "prod-backend", detail: "API key", tokens: 2400, requests: 0),
+                    .init(label: "Ada <ada@example.com>", detail: "person", tokens: 1065, requests: 9),
+                ])
             #expect(page.products?.map(\.label) == ["messages_api", "claude_code"])
             #expect(html.contains("Ada &lt;ada@example.com&gt;"))
         }
@@ -149,10 +155,11 @@ import TestSupport
         try await withTemporaryDirectory { dir in
             let tables = try Self.fixture(dir) { db in
                 try db.execute(sql: Self.analyticsSQL)
-                try db.execute(sql: """
-                    INSERT INTO claude_costs_by_key (date, api_key_id, currency, amount_cents, amount_usd, provisional, event_id)
-                    VALUES ('2025-03-02', 'key_1', 'USD', '0.5', '0.005', 0, 'ev')
-                    """)
+                try db.execute(
+                    sql: """
+                        INSERT INTO claude_costs_by_key (date, api_key_id, currency, amount_cents, amount_usd, provisional, event_id)
+                        VALUES ('2025-03-02', 'key_1', 'USD', '0.5', '0.005', 0, 'ev')
+                        """)
             }
             let (page, html) = try Self.page(tables)
             #expect(page.keyCost == .partial(covered: 1, needed: 2))

@@ -44,7 +44,8 @@ import Testing
         default:
             if let subject = str(actor, "subject") { return subject }
             let provider = actor["provider"] as! [String: Any]
-            let idField = ["aws": "account_id", "azure": "subscription_id", "gcp": "project_number", "oidc": "issuer"][str(provider, "type")!]!
+            let idField = ["aws": "account_id", "azure": "subscription_id", "gcp": "project_number", "oidc": "issuer"][
+                str(provider, "type")!]!
             return str(provider, "type")! + ":" + str(provider, idField)!
         }
     }
@@ -55,14 +56,18 @@ import Testing
         try await AdminSimulator.withRunning(Self.config()) { sim in
             let from = Self.today.adding(days: -20)
             let legacy = TestClient(sim)
-            let (buckets, _) = try await legacy.fetchAll("/v1/organizations/cost_report", [
-                ("starting_at", from.midnightRFC3339), ("ending_at", Self.today.midnightRFC3339), ("group_by[]", "description")])
+            let (buckets, _) = try await legacy.fetchAll(
+                "/v1/organizations/cost_report",
+                [
+                    ("starting_at", from.midnightRFC3339), ("ending_at", Self.today.midnightRFC3339), ("group_by[]", "description"),
+                ])
             var legacyByDay: [Day: ExactDecimal] = [:]
             for b in buckets {
                 legacyByDay[Day(String(str(b, "starting_at")!.prefix(10)))!] = try ExactDecimal.sum(
                     (b["results"] as! [[String: Any]]).map { try ExactDecimal(parsing: str($0, "amount")!) })
             }
-            let (rows, _) = try await Self.analyticsClient(sim).fetchAll(Self.costPath,
+            let (rows, _) = try await Self.analyticsClient(sim).fetchAll(
+                Self.costPath,
                 Self.window(from, Self.today) + [("limit", "1000")] + Self.syncCostGroups)
             var byDay: [Day: ExactDecimal] = [:]
             for row in rows { byDay[Self.day(of: row)] = try (byDay[Self.day(of: row)] ?? .zero).adding(Self.cents(row)) }
@@ -72,8 +77,11 @@ import Testing
             }
             #expect(Set(byDay.keys) == Set(legacyByDay.filter { $0.value != .zero }.keys), "no empty days")
             // The ungrouped, unbucketed answer is one row with the whole range's total.
-            let whole = try await Self.analyticsClient(sim).get(Self.costPath, [
-                ("starting_at", from.midnightRFC3339), ("ending_at", Self.today.midnightRFC3339)])
+            let whole = try await Self.analyticsClient(sim).get(
+                Self.costPath,
+                [
+                    ("starting_at", from.midnightRFC3339), ("ending_at", Self.today.midnightRFC3339),
+                ])
             let only = try #require(whole.json?["data"] as? [[String: Any]])
             #expect(only.count == 1)
             #expect(try Self.cents(only[0]) == ExactDecimal.sum(legacyByDay.values))
@@ -84,22 +92,27 @@ import Testing
     @Test func tokensPerDayAndKeyEqualTheLegacyUsageReport() async throws {
         try await AdminSimulator.withRunning(Self.config()) { sim in
             let from = Self.today.adding(days: -14)
-            let (buckets, _) = try await TestClient(sim).fetchAll("/v1/organizations/usage_report/messages", [
-                ("starting_at", from.midnightRFC3339), ("ending_at", Self.today.midnightRFC3339), ("limit", "31"),
-                ("group_by[]", "api_key_id")])
+            let (buckets, _) = try await TestClient(sim).fetchAll(
+                "/v1/organizations/usage_report/messages",
+                [
+                    ("starting_at", from.midnightRFC3339), ("ending_at", Self.today.midnightRFC3339), ("limit", "31"),
+                    ("group_by[]", "api_key_id"),
+                ])
             var legacy: [String: TokenCounts] = [:]
             for b in buckets {
                 for r in b["results"] as! [[String: Any]] {
                     legacy["\(str(b, "starting_at")!.prefix(10))|\(str(r, "api_key_id") ?? "-")", default: TokenCounts()].add(r.tokenCounts)
                 }
             }
-            let (rows, _) = try await Self.analyticsClient(sim).fetchAll(Self.usagePath,
+            let (rows, _) = try await Self.analyticsClient(sim).fetchAll(
+                Self.usagePath,
                 Self.window(from, Self.today) + [("limit", "1000")] + Self.syncUsageGroups)
             var analytics: [String: TokenCounts] = [:]
             for row in rows {
                 let u = row["usage"] as! [String: Any]
                 analytics["\(Self.day(of: row))|\(str(Self.group(row), "api_key_id") ?? "-")", default: TokenCounts()].add(u.tokenCounts)
-                #expect(int(u, "total_tokens") == u.tokenCounts.uncachedInput + u.tokenCounts.cacheWrite5m + u.tokenCounts.cacheWrite1h
+                #expect(
+                    int(u, "total_tokens") == u.tokenCounts.uncachedInput + u.tokenCounts.cacheWrite5m + u.tokenCounts.cacheWrite1h
                         + u.tokenCounts.cacheRead + u.tokenCounts.output)
             }
             #expect(legacy.count > 50)
@@ -113,13 +126,15 @@ import Testing
         try await AdminSimulator.withRunning(Self.config()) { sim in
             let day = Self.today.adding(days: -4)
             let client = Self.analyticsClient(sim)
-            let (costs, _) = try await client.fetchAll(Self.costPath,
+            let (costs, _) = try await client.fetchAll(
+                Self.costPath,
                 Self.window(day, day.adding(days: 1)) + [("limit", "1000"), ("order_by", "time"), ("order", "asc")] + Self.syncCostGroups)
             func text(_ g: [String: Any], _ k: String) -> String { str(g, k) ?? "∅" }
             let servedCosts = try costs.map { row -> String in
                 let g = Self.group(row)
                 return try ["workspace_id", "api_key_id", "model", "service_tier", "context_window", "cost_type", "token_type"]
-                    .map { text(g, $0) }.joined(separator: "|") + "=" + Self.cents(row).description + "/" + Self.cents(row, "list_amount").description
+                    .map { text(g, $0) }.joined(separator: "|") + "=" + Self.cents(row).description + "/"
+                    + Self.cents(row, "list_amount").description
             }
             let truthCosts = sim.truth.costsByKey(on: day).map { r in
                 [r.workspaceID, r.apiKeyID, r.model, r.serviceTier, r.contextWindow, r.costType, r.tokenType].map { $0 ?? "∅" }
@@ -131,7 +146,8 @@ import Testing
             #expect(!batch.isEmpty && batch.allSatisfy { $0.listAmountCents == (try! $0.amountCents.multiplied(by: ExactDecimal(2))) })
             #expect(sim.truth.costsByKey(on: day).allSatisfy { $0.workspaceID != nil }, "the default workspace is a tagged id")
 
-            let (usage, _) = try await client.fetchAll(Self.usagePath,
+            let (usage, _) = try await client.fetchAll(
+                Self.usagePath,
                 Self.window(day, day.adding(days: 1)) + [("limit", "1000")] + Self.syncUsageGroups)
             let servedUsage = usage.map { row -> String in
                 let g = Self.group(row)
@@ -190,8 +206,11 @@ import Testing
     @Test func costFanOutRowsDoNotCountTowardTheLimit() async throws {
         try await AdminSimulator.withRunning(Self.config(history: 10)) { sim in
             let day = Self.today.adding(days: -3)
-            let query = Self.window(day, day.adding(days: 1)) + [("limit", "3"), ("group_by[]", "workspace_id"),
-                                                                  ("group_by[]", "cost_type"), ("group_by[]", "token_type")]
+            let query =
+                Self.window(day, day.adding(days: 1)) + [
+                    ("limit", "3"), ("group_by[]", "workspace_id"),
+                    ("group_by[]", "cost_type"), ("group_by[]", "token_type"),
+                ]
             var combosPerPage: [Int] = [], rowsPerPage: [Int] = []
             let (rows, _) = try await Self.analyticsClient(sim).fetchAll(Self.costPath, query) { page in
                 let data = page["data"] as! [[String: Any]]
@@ -236,8 +255,10 @@ import Testing
             let stale = try await client.get(Self.usagePath, query + [("page", str(before.json!, "next_page")!)])
             #expect(stale.status == 410)
             let (rows, _) = try await client.fetchAll(Self.usagePath, query)
-            #expect(rows.count == Day.range(from: Self.today.adding(days: -8), to: Self.today)
-                .reduce(0) { $0 + sim.truth.usageByActor(on: $1).count })
+            #expect(
+                rows.count
+                    == Day.range(from: Self.today.adding(days: -8), to: Self.today)
+                    .reduce(0) { $0 + sim.truth.usageByActor(on: $1).count })
         }
     }
 
@@ -274,8 +295,10 @@ import Testing
             ("usage", [s, ("time_bucket_width", "1d")], "ending_at: required when time_bucket_width is set"),
             ("usage", [s, ("ending_at", "2026-11-02T01:00:00Z"), ("time_bucket_width", "1m")], "ending_at: with time_bucket_width=1m"),
             ("usage", [s, ("time_bucket_width", "1w"), ("ending_at", "2026-11-02T00:00:00Z")], "time_bucket_width:"),
-            ("usage", [s] + ["actor", "model", "product", "api_key_id", "workspace_id", "service_tier"].map { ("group_by[]", $0) },
-             "group_by[]: at most 5"),
+            (
+                "usage", [s] + ["actor", "model", "product", "api_key_id", "workspace_id", "service_tier"].map { ("group_by[]", $0) },
+                "group_by[]: at most 5"
+            ),
             ("cost", [s, ("group_by[]", "description")], "group_by[]: Input should be one of"),
             ("usage", [s, ("group_by[]", "cost_type")], "group_by[]: Input should be one of"),
             ("usage", [s, ("limit", "0")], "limit:"),
@@ -338,9 +361,12 @@ import Testing
         try await AdminSimulator.withRunning(Self.config(history: 10)) { sim in
             let day = Self.today.adding(days: -1)
             let client = Self.analyticsClient(sim)
-            let (hours, _) = try await client.fetchAll(Self.usagePath, [
-                ("starting_at", day.midnightRFC3339), ("ending_at", day.adding(days: 1).midnightRFC3339),
-                ("time_bucket_width", "1h"), ("limit", "1000"), ("order_by", "output_tokens"), ("order", "asc")])
+            let (hours, _) = try await client.fetchAll(
+                Self.usagePath,
+                [
+                    ("starting_at", day.midnightRFC3339), ("ending_at", day.adding(days: 1).midnightRFC3339),
+                    ("time_bucket_width", "1h"), ("limit", "1000"), ("order_by", "output_tokens"), ("order", "asc"),
+                ])
             let outputs = hours.map { int($0["usage"] as! [String: Any], "output_tokens") }
             #expect(outputs == outputs.sorted() && hours.count <= 24 && hours.count > 5)
             var total = TokenCounts()
@@ -348,14 +374,19 @@ import Testing
             #expect(total == sim.truth.day(day).tokensByAPIKey.values.reduce(into: TokenCounts()) { $0.add($1) })
 
             let key = try #require(sim.organization.apiKeys.first { $0.name == "prod-backend" })
-            let (filtered, _) = try await client.fetchAll(Self.usagePath, Self.window(day, day.adding(days: 1))
-                + [("api_key_ids[]", key.id), ("group_by[]", "api_key_id")])
+            let (filtered, _) = try await client.fetchAll(
+                Self.usagePath,
+                Self.window(day, day.adding(days: 1))
+                    + [("api_key_ids[]", key.id), ("group_by[]", "api_key_id")])
             #expect(filtered.count == 1 && str(Self.group(filtered[0]), "api_key_id") == key.id)
             #expect((filtered[0]["usage"] as! [String: Any]).tokenCounts == sim.truth.day(day).tokensByAPIKey[key.id])
-            let (keyless, _) = try await client.fetchAll(Self.usagePath, Self.window(day, day.adding(days: 1))
-                + [("api_key_ids[]", ""), ("group_by[]", "api_key_id")])
+            let (keyless, _) = try await client.fetchAll(
+                Self.usagePath,
+                Self.window(day, day.adding(days: 1))
+                    + [("api_key_ids[]", ""), ("group_by[]", "api_key_id")])
             #expect(keyless.allSatisfy { Self.group($0)["api_key_id"] is NSNull })
-            let (nobody, _) = try await client.fetchAll(Self.usagePath, Self.window(day, day.adding(days: 1)) + [("rbac_group_ids[]", "rbac_group_x")])
+            let (nobody, _) = try await client.fetchAll(
+                Self.usagePath, Self.window(day, day.adding(days: 1)) + [("rbac_group_ids[]", "rbac_group_x")])
             #expect(nobody.isEmpty)
         }
     }

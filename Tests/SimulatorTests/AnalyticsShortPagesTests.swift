@@ -10,8 +10,11 @@ import Testing
 
     @Test func shortPagesHoldTheSameRowsInTheSameOrder() async throws {
         let today = Fixture.analyticsToday
-        let query = [("starting_at", today.adding(days: -20).midnightRFC3339), ("ending_at", today.midnightRFC3339),
-                     ("time_bucket_width", "1d"), ("order_by", "time"), ("order", "asc"), ("limit", "1000")]
+        let query =
+            [
+                ("starting_at", today.adding(days: -20).midnightRFC3339), ("ending_at", today.midnightRFC3339),
+                ("time_bucket_width", "1d"), ("order_by", "time"), ("order", "asc"), ("limit", "1000"),
+            ]
             + ["workspace_id", "api_key_id", "model", "actor", "product"].map { ("group_by[]", $0) }
         func rows(maxRowsPerPage: Int?) async throws -> (Data, Int, Int) {
             var config = SimulatorConfiguration(seed: 11, today: today, historyDays: 30)

@@ -2,7 +2,7 @@ import AdminSimulator
 import Foundation
 import Testing
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The `admin-simulator` binary: prints its port, honours the admin key from the environment,

@@ -8,8 +8,10 @@ import Testing
     static let usagePath = "/v1/organizations/usage_report/messages"
 
     var costQuery: [(String, String)] {
-        [("starting_at", Fixture.today.adding(days: -6).midnightRFC3339), ("ending_at", Fixture.today.midnightRFC3339),
-         ("group_by[]", "workspace_id"), ("group_by[]", "description"), ("limit", "2")]
+        [
+            ("starting_at", Fixture.today.adding(days: -6).midnightRFC3339), ("ending_at", Fixture.today.midnightRFC3339),
+            ("group_by[]", "workspace_id"), ("group_by[]", "description"), ("limit", "2"),
+        ]
     }
 
     @Test func scriptedFaultsProduceEachKind() async throws {
@@ -105,15 +107,21 @@ import Testing
             let (buckets, _) = try await client.fetchAll(Self.costPath, costQuery, retrying: true)
             for (i, bucket) in buckets.enumerated() {
                 let day = Fixture.today.adding(days: -6 + i)
-                let sum = try ExactDecimal.sum((bucket["results"] as! [[String: Any]]).map { try ExactDecimal(parsing: str($0, "amount")!) })
+                let sum = try ExactDecimal.sum(
+                    (bucket["results"] as! [[String: Any]]).map { try ExactDecimal(parsing: str($0, "amount")!) })
                 #expect(sum == sim.truth.totalCostCents(on: day))
             }
-            let (usage, _) = try await client.fetchAll(Self.usagePath, [
-                ("starting_at", Fixture.today.adding(days: -6).midnightRFC3339), ("ending_at", Fixture.today.midnightRFC3339),
-                ("group_by[]", "api_key_id"), ("limit", "1")], retrying: true)
+            let (usage, _) = try await client.fetchAll(
+                Self.usagePath,
+                [
+                    ("starting_at", Fixture.today.adding(days: -6).midnightRFC3339), ("ending_at", Fixture.today.midnightRFC3339),
+                    ("group_by[]", "api_key_id"), ("limit", "1"),
+                ], retrying: true)
             for (i, bucket) in usage.enumerated() {
                 var got: [String?: TokenCounts] = [:]
-                for row in bucket["results"] as! [[String: Any]] { got[str(row, "api_key_id"), default: TokenCounts()].add(row.tokenCounts) }
+                for row in bucket["results"] as! [[String: Any]] {
+                    got[str(row, "api_key_id"), default: TokenCounts()].add(row.tokenCounts)
+                }
                 #expect(got == sim.truth.day(Fixture.today.adding(days: -6 + i)).tokensByAPIKey)
             }
             let counters = sim.counters

@@ -16,7 +16,8 @@ import Testing
             try await AdminSimulator.withRunning(second) { b in
                 let meA = try await TestClient(a).get(Self.mePath)
                 #expect(meA.status == 200)
-                #expect(String(decoding: meA.body, as: UTF8.self)
+                #expect(
+                    String(decoding: meA.body, as: UTF8.self)
                         == #"{"id":"0f6a3c1e-6a37-4b8e-9d0a-5d6e2f9c1a01","name":"Acme Research","type":"organization"}"#)
                 let meB = try #require(try await TestClient(b).get(Self.mePath).json)
                 #expect(str(meB, "name") == "Simulated Organization 2" && str(meB, "type") == "organization")
@@ -27,7 +28,8 @@ import Testing
 
                 // The Claude Code report names the same organization as /me.
                 let day = Fixture.analyticsToday.adding(days: -1)
-                let (records, _) = try await TestClient(a).fetchAll("/v1/organizations/usage_report/claude_code", [("starting_at", day.description)])
+                let (records, _) = try await TestClient(a).fetchAll(
+                    "/v1/organizations/usage_report/claude_code", [("starting_at", day.description)])
                 #expect(!records.isEmpty && records.allSatisfy { str($0, "organization_id") == "0f6a3c1e-6a37-4b8e-9d0a-5d6e2f9c1a01" })
                 // Different seeds, different data.
                 #expect(a.truth.totalCostCents(on: day) != b.truth.totalCostCents(on: day))
@@ -46,11 +48,13 @@ import Testing
             bearer.version = "2026-10-21"
             bearer.headers = ["Authorization": "Bearer \(sim.adminKey)", "anthropic-beta": "analytics-usage-cost-2026-08-24"]
             let start = Fixture.analyticsToday.adding(days: -2).midnightRFC3339
-            for (path, query) in [(Self.mePath, []), ("/v1/organizations/cost_report", [("starting_at", start)]),
-                                  ("/v1/organizations/usage_report/messages", [("starting_at", start)]),
-                                  ("/v1/organizations/analytics/cost", [("starting_at", start)]),
-                                  ("/v1/organizations/analytics/usage", [("starting_at", start)]),
-                                  ("/v1/organizations/api_keys", []), ("/v1/organizations/workspaces", [])] {
+            for (path, query) in [
+                (Self.mePath, []), ("/v1/organizations/cost_report", [("starting_at", start)]),
+                ("/v1/organizations/usage_report/messages", [("starting_at", start)]),
+                ("/v1/organizations/analytics/cost", [("starting_at", start)]),
+                ("/v1/organizations/analytics/usage", [("starting_at", start)]),
+                ("/v1/organizations/api_keys", []), ("/v1/organizations/workspaces", []),
+            ] {
                 #expect(try await bearer.get(path, query).status == 200, "\(path)")
             }
             #expect(try await bearer.get("/_simulator/counters").status == 200)

@@ -54,10 +54,11 @@ import Testing
             .filter { $0.model == "claude-sonnet-4-5-20250929" && $0.serviceTier == "standard" && $0.contextWindow == "0-200k" }
             .reduce(into: [String?: Int]()) { $0[$1.workspaceID, default: 0] += $1.tokens.uncachedInput }
         for (ws, n) in tokens {
-            let row = try #require(rows.first {
-                $0.workspaceID == ws && $0.model == "claude-sonnet-4-5-20250929" && $0.tokenType == "uncached_input_tokens"
-                    && $0.serviceTier == "standard" && $0.contextWindow == "0-200k"
-            })
+            let row = try #require(
+                rows.first {
+                    $0.workspaceID == ws && $0.model == "claude-sonnet-4-5-20250929" && $0.tokenType == "uncached_input_tokens"
+                        && $0.serviceTier == "standard" && $0.contextWindow == "0-200k"
+                })
             #expect(row.amountCents == (try ExactDecimal(parsing: "0.0003").multiplied(by: ExactDecimal(n))))
             #expect(row.description == "Claude Sonnet 4.5 Usage - Input Tokens")
         }
@@ -72,8 +73,10 @@ import Testing
         var sawBatch = false
         for day in org.dataDays {
             let atoms = org.usageAtoms(on: day)
-            for row in org.costRows(on: day) where row.serviceTier == "batch" && row.tokenType == "output_tokens"
-                && row.model == "claude-haiku-4-5-20251001" {
+            for row in org.costRows(on: day)
+            where row.serviceTier == "batch" && row.tokenType == "output_tokens"
+                && row.model == "claude-haiku-4-5-20251001"
+            {
                 let n = atoms.filter { $0.workspaceID == row.workspaceID && $0.model == row.model && $0.serviceTier == "batch" }
                     .reduce(0) { $0 + $1.tokens.output }
                 // $5/MTok output, halved: 0.00025 cents per token.

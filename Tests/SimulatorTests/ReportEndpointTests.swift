@@ -15,7 +15,8 @@ import Testing
         try await AdminSimulator.withRunning(Fixture.config()) { sim in
             let client = TestClient(sim)
             let from = Fixture.today.adding(days: -14)  // two days before the history: empty buckets
-            let query = [("starting_at", from.midnightRFC3339), ("ending_at", Fixture.today.midnightRFC3339), ("limit", "5")]
+            let query =
+                [("starting_at", from.midnightRFC3339), ("ending_at", Fixture.today.midnightRFC3339), ("limit", "5")]
                 + groupBy.map { ("group_by[]", $0) }
             let (buckets, pages) = try await client.fetchAll(Self.costPath, query)
             #expect(pages == 3)
@@ -42,9 +43,12 @@ import Testing
     @Test func costByWorkspaceAndDescriptionIsTheFinestGrain() async throws {
         try await AdminSimulator.withRunning(Fixture.config()) { sim in
             let day = Fixture.today.adding(days: -3)
-            let (buckets, _) = try await TestClient(sim).fetchAll(Self.costPath, [
-                ("starting_at", day.midnightRFC3339), ("ending_at", day.adding(days: 1).midnightRFC3339),
-                ("group_by[]", "workspace_id"), ("group_by[]", "description")])
+            let (buckets, _) = try await TestClient(sim).fetchAll(
+                Self.costPath,
+                [
+                    ("starting_at", day.midnightRFC3339), ("ending_at", day.adding(days: 1).midnightRFC3339),
+                    ("group_by[]", "workspace_id"), ("group_by[]", "description"),
+                ])
             let rows = buckets[0]["results"] as! [[String: Any]]
             let truth = sim.truth.costRows(on: day)
             #expect(rows.count == truth.count)
@@ -71,8 +75,11 @@ import Testing
     func usagePagesSumToTruthPerKeyPerDay(groupBy: [String]) async throws {
         try await AdminSimulator.withRunning(Fixture.config()) { sim in
             let from = Fixture.today.adding(days: -13)
-            let query = [("starting_at", from.midnightRFC3339), ("ending_at", Fixture.today.adding(days: 1).midnightRFC3339),
-                         ("bucket_width", "1d"), ("limit", "4")] + groupBy.map { ("group_by[]", $0) }
+            let query =
+                [
+                    ("starting_at", from.midnightRFC3339), ("ending_at", Fixture.today.adding(days: 1).midnightRFC3339),
+                    ("bucket_width", "1d"), ("limit", "4"),
+                ] + groupBy.map { ("group_by[]", $0) }
             let (buckets, pages) = try await TestClient(sim).fetchAll(Self.usagePath, query)
             #expect(buckets.count == 14 && pages == 4)
             for (i, bucket) in buckets.enumerated() {
@@ -93,9 +100,12 @@ import Testing
     @Test func fullyGroupedUsageRowsAreTheTruthRowsInOrder() async throws {
         try await AdminSimulator.withRunning(Fixture.config()) { sim in
             let day = Fixture.today.adding(days: -5)
-            let (buckets, _) = try await TestClient(sim).fetchAll(Self.usagePath, [
-                ("starting_at", day.midnightRFC3339), ("ending_at", day.adding(days: 1).midnightRFC3339), ("limit", "31")]
-                + ["api_key_id", "workspace_id", "model", "service_tier", "context_window", "inference_geo"].map { ("group_by[]", $0) })
+            let (buckets, _) = try await TestClient(sim).fetchAll(
+                Self.usagePath,
+                [
+                    ("starting_at", day.midnightRFC3339), ("ending_at", day.adding(days: 1).midnightRFC3339), ("limit", "31"),
+                ]
+                    + ["api_key_id", "workspace_id", "model", "service_tier", "context_window", "inference_geo"].map { ("group_by[]", $0) })
             let rows = buckets[0]["results"] as! [[String: Any]]
             let truth = sim.truth.usageRows(on: day)
             #expect(rows.count == truth.count)
@@ -112,9 +122,12 @@ import Testing
         try await AdminSimulator.withRunning(Fixture.config()) { sim in
             let client = TestClient(sim)
             let day = Fixture.today.adding(days: -2)
-            let (hours, hourPages) = try await client.fetchAll(Self.usagePath, [
-                ("starting_at", day.midnightRFC3339), ("ending_at", day.adding(days: 1).midnightRFC3339),
-                ("bucket_width", "1h"), ("limit", "7")])
+            let (hours, hourPages) = try await client.fetchAll(
+                Self.usagePath,
+                [
+                    ("starting_at", day.midnightRFC3339), ("ending_at", day.adding(days: 1).midnightRFC3339),
+                    ("bucket_width", "1h"), ("limit", "7"),
+                ])
             #expect(hours.count == 24 && hourPages == 4)
             var total = TokenCounts()
             for h in hours { for row in h["results"] as! [[String: Any]] { total.add(row.tokenCounts) } }
@@ -123,12 +136,17 @@ import Testing
             #expect(total == expected)
             #expect(hours.contains { !($0["results"] as! [Any]).isEmpty })
 
-            let (minutes, _) = try await client.fetchAll(Self.usagePath, [
-                ("starting_at", day.midnightRFC3339), ("ending_at", day.adding(days: 1).midnightRFC3339),
-                ("bucket_width", "1m"), ("limit", "1440"), ("group_by[]", "api_key_id")])
+            let (minutes, _) = try await client.fetchAll(
+                Self.usagePath,
+                [
+                    ("starting_at", day.midnightRFC3339), ("ending_at", day.adding(days: 1).midnightRFC3339),
+                    ("bucket_width", "1m"), ("limit", "1440"), ("group_by[]", "api_key_id"),
+                ])
             #expect(minutes.count == 1440)
             var byKey: [String?: TokenCounts] = [:]
-            for m in minutes { for row in m["results"] as! [[String: Any]] { byKey[str(row, "api_key_id"), default: TokenCounts()].add(row.tokenCounts) } }
+            for m in minutes {
+                for row in m["results"] as! [[String: Any]] { byKey[str(row, "api_key_id"), default: TokenCounts()].add(row.tokenCounts) }
+            }
             #expect(byKey == sim.truth.day(day).tokensByAPIKey)
         }
     }
@@ -136,9 +154,12 @@ import Testing
     @Test func usageFiltersNarrowTheRows() async throws {
         try await AdminSimulator.withRunning(Fixture.config()) { sim in
             let day = Fixture.today.adding(days: -4)
-            let (buckets, _) = try await TestClient(sim).fetchAll(Self.usagePath, [
-                ("starting_at", day.midnightRFC3339), ("ending_at", day.adding(days: 1).midnightRFC3339),
-                ("service_tiers[]", "batch"), ("context_window[]", "0-200k"), ("group_by[]", "service_tier")])
+            let (buckets, _) = try await TestClient(sim).fetchAll(
+                Self.usagePath,
+                [
+                    ("starting_at", day.midnightRFC3339), ("ending_at", day.adding(days: 1).midnightRFC3339),
+                    ("service_tiers[]", "batch"), ("context_window[]", "0-200k"), ("group_by[]", "service_tier"),
+                ])
             let rows = buckets[0]["results"] as! [[String: Any]]
             #expect(rows.allSatisfy { str($0, "service_tier") == "batch" })
             let expected = sim.truth.usageRows(on: day).filter { $0.serviceTier == "batch" && $0.contextWindow == "0-200k" }
@@ -189,8 +210,12 @@ import Testing
             #expect(try await count(Self.usagePath, [("starting_at", start), ("ending_at", end), ("bucket_width", "1h")]) == 24)
             #expect(try await count(Self.usagePath, [("starting_at", start), ("ending_at", end), ("bucket_width", "1m")]) == 60)
             #expect(try await count(Self.costPath, [("starting_at", start), ("ending_at", end), ("limit", "31")]) == 31)
-            #expect(try await count(Self.usagePath, [("starting_at", start), ("ending_at", end), ("bucket_width", "1h"), ("limit", "168")]) == 168)
-            #expect(try await count(Self.usagePath, [("starting_at", start), ("ending_at", end), ("bucket_width", "1m"), ("limit", "1440")]) == 1440)
+            #expect(
+                try await count(Self.usagePath, [("starting_at", start), ("ending_at", end), ("bucket_width", "1h"), ("limit", "168")])
+                    == 168)
+            #expect(
+                try await count(Self.usagePath, [("starting_at", start), ("ending_at", end), ("bucket_width", "1m"), ("limit", "1440")])
+                    == 1440)
             let bad: [(String, [(String, String)])] = [
                 (Self.costPath, [("starting_at", start), ("limit", "32")]),
                 (Self.costPath, [("starting_at", start), ("limit", "0")]),
@@ -206,7 +231,8 @@ import Testing
                 let r = try await client.get(path, q)
                 #expect(r.status == 400 && r.errorType == "invalid_request_error", "\(path) \(q)")
             }
-            let (_, pages) = try await client.fetchAll(Self.codePath, [("starting_at", Fixture.today.adding(days: -1).description), ("limit", "1000")])
+            let (_, pages) = try await client.fetchAll(
+                Self.codePath, [("starting_at", Fixture.today.adding(days: -1).description), ("limit", "1000")])
             #expect(pages == 1)
         }
     }
@@ -244,8 +270,12 @@ import Testing
             let message = (range.json?["error"] as? [String: Any])?["message"] as? String
             #expect(message == "Invalid date range: ending date must be after starting date")
             // With the beta header, speed is a valid dimension and appears in rows.
-            let fast = try await client.get(Self.usagePath, [("starting_at", day.midnightRFC3339), ("ending_at", day.adding(days: 1).midnightRFC3339),
-                                                             ("group_by[]", "speed")], headers: ["anthropic-beta": "fast-mode-2026-02-01"])
+            let fast = try await client.get(
+                Self.usagePath,
+                [
+                    ("starting_at", day.midnightRFC3339), ("ending_at", day.adding(days: 1).midnightRFC3339),
+                    ("group_by[]", "speed"),
+                ], headers: ["anthropic-beta": "fast-mode-2026-02-01"])
             #expect(fast.status == 200)
             let row = ((fast.json!["data"] as! [[String: Any]])[0]["results"] as! [[String: Any]])[0]
             #expect(str(row, "speed") == "standard")
@@ -278,8 +308,10 @@ import Testing
     @Test func cursorsAreBoundToTheirChain() async throws {
         try await AdminSimulator.withRunning(Fixture.config()) { sim in
             let client = TestClient(sim)
-            let base = [("starting_at", Fixture.today.adding(days: -10).midnightRFC3339),
-                        ("ending_at", Fixture.today.midnightRFC3339), ("limit", "3"), ("group_by[]", "workspace_id")]
+            let base = [
+                ("starting_at", Fixture.today.adding(days: -10).midnightRFC3339),
+                ("ending_at", Fixture.today.midnightRFC3339), ("limit", "3"), ("group_by[]", "workspace_id"),
+            ]
             let first = try await client.get(Self.costPath, base)
             let token = try #require(first.json?["next_page"] as? String)
             #expect(token.hasPrefix("page_"))

@@ -8,8 +8,11 @@ import Testing
     static let codePath = "/v1/organizations/usage_report/claude_code"
 
     func dailyCost(_ client: TestClient, from: Day, to: Day) async throws -> [ExactDecimal] {
-        let (buckets, _) = try await client.fetchAll(Self.costPath, [
-            ("starting_at", from.midnightRFC3339), ("ending_at", to.midnightRFC3339), ("group_by[]", "description")])
+        let (buckets, _) = try await client.fetchAll(
+            Self.costPath,
+            [
+                ("starting_at", from.midnightRFC3339), ("ending_at", to.midnightRFC3339), ("group_by[]", "description"),
+            ])
         return try buckets.map { b in
             try ExactDecimal.sum((b["results"] as! [[String: Any]]).map { try ExactDecimal(parsing: str($0, "amount")!) })
         }
@@ -25,7 +28,7 @@ import Testing
 
             sim.revise(day: Fixture.today.adding(days: -1))
             let after = try await dailyCost(client, from: from, to: Fixture.today)
-                let truthAfter = (0..<3).map { sim.truth.totalCostCents(on: from.adding(days: $0)) }
+            let truthAfter = (0..<3).map { sim.truth.totalCostCents(on: from.adding(days: $0)) }
             #expect(after == truthAfter)
             #expect(after[0] == before[0] && after[1] == before[1])
             #expect(after[2] != before[2])
@@ -104,9 +107,11 @@ import Testing
             let second = try await client.get(Self.costPath, q)
             let buckets = second.json!["data"] as! [[String: Any]]
             #expect(buckets.count == 2)
-            let newDay = try ExactDecimal.sum((buckets[1]["results"] as! [[String: Any]]).map { try ExactDecimal(parsing: str($0, "amount")!) })
+            let newDay = try ExactDecimal.sum(
+                (buckets[1]["results"] as! [[String: Any]]).map { try ExactDecimal(parsing: str($0, "amount")!) })
             #expect(newDay == sim.truth.totalCostCents(on: Fixture.today))
-            let viaHTTP = try await client.get("/_simulator/advance", [("today", Fixture.today.adding(days: 3).description)], method: "POST")
+            let viaHTTP = try await client.get(
+                "/_simulator/advance", [("today", Fixture.today.adding(days: 3).description)], method: "POST")
             #expect(str(viaHTTP.json!, "today") == Fixture.today.adding(days: 3).description)
             #expect(try await client.get("/_simulator/advance", [("today", Fixture.today.description)], method: "POST").status == 400)
         }

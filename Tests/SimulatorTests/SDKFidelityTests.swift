@@ -17,7 +17,9 @@ import Testing
         let probe = FileManager.default.temporaryDirectory.appendingPathComponent("sdk-fidelity-probe-\(getpid())")
         defer { try? FileManager.default.removeItem(at: probe) }
         let result = run(["/usr/bin/env", "python3", "-m", "venv", "--without-pip", probe.path])
-        let reason = result.status == 0 ? nil
+        let reason =
+            result.status == 0
+            ? nil
             : "`python3 -m venv` does not work here (\(result.output.prefix(200))); install python3-venv to run the SDK fidelity check"
         if let reason, !onCI { print("SKIPPED SDKFidelityTests: \(reason)") }
         return reason
@@ -37,8 +39,9 @@ import Testing
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    @Test(.enabled(if: onCI || missingPrerequisite == nil, "python3 -m venv is unavailable (see the SKIPPED line)"),
-          .timeLimit(.minutes(10)))
+    @Test(
+        .enabled(if: onCI || missingPrerequisite == nil, "python3 -m venv is unavailable (see the SKIPPED line)"),
+        .timeLimit(.minutes(10)))
     func officialPythonSDKParsesEveryPage() throws {
         if let missing = Self.missingPrerequisite { Issue.record("CI=true and \(missing)") }
         try #require(FileManager.default.isExecutableFile(atPath: Self.simulator.path), "build admin-simulator first")

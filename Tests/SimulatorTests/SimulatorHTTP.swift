@@ -2,7 +2,7 @@ import AdminSimulator
 import CoreValues
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// A deliberately small Admin API client for the simulator tests: raw GETs, plus a pagination
@@ -36,7 +36,9 @@ struct TestClient {
         return s.addingPercentEncoding(withAllowedCharacters: allowed)!
     }
 
-    func get(_ path: String, _ query: [(String, String)] = [], headers: [String: String] = [:], method: String = "GET") async throws -> Reply {
+    func get(_ path: String, _ query: [(String, String)] = [], headers: [String: String] = [:], method: String = "GET") async throws
+        -> Reply
+    {
         var components = URLComponents(url: baseURL.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
         if !query.isEmpty {
             components.percentEncodedQuery = query.map { TestClient.encode($0.0) + "=" + TestClient.encode($0.1) }.joined(separator: "&")
@@ -68,7 +70,8 @@ struct TestClient {
                 last = "status \(r.status)"
                 if r.status == 429 || r.status >= 500 || r.status == 200 {
                     // retry-after-ms first, then retry-after (seconds), as the official SDK does.
-                    let ms = r.headers["retry-after-ms"].flatMap(Int.init)
+                    let ms =
+                        r.headers["retry-after-ms"].flatMap(Int.init)
                         ?? r.headers["retry-after"].flatMap(Int.init).map { $0 * 1_000 } ?? 10
                     try await Task.sleep(for: .milliseconds(ms))
                     continue
@@ -84,8 +87,10 @@ struct TestClient {
     }
 
     /// Every page of a report chain; returns the pages' `data` arrays concatenated.
-    func fetchAll(_ path: String, _ query: [(String, String)], retrying: Bool = false,
-                  onPage: ([String: Any]) -> Void = { _ in }) async throws -> (data: [[String: Any]], pages: Int) {
+    func fetchAll(
+        _ path: String, _ query: [(String, String)], retrying: Bool = false,
+        onPage: ([String: Any]) -> Void = { _ in }
+    ) async throws -> (data: [[String: Any]], pages: Int) {
         var all: [[String: Any]] = []
         var page: String?
         var pages = 0
@@ -120,9 +125,10 @@ extension [String: Any] {
     var tokenCounts: TokenCounts {
         let cc = self["cache_creation"] as! [String: Any]
         let stu = self["server_tool_use"] as! [String: Any]
-        return TokenCounts(uncachedInput: int(self, "uncached_input_tokens"), cacheWrite5m: int(cc, "ephemeral_5m_input_tokens"),
-                           cacheWrite1h: int(cc, "ephemeral_1h_input_tokens"), cacheRead: int(self, "cache_read_input_tokens"),
-                           output: int(self, "output_tokens"), webSearchRequests: int(stu, "web_search_requests"))
+        return TokenCounts(
+            uncachedInput: int(self, "uncached_input_tokens"), cacheWrite5m: int(cc, "ephemeral_5m_input_tokens"),
+            cacheWrite1h: int(cc, "ephemeral_1h_input_tokens"), cacheRead: int(self, "cache_read_input_tokens"),
+            output: int(self, "output_tokens"), webSearchRequests: int(stu, "web_search_requests"))
     }
 }
 

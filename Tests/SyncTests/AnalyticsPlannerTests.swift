@@ -7,11 +7,15 @@ import Testing
 @Suite struct AnalyticsPlannerTests {
     func d(_ s: String) -> Day { Day(s)! }
 
-    func plan(covered: Set<Day> = [], attempted: Set<Day> = [], since: Day? = nil, until: Day, today: Day,
-              revisitDays: Int = 3, legacyStart: Day? = nil) throws -> [String] {
-        try SyncPlanner.analyticsWindows(stream: .analyticsCost, covered: covered, attempted: attempted, since: since,
-                                         until: until, today: today, revisitDays: revisitDays, legacyStart: legacyStart)
-            .map(\.description)
+    func plan(
+        covered: Set<Day> = [], attempted: Set<Day> = [], since: Day? = nil, until: Day, today: Day,
+        revisitDays: Int = 3, legacyStart: Day? = nil
+    ) throws -> [String] {
+        try SyncPlanner.analyticsWindows(
+            stream: .analyticsCost, covered: covered, attempted: attempted, since: since,
+            until: until, today: today, revisitDays: revisitDays, legacyStart: legacyStart
+        )
+        .map(\.description)
     }
 
     @Test func servableDaysStartAt2026AndAtMost365DaysBack() {
@@ -56,8 +60,11 @@ import Testing
         #expect(fromServable.count == 11)
         // Legacy history since 2026-09-15: the backfill starts there.
         let fromLegacy = try plan(until: today, today: today, legacyStart: d("2026-09-15"))
-        #expect(fromLegacy == ["analytics_cost 2026-09-15..2026-10-15", "analytics_cost 2026-10-16..2026-11-15",
-                               "analytics_cost 2026-11-16..2026-12-01"])
+        #expect(
+            fromLegacy == [
+                "analytics_cost 2026-09-15..2026-10-15", "analytics_cost 2026-10-16..2026-11-15",
+                "analytics_cost 2026-11-16..2026-12-01",
+            ])
     }
 
     @Test func attemptedDaysThatAreNoLongerServableAreNotGaps() throws {

@@ -107,8 +107,9 @@ import TestSupport
             let sim = try await AdminSimulator.start(SimulatorConfiguration(seed: 16, today: Day("2027-01-10")!, historyDays: 20))
             defer { Task { await sim.stop() } }
             let ledger = try Ledger(directory: dir, create: true)
-            let summary = try await syncFromSimulator(ledger, sim, since: Day("2026-01-01")!, streams: [.analyticsUsage],
-                                              today: Day("2027-01-05")!)
+            let summary = try await syncFromSimulator(
+                ledger, sim, since: Day("2026-01-01")!, streams: [.analyticsUsage],
+                today: Day("2027-01-05")!)
             #expect(summary.analyticsRefused == nil && summary.windowsSkipped == 0)
             #expect(summary.failed.map(\.window) == ["analytics_usage 2026-01-05..2026-02-04"])
             #expect(summary.failed.first?.error.contains("HTTP 400") == true)

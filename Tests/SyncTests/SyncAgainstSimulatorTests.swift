@@ -91,7 +91,8 @@ import TestSupport
             let logger = Logger(label: "test")
             // The organization is asked for before any window: the refusal stops the sync there.
             let error = await #expect(throws: AdminAPIError.self) {
-                try await AdminClient.withClient(key: AdminKey("sk-ant-admin01-wrong")!, configuration: configuration, logger: logger) { client in
+                try await AdminClient.withClient(key: AdminKey("sk-ant-admin01-wrong")!, configuration: configuration, logger: logger) {
+                    client in
                     try await SyncEngine(ledger: ledger, source: client, logger: logger)
                         .run(SyncOptions(since: Self.today.adding(days: -10), until: Self.today))
                 }

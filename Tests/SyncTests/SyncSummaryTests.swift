@@ -13,13 +13,17 @@ struct OrganizationThenRefused: PageSource {
     let refused: AdminClient
     let organizationBody = Data(#"{"id":"org-summary-test","name":"Summary Test","type":"organization"}"#.utf8)
 
-    func fetchChain(_ chain: ChainRequest, isolation: isolated (any Actor)?,
-                    onPage: (AdminAPI.Page) async throws -> Void) async throws -> ChainSummary {
+    func fetchChain(
+        _ chain: ChainRequest, isolation: isolated (any Actor)?,
+        onPage: (AdminAPI.Page) async throws -> Void
+    ) async throws -> ChainSummary {
         guard chain.stream == .organization else {
             return try await refused.fetchChain(chain, isolation: isolation, onPage: onPage)
         }
-        try await onPage(AdminAPI.Page(chain: chain, request: chain.firstPage, status: 200, requestID: "req_org",
-                                       body: organizationBody, hasMore: false, nextCursor: nil, attempts: 1, receivedAt: Date()))
+        try await onPage(
+            AdminAPI.Page(
+                chain: chain, request: chain.firstPage, status: 200, requestID: "req_org",
+                body: organizationBody, hasMore: false, nextCursor: nil, attempts: 1, receivedAt: Date()))
         return ChainSummary(chain: chain, pages: 1, attempts: 1, bytes: organizationBody.count, duration: .zero)
     }
 }
@@ -34,8 +38,10 @@ struct OrganizationThenRefused: PageSource {
             var configuration = AdminClient.Configuration()
             configuration.baseURL = sim.baseURL.absoluteString
             let logger = Logger(label: "test.sync")
-            let summary = try await AdminClient.withClient(key: AdminKey("sk-ant-admin01-not-this-org-key")!,
-                                                           configuration: configuration, logger: logger) { client in
+            let summary = try await AdminClient.withClient(
+                key: AdminKey("sk-ant-admin01-not-this-org-key")!,
+                configuration: configuration, logger: logger
+            ) { client in
                 try await SyncEngine(ledger: ledger, source: OrganizationThenRefused(refused: client), logger: logger)
                     .run(SyncOptions(since: Day("2025-05-25")!, until: Day("2025-06-01")!, concurrency: 1))
             }

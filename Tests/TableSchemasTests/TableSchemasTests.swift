@@ -5,34 +5,50 @@ import TableSchemas
 /// from the product's table contract, so that a schema change the contract does not make fails.
 @Suite struct TableSchemasTests {
     @Test func columnsAreExactlyTheSpecsInOrder() {
-        #expect(ProjectionTable.costs.schema.columnNames == [
-            "date", "workspace_id", "description", "cost_type", "model", "token_type", "service_tier",
-            "context_window", "inference_geo", "currency", "amount_cents", "amount_usd", "event_id",
-            "organization_id"])
-        #expect(ProjectionTable.usage.schema.columnNames == [
-            "date", "api_key_id", "workspace_id", "model", "service_tier", "context_window", "inference_geo",
-            "uncached_input_tokens", "cache_creation_5m_input_tokens", "cache_creation_1h_input_tokens",
-            "cache_read_input_tokens", "output_tokens", "web_search_requests", "event_id", "organization_id"])
-        #expect(ProjectionTable.claudeCode.schema.columnNames == [
-            "date", "actor_type", "actor", "organization_id", "customer_type", "subscription_type", "terminal_type",
-            "is_remote", "num_sessions", "lines_added", "lines_removed", "commits", "pull_requests",
-            "edit_accepted", "edit_rejected", "multi_edit_accepted", "multi_edit_rejected", "write_accepted",
-            "write_rejected", "notebook_edit_accepted", "notebook_edit_rejected", "input_tokens", "output_tokens",
-            "cache_read_tokens", "cache_creation_tokens", "event_id"])
+        #expect(
+            ProjectionTable.costs.schema.columnNames == [
+                "date", "workspace_id", "description", "cost_type", "model", "token_type", "service_tier",
+                "context_window", "inference_geo", "currency", "amount_cents", "amount_usd", "event_id",
+                "organization_id",
+            ])
+        #expect(
+            ProjectionTable.usage.schema.columnNames == [
+                "date", "api_key_id", "workspace_id", "model", "service_tier", "context_window", "inference_geo",
+                "uncached_input_tokens", "cache_creation_5m_input_tokens", "cache_creation_1h_input_tokens",
+                "cache_read_input_tokens", "output_tokens", "web_search_requests", "event_id", "organization_id",
+            ])
+        #expect(
+            ProjectionTable.claudeCode.schema.columnNames == [
+                "date", "actor_type", "actor", "organization_id", "customer_type", "subscription_type", "terminal_type",
+                "is_remote", "num_sessions", "lines_added", "lines_removed", "commits", "pull_requests",
+                "edit_accepted", "edit_rejected", "multi_edit_accepted", "multi_edit_rejected", "write_accepted",
+                "write_rejected", "notebook_edit_accepted", "notebook_edit_rejected", "input_tokens", "output_tokens",
+                "cache_read_tokens", "cache_creation_tokens", "event_id",
+            ])
     }
 
     /// The documented TEXT NULL / INTEGER NULL columns; every other column is NOT NULL.
     static let specNullable: [ProjectionTable: Set<String>] = [
-        .costs: ["workspace_id", "description", "cost_type", "model", "token_type", "service_tier",
-                 "context_window", "inference_geo", "organization_id"],
-        .usage: ["api_key_id", "workspace_id", "model", "service_tier", "context_window", "inference_geo",
-                 "organization_id"],
-        .claudeCode: ["actor_type", "actor", "organization_id", "customer_type", "subscription_type",
-                      "terminal_type", "is_remote"],
-        .costsByKey: ["workspace_id", "api_key_id", "model", "service_tier", "context_window", "cost_type",
-                      "token_type", "organization_id"],
-        .usageByActor: ["workspace_id", "api_key_id", "model", "product", "actor_type", "actor_id", "actor_email",
-                        "actor_name", "requests", "organization_id"],
+        .costs: [
+            "workspace_id", "description", "cost_type", "model", "token_type", "service_tier",
+            "context_window", "inference_geo", "organization_id",
+        ],
+        .usage: [
+            "api_key_id", "workspace_id", "model", "service_tier", "context_window", "inference_geo",
+            "organization_id",
+        ],
+        .claudeCode: [
+            "actor_type", "actor", "organization_id", "customer_type", "subscription_type",
+            "terminal_type", "is_remote",
+        ],
+        .costsByKey: [
+            "workspace_id", "api_key_id", "model", "service_tier", "context_window", "cost_type",
+            "token_type", "organization_id",
+        ],
+        .usageByActor: [
+            "workspace_id", "api_key_id", "model", "product", "actor_type", "actor_id", "actor_email",
+            "actor_name", "requests", "organization_id",
+        ],
     ]
 
     @Test(arguments: ProjectionTable.allCases)
@@ -49,17 +65,24 @@ import TableSchemas
     }
 
     @Test func naturalKeysAreTheSpecs() {
-        #expect(ProjectionTable.costs.schema.naturalKeyWithDate == [
-            "date", "workspace_id", "description", "cost_type", "model", "token_type", "service_tier",
-            "context_window", "inference_geo", "currency"])
-        #expect(ProjectionTable.usage.schema.naturalKeyWithDate == [
-            "date", "api_key_id", "workspace_id", "model", "service_tier", "context_window", "inference_geo"])
+        #expect(
+            ProjectionTable.costs.schema.naturalKeyWithDate == [
+                "date", "workspace_id", "description", "cost_type", "model", "token_type", "service_tier",
+                "context_window", "inference_geo", "currency",
+            ])
+        #expect(
+            ProjectionTable.usage.schema.naturalKeyWithDate == [
+                "date", "api_key_id", "workspace_id", "model", "service_tier", "context_window", "inference_geo",
+            ])
         // docs/TABLES.md: (date, actor_type, actor, terminal_type, is_remote, customer_type, subscription_type,
         // organization_id); the order inside the key does not matter.
         let claudeCode = ProjectionTable.claudeCode.schema.naturalKeyWithDate
         #expect(claudeCode.first == "date")
-        #expect(Set(claudeCode) == ["date", "actor_type", "actor", "terminal_type", "is_remote", "customer_type",
-                                    "subscription_type", "organization_id"])
+        #expect(
+            Set(claudeCode) == [
+                "date", "actor_type", "actor", "terminal_type", "is_remote", "customer_type",
+                "subscription_type", "organization_id",
+            ])
         #expect(claudeCode.count == 8)
     }
 

@@ -23,10 +23,11 @@ import TableSchemas
         let rows = table.columns.map { column in
             "| `\(column.name)` | \(sqliteType(column)) | \(bigQueryType(column)) \(column.bigQueryMode) | \(column.description) |"
         }
-        return ([
-            "## `\(table.name)`", "", table.description, "", "Natural key (unique, checked by `audit`): \(key).", "",
-            "| column | SQLite | BigQuery | meaning |", "|---|---|---|---|",
-        ] + rows).joined(separator: "\n")
+        return
+            ([
+                "## `\(table.name)`", "", table.description, "", "Natural key (unique, checked by `audit`): \(key).", "",
+                "| column | SQLite | BigQuery | meaning |", "|---|---|---|---|",
+            ] + rows).joined(separator: "\n")
     }
 
     /// The whole file, from the schema.
@@ -54,7 +55,9 @@ import TableSchemas
             try Data(expected.utf8).write(to: Self.docURL)
         }
         let actual = try String(contentsOf: Self.docURL, encoding: .utf8)
-        #expect(actual == expected, """
+        #expect(
+            actual == expected,
+            """
             docs/TABLES.md differs from Sources/TableSchemas; regenerate it with \
             CLAUDE_LEDGER_WRITE_TABLES_DOC=1 swift test --skip-build --filter TablesDocTests
             """)

@@ -35,19 +35,24 @@ public enum BuiltProducts {
 
     /// Runs `name` with `arguments` and waits for it. `environment` entries are added to a
     /// minimal environment (PATH, HOME) so no developer's key leaks into a test.
-    public static func run(_ name: String, _ arguments: [String], environment: [String: String] = [:],
-                           stdin: Data? = nil, timeout: TimeInterval = 300) throws -> Result {
+    public static func run(
+        _ name: String, _ arguments: [String], environment: [String: String] = [:],
+        stdin: Data? = nil, timeout: TimeInterval = 300
+    ) throws -> Result {
         let process = Process()
         process.executableURL = url(name)
         process.arguments = arguments
-        var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-                   "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/tmp"]
+        var env = [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/tmp",
+        ]
         env.merge(environment) { $1 }
         process.environment = env
         let outFile = FileManager.default.temporaryDirectory.appendingPathComponent("out-\(UUID().uuidString)")
         let errFile = FileManager.default.temporaryDirectory.appendingPathComponent("err-\(UUID().uuidString)")
         guard FileManager.default.createFile(atPath: outFile.path, contents: nil),
-              FileManager.default.createFile(atPath: errFile.path, contents: nil) else {
+            FileManager.default.createFile(atPath: errFile.path, contents: nil)
+        else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: FileManager.default.temporaryDirectory.path])
         }
         defer {
@@ -77,9 +82,10 @@ public enum BuiltProducts {
         process.waitUntilExit()
         try outHandle.close()
         try errHandle.close()
-        return Result(status: process.terminationStatus,
-                      stdout: (try? Data(contentsOf: outFile)) ?? Data(),
-                      stderr: (try? Data(contentsOf: errFile)) ?? Data())
+        return Result(
+            status: process.terminationStatus,
+            stdout: (try? Data(contentsOf: outFile)) ?? Data(),
+            stderr: (try? Data(contentsOf: errFile)) ?? Data())
     }
 
     /// Runs the built `claude-ledger` with `arguments` on the data directory `data`

@@ -149,8 +149,10 @@ public final class AdminSimulator: Sendable {
             logger: configuration.logger)
     }
 
-    private init(configuration: SimulatorConfiguration, port: Int, state: SimulatorState, group: ServiceGroup,
-                 task: Task<Void, any Error>) {
+    private init(
+        configuration: SimulatorConfiguration, port: Int, state: SimulatorState, group: ServiceGroup,
+        task: Task<Void, any Error>
+    ) {
         self.configuration = configuration
         self.port = port
         self.state = state

@@ -24,28 +24,36 @@ public struct AnalyticsActor: Sendable, Hashable {
     }
 
     static func user(id: String, email: String?, name: String?, deleted: Bool = false) -> AnalyticsActor {
-        AnalyticsActor(kind: .user, id: id, email: email, name: name, deleted: deleted, json: .object([
-            ("type", .string("user_actor")), ("user_id", .string(id)), ("email_address", .optional(email)),
-            ("name", .optional(name)), ("deleted", .bool(deleted))]))
+        AnalyticsActor(
+            kind: .user, id: id, email: email, name: name, deleted: deleted,
+            json: .object([
+                ("type", .string("user_actor")), ("user_id", .string(id)), ("email_address", .optional(email)),
+                ("name", .optional(name)), ("deleted", .bool(deleted)),
+            ]))
     }
 
     static func serviceAccount(id: String) -> AnalyticsActor {
-        AnalyticsActor(kind: .serviceAccount, id: id, email: nil, name: nil, deleted: false,
-                       json: .object([("type", .string("service_account_actor")), ("service_account_id", .string(id))]))
+        AnalyticsActor(
+            kind: .serviceAccount, id: id, email: nil, name: nil, deleted: false,
+            json: .object([("type", .string("service_account_actor")), ("service_account_id", .string(id))]))
     }
 
     static func apiKey(id: String) -> AnalyticsActor {
-        AnalyticsActor(kind: .apiKey, id: id, email: nil, name: nil, deleted: false,
-                       json: .object([("type", .string("api_actor")), ("api_key_id", .string(id))]))
+        AnalyticsActor(
+            kind: .apiKey, id: id, email: nil, name: nil, deleted: false,
+            json: .object([("type", .string("api_actor")), ("api_key_id", .string(id))]))
     }
 
     /// `provider` is the provider object's fields after `type`; `idField` names the one that
     /// identifies the principal when there is no subject.
     static func federated(subject: String?, providerType: String, provider: [(String, String)], idField: String) -> AnalyticsActor {
         let idValue = provider.first { $0.0 == idField }!.1
-        return AnalyticsActor(kind: .federated, id: subject ?? "\(providerType):\(idValue)", email: nil, name: nil, deleted: false,
-                              json: .object([("type", .string("federated_actor")), ("subject", .optional(subject)),
-                                             ("provider", .object([("type", .string(providerType))] + provider.map { ($0.0, .string($0.1)) }))]))
+        return AnalyticsActor(
+            kind: .federated, id: subject ?? "\(providerType):\(idValue)", email: nil, name: nil, deleted: false,
+            json: .object([
+                ("type", .string("federated_actor")), ("subject", .optional(subject)),
+                ("provider", .object([("type", .string(providerType))] + provider.map { ($0.0, .string($0.1)) })),
+            ]))
     }
 }
 
@@ -60,19 +68,26 @@ public struct AnalyticsActors: Sendable, Hashable {
 
     init(seed: UInt64) {
         var rng = SplitMix64(seed: seed, label: "analytics-actors")
-        let people = [("alice@example.com", "Alice Moreau"), ("bob@example.com", "Bob Okafor"), ("carol@example.com", "Carol Lindqvist"),
-                      ("dan@example.com", "Dan Whitfield"), ("erin@example.com", "Erin Castillo")]
-        users = people.map { AnalyticsActor.user(id: Base62.id("user_", &rng), email: $0.0, name: $0.1) }
+        let people = [
+            ("alice@example.com", "Alice Moreau"), ("bob@example.com", "Bob Okafor"), ("carol@example.com", "Carol Lindqvist"),
+            ("dan@example.com", "Dan Whitfield"), ("erin@example.com", "Erin Castillo"),
+        ]
+        users =
+            people.map { AnalyticsActor.user(id: Base62.id("user_", &rng), email: $0.0, name: $0.1) }
             + [AnalyticsActor.user(id: Base62.id("user_", &rng), email: nil, name: "Deleted User", deleted: true)]
-        serviceAccounts = [AnalyticsActor.serviceAccount(id: Base62.id("svac_", &rng)),
-                           AnalyticsActor.serviceAccount(id: Base62.id("svac_", &rng))]
+        serviceAccounts = [
+            AnalyticsActor.serviceAccount(id: Base62.id("svac_", &rng)),
+            AnalyticsActor.serviceAccount(id: Base62.id("svac_", &rng)),
+        ]
         let account = String(100_000_000_000 + Int(rng.next() % 899_999_999_999))
         federated = [
-            .federated(subject: "system:serviceaccount:etl:runner", providerType: "aws",
-                       provider: [("account_id", account), ("signed_principal", "arn:aws:iam::\(account):role/etl-runner")],
-                       idField: "account_id"),
-            .federated(subject: nil, providerType: "gcp", provider: [("project_number", String(rng.int(100_000_000_000...999_999_999_999)))],
-                       idField: "project_number"),
+            .federated(
+                subject: "system:serviceaccount:etl:runner", providerType: "aws",
+                provider: [("account_id", account), ("signed_principal", "arn:aws:iam::\(account):role/etl-runner")],
+                idField: "account_id"),
+            .federated(
+                subject: nil, providerType: "gcp", provider: [("project_number", String(rng.int(100_000_000_000...999_999_999_999)))],
+                idField: "project_number"),
         ]
     }
 }
@@ -176,17 +191,19 @@ extension SimulatedOrganization {
 
     func analyticsDimensions(of atom: UsageAtom) -> AnalyticsDimensions {
         let who = attribution(of: atom)
-        return AnalyticsDimensions(workspaceID: atom.workspaceID ?? defaultWorkspace.id, apiKeyID: atom.apiKeyID, model: atom.model,
-                                   serviceTier: atom.serviceTier, contextWindow: atom.contextWindow,
-                                   inferenceGeo: atom.inferenceGeo == "not_available" ? nil : atom.inferenceGeo,
-                                   speed: "standard", product: who.product, actor: who.actor)
+        return AnalyticsDimensions(
+            workspaceID: atom.workspaceID ?? defaultWorkspace.id, apiKeyID: atom.apiKeyID, model: atom.model,
+            serviceTier: atom.serviceTier, contextWindow: atom.contextWindow,
+            inferenceGeo: atom.inferenceGeo == "not_available" ? nil : atom.inferenceGeo,
+            speed: "standard", product: who.product, actor: who.actor)
     }
 
     /// Code execution shows up in analytics usage as request-only rows (`product`, `model`,
     /// key and actor null) counting execution spans, and in analytics cost as `code_execution`.
     private func codeExecutionDimensions(workspaceID: String?) -> AnalyticsDimensions {
-        AnalyticsDimensions(workspaceID: workspaceID ?? defaultWorkspace.id, apiKeyID: nil, model: nil, serviceTier: nil,
-                            contextWindow: nil, inferenceGeo: nil, speed: nil, product: nil, actor: nil)
+        AnalyticsDimensions(
+            workspaceID: workspaceID ?? defaultWorkspace.id, apiKeyID: nil, model: nil, serviceTier: nil,
+            contextWindow: nil, inferenceGeo: nil, speed: nil, product: nil, actor: nil)
     }
 
     /// Noon: code execution is billed per day; the simulator places it mid-day.
@@ -194,14 +211,17 @@ extension SimulatedOrganization {
 
     func analyticsUsageLines(on day: Day) -> [AnalyticsUsageLine] {
         let atoms = usageAtoms(on: day).map { atom in
-            AnalyticsUsageLine(time: day.daysSinceEpoch * 86_400 + atom.minuteOfDay * 60, dimensions: analyticsDimensions(of: atom),
-                               tokens: atom.tokens, requests: requests(of: atom))
+            AnalyticsUsageLine(
+                time: day.daysSinceEpoch * 86_400 + atom.minuteOfDay * 60, dimensions: analyticsDimensions(of: atom),
+                tokens: atom.tokens, requests: requests(of: atom))
         }
-        return atoms + codeExecution(on: day).map { ce in
-            AnalyticsUsageLine(time: day.daysSinceEpoch * 86_400 + Self.codeExecutionMinute * 60,
-                               dimensions: codeExecutionDimensions(workspaceID: ce.workspaceID), tokens: TokenCounts(),
-                               requests: ce.tenthsOfHour)
-        }
+        return atoms
+            + codeExecution(on: day).map { ce in
+                AnalyticsUsageLine(
+                    time: day.daysSinceEpoch * 86_400 + Self.codeExecutionMinute * 60,
+                    dimensions: codeExecutionDimensions(workspaceID: ce.workspaceID), tokens: TokenCounts(),
+                    requests: ce.tenthsOfHour)
+            }
     }
 
     /// Every billed component of the day, priced as the legacy cost report prices it, so the
@@ -216,29 +236,38 @@ extension SimulatedOrganization {
             let model = SimulatedModel.named(atom.model)!
             for t in TokenType.allCases where atom.tokens.count(t) > 0 {
                 let count = ExactDecimal(atom.tokens.count(t))
-                let price = PriceTable.centsPerToken(model: model, tokenType: t, serviceTier: atom.serviceTier,
-                                                     contextWindow: atom.contextWindow, inferenceGeo: atom.inferenceGeo)
-                let list = PriceTable.centsPerToken(model: model, tokenType: t, serviceTier: "standard",
-                                                    contextWindow: atom.contextWindow, inferenceGeo: atom.inferenceGeo)
-                lines.append(AnalyticsCostLine(time: time, dimensions: dims, costType: "tokens", tokenType: t.rawValue,
-                                               amount: try! price.multiplied(by: count), listAmount: try! list.multiplied(by: count),
-                                               requests: requests))
+                let price = PriceTable.centsPerToken(
+                    model: model, tokenType: t, serviceTier: atom.serviceTier,
+                    contextWindow: atom.contextWindow, inferenceGeo: atom.inferenceGeo)
+                let list = PriceTable.centsPerToken(
+                    model: model, tokenType: t, serviceTier: "standard",
+                    contextWindow: atom.contextWindow, inferenceGeo: atom.inferenceGeo)
+                lines.append(
+                    AnalyticsCostLine(
+                        time: time, dimensions: dims, costType: "tokens", tokenType: t.rawValue,
+                        amount: try! price.multiplied(by: count), listAmount: try! list.multiplied(by: count),
+                        requests: requests))
                 requests = 0
             }
             if atom.tokens.webSearchRequests > 0 {
                 // Web search is billed per search, not per model: model and tier are null (https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api).
-                let search = AnalyticsDimensions(workspaceID: dims.workspaceID, apiKeyID: dims.apiKeyID, model: nil, serviceTier: nil,
-                                                 contextWindow: nil, inferenceGeo: nil, speed: nil, product: dims.product, actor: dims.actor)
+                let search = AnalyticsDimensions(
+                    workspaceID: dims.workspaceID, apiKeyID: dims.apiKeyID, model: nil, serviceTier: nil,
+                    contextWindow: nil, inferenceGeo: nil, speed: nil, product: dims.product, actor: dims.actor)
                 let amount = try! PriceTable.webSearchCentsPerRequest.multiplied(by: ExactDecimal(atom.tokens.webSearchRequests))
-                lines.append(AnalyticsCostLine(time: time, dimensions: search, costType: "web_search", tokenType: nil,
-                                               amount: amount, listAmount: amount, requests: requests))
+                lines.append(
+                    AnalyticsCostLine(
+                        time: time, dimensions: search, costType: "web_search", tokenType: nil,
+                        amount: amount, listAmount: amount, requests: requests))
             }
         }
         for ce in codeExecution(on: day) {
             let amount = try! PriceTable.codeExecutionCentsPerTenthHour.multiplied(by: ExactDecimal(ce.tenthsOfHour))
-            lines.append(AnalyticsCostLine(time: day.daysSinceEpoch * 86_400 + Self.codeExecutionMinute * 60,
-                                           dimensions: codeExecutionDimensions(workspaceID: ce.workspaceID), costType: "code_execution",
-                                           tokenType: nil, amount: amount, listAmount: amount, requests: ce.tenthsOfHour))
+            lines.append(
+                AnalyticsCostLine(
+                    time: day.daysSinceEpoch * 86_400 + Self.codeExecutionMinute * 60,
+                    dimensions: codeExecutionDimensions(workspaceID: ce.workspaceID), costType: "code_execution",
+                    tokenType: nil, amount: amount, listAmount: amount, requests: ce.tenthsOfHour))
         }
         return lines
     }

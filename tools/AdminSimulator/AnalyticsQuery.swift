@@ -29,17 +29,21 @@ struct AnalyticsQuery {
     static let maxSpan = 31 * 86_400
     static let betaHeader = "analytics-usage-cost-2026-08-24"
 
-    static let usageGroups = ["actor", "actor_type", "agent_id", "api_key_id", "claude_tag_category", "claude_tag_user_id",
-                              "context_window", "deployment_id", "environment_id", "inference_geo", "model", "organization_id",
-                              "product", "rbac_group_id", "service_tier", "session_id", "slack_channel_id", "speed",
-                              "user_profile_id", "workspace_id"]
+    static let usageGroups = [
+        "actor", "actor_type", "agent_id", "api_key_id", "claude_tag_category", "claude_tag_user_id",
+        "context_window", "deployment_id", "environment_id", "inference_geo", "model", "organization_id",
+        "product", "rbac_group_id", "service_tier", "session_id", "slack_channel_id", "speed",
+        "user_profile_id", "workspace_id",
+    ]
     /// The `group` object's keys, as the SDK's `BetaAnalytics{Usage,Cost}Group` lists them.
     static func groupKeys(_ endpoint: Endpoint) -> [String] {
         endpoint == .usage ? usageGroups : (usageGroups + ["cost_type", "token_type"]).sorted()
     }
 
-    static let products: Set = ["chat", "chat_cowork_unified", "claude_code", "claude_console", "claude_design", "claude_in_chrome",
-                                "claude_tag", "cowork", "managed_agents_api", "message_batches_api", "messages_api", "office_agent"]
+    static let products: Set = [
+        "chat", "chat_cowork_unified", "claude_code", "claude_console", "claude_design", "claude_in_chrome",
+        "claude_tag", "cowork", "managed_agents_api", "message_batches_api", "messages_api", "office_agent",
+    ]
     static let actorTypes: Set = AnalyticsActor.Kind.allCases.map(\.rawValue).reduce(into: Set<String>()) { $0.insert($1) }
     /// Enum filters and the dimension each one filters.
     static let enumFilters: [(String, String, Set<String>)] = [
@@ -47,15 +51,20 @@ struct AnalyticsQuery {
         ("inference_geos[]", "inference_geo", Reports.inferenceGeos), ("speeds[]", "speed", Reports.speeds),
         ("products[]", "product", products), ("actor_types[]", "actor_type", actorTypes),
     ]
-    static let idFilters: [(String, String)] = [("api_key_ids[]", "api_key_id"), ("workspace_ids[]", "workspace_id"), ("models[]", "model")]
+    static let idFilters: [(String, String)] = [
+        ("api_key_ids[]", "api_key_id"), ("workspace_ids[]", "workspace_id"), ("models[]", "model"),
+    ]
     /// Filters on dimensions this organization has no data for.
-    static let absentFilters = ["organization_ids[]", "rbac_group_ids[]", "agent_ids[]", "deployment_ids[]", "environment_ids[]",
-                                "session_ids[]", "user_profile_ids[]", "slack_channel_ids[]", "claude_tag_user_ids[]",
-                                "claude_tag_categories[]"]
+    static let absentFilters = [
+        "organization_ids[]", "rbac_group_ids[]", "agent_ids[]", "deployment_ids[]", "environment_ids[]",
+        "session_ids[]", "user_profile_ids[]", "slack_channel_ids[]", "claude_tag_user_ids[]",
+        "claude_tag_categories[]",
+    ]
     static let claudeTagCategories: Set = ["dm", "engaged", "monitoring", "proactive", "scheduled"]
 
     static func metrics(_ endpoint: Endpoint) -> [String] {
-        endpoint == .usage ? ["output_tokens", "requests", "time", "total_tokens", "uncached_input_tokens"] : ["amount", "list_amount", "time"]
+        endpoint == .usage
+            ? ["output_tokens", "requests", "time", "total_tokens", "uncached_input_tokens"] : ["amount", "list_amount", "time"]
     }
 
     /// The first instant `starting_at` may name: 2026-01-01, and no more than 365 days before
@@ -64,8 +73,12 @@ struct AnalyticsQuery {
 
     static func parse(_ endpoint: Endpoint, _ query: QueryParameters, today: Day, now: Int) throws(APIError) -> AnalyticsQuery {
         let arrays = ["group_by[]", "api_key_ids[]", "workspace_ids[]", "models[]", "actor_ids[]"] + enumFilters.map(\.0) + absentFilters
-        try query.requireOnly(Set(["starting_at", "ending_at", "time_bucket_width", "limit", "page", "order_by", "order",
-                                   "exclude_deleted_users"] + arrays))
+        try query.requireOnly(
+            Set(
+                [
+                    "starting_at", "ending_at", "time_bucket_width", "limit", "page", "order_by", "order",
+                    "exclude_deleted_users",
+                ] + arrays))
         let (start, end, width) = try range(query, today: today, now: now)
         let (groups, byCostType, byTokenType) = try groupBy(endpoint, query)
         let limit = try Reports.parseLimit(query, defaultLimit: 20, max: 1_000)
@@ -85,9 +98,10 @@ struct AnalyticsQuery {
             throw .invalidRequest("exclude_deleted_users: requires group_by[]=actor")
         }
         let (filters, nothing) = try parseFilters(query)
-        return AnalyticsQuery(endpoint: endpoint, start: start, end: end, width: width, groups: groups, byCostType: byCostType,
-                              byTokenType: byTokenType, limit: limit, orderBy: orderBy, ascending: order == "asc",
-                              excludeDeletedUsers: exclude, filters: filters, matchesNothing: nothing)
+        return AnalyticsQuery(
+            endpoint: endpoint, start: start, end: end, width: width, groups: groups, byCostType: byCostType,
+            byTokenType: byTokenType, limit: limit, orderBy: orderBy, ascending: order == "asc",
+            excludeDeletedUsers: exclude, filters: filters, matchesNothing: nothing)
     }
 
     /// `starting_at`, `ending_at` and `time_bucket_width` with their rules (https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api).
@@ -141,8 +155,10 @@ struct AnalyticsQuery {
             if g == "cost_type" { byCostType = true } else if g == "token_type" { byTokenType = true } else { groups.insert(g) }
         }
         guard groups.count <= 5 else {
-            throw .invalidRequest(endpoint == .cost ? "group_by[]: at most 5 dimensions, not counting cost_type and token_type"
-                                                    : "group_by[]: at most 5 dimensions")
+            throw .invalidRequest(
+                endpoint == .cost
+                    ? "group_by[]: at most 5 dimensions, not counting cost_type and token_type"
+                    : "group_by[]: at most 5 dimensions")
         }
         return (usageGroups.filter(groups.contains), byCostType, byTokenType)
     }
@@ -179,7 +195,8 @@ struct AnalyticsQuery {
         for param in absentFilters where !query.all(param).isEmpty {
             if param == "claude_tag_categories[]" {
                 for v in query.all(param) where !claudeTagCategories.contains(v) {
-                    throw .invalidRequest("\(param): Input should be one of " + claudeTagCategories.sorted().map { "'\($0)'" }.joined(separator: ", "))
+                    throw .invalidRequest(
+                        "\(param): Input should be one of " + claudeTagCategories.sorted().map { "'\($0)'" }.joined(separator: ", "))
                 }
             }
             nothing = true

@@ -34,8 +34,9 @@ enum AnalyticsReports {
     }
 
     /// The 410 a cursor gets when its data was refreshed after it was issued.
-    static let cursorExpired = APIError(status: 410, type: "invalid_request_error",
-                                        message: "page: the cursor has expired because the data was refreshed; restart pagination from the first page")
+    static let cursorExpired = APIError(
+        status: 410, type: "invalid_request_error",
+        message: "page: the cursor has expired because the data was refreshed; restart pagination from the first page")
 
     static func usage(_ org: SimulatedOrganization, query raw: QueryParameters, clock: Clock) throws(APIError) -> JSONValue {
         let q = try AnalyticsQuery.parse(.usage, raw, today: clock.today, now: clock.now)
@@ -58,8 +59,10 @@ enum AnalyticsReports {
             case "uncached_input_tokens": metric = t.uncachedInput
             default: metric = t.total
             }
-            return Entry(bucket: key.bucket, key: key.values, sample: sum.sample, metric: ExactDecimal(metric),
-                         defaultMetric: ExactDecimal(t.total)) {
+            return Entry(
+                bucket: key.bucket, key: key.values, sample: sum.sample, metric: ExactDecimal(metric),
+                defaultMetric: ExactDecimal(t.total)
+            ) {
                 [row(q, bucket: key.bucket, sample: sum.sample, fanOut: nil, metrics: ("usage", usageMetrics(t, requests: sum.requests)))]
             }
         }
@@ -90,19 +93,26 @@ enum AnalyticsReports {
             }
         }
         let entries = sums.map { key, sum in
-            Entry(bucket: key.bucket, key: key.values, sample: sum.sample,
-                  metric: q.orderBy == "list_amount" ? sum.total.list : sum.total.amount, defaultMetric: sum.total.amount) {
+            Entry(
+                bucket: key.bucket, key: key.values, sample: sum.sample,
+                metric: q.orderBy == "list_amount" ? sum.total.list : sum.total.amount, defaultMetric: sum.total.amount
+            ) {
                 guard q.byCostType || q.byTokenType else {
-                    return [row(q, bucket: key.bucket, sample: sum.sample, fanOut: nil,
-                                metrics: ("cost", costMetrics(sum.total.amount, sum.total.list, requests: sum.requests)))]
+                    return [
+                        row(
+                            q, bucket: key.bucket, sample: sum.sample, fanOut: nil,
+                            metrics: ("cost", costMetrics(sum.total.amount, sum.total.list, requests: sum.requests)))
+                    ]
                 }
                 // Fan-out rows: biggest component first; `requests` is null on them.
                 let parts = sum.fanOut.sorted { a, b in
-                    a.value.amount != b.value.amount ? a.value.amount > b.value.amount
+                    a.value.amount != b.value.amount
+                        ? a.value.amount > b.value.amount
                         : a.key.map { $0 ?? "" }.lexicographicallyPrecedes(b.key.map { $0 ?? "" })
                 }
                 return parts.map { part in
-                    row(q, bucket: key.bucket, sample: sum.sample, fanOut: (part.key[0], part.key[1]),
+                    row(
+                        q, bucket: key.bucket, sample: sum.sample, fanOut: (part.key[0], part.key[1]),
                         metrics: ("cost", costMetrics(part.value.amount, part.value.list, requests: nil)))
                 }
             }
@@ -123,22 +133,33 @@ enum AnalyticsReports {
     }
 
     static func usageMetrics(_ t: TokenCounts, requests: Int) -> JSONValue {
-        .object([("uncached_input_tokens", .int(t.uncachedInput)),
-                 ("cache_creation", .object([("ephemeral_1h_input_tokens", .int(t.cacheWrite1h)),
-                                             ("ephemeral_5m_input_tokens", .int(t.cacheWrite5m))])),
-                 ("cache_read_input_tokens", .int(t.cacheRead)), ("output_tokens", .int(t.output)),
-                 ("server_tool_use", .object([("web_search_requests", .int(t.webSearchRequests))])),
-                 ("requests", .int(requests)), ("total_tokens", .int(t.total))])
+        .object([
+            ("uncached_input_tokens", .int(t.uncachedInput)),
+            (
+                "cache_creation",
+                .object([
+                    ("ephemeral_1h_input_tokens", .int(t.cacheWrite1h)),
+                    ("ephemeral_5m_input_tokens", .int(t.cacheWrite5m)),
+                ])
+            ),
+            ("cache_read_input_tokens", .int(t.cacheRead)), ("output_tokens", .int(t.output)),
+            ("server_tool_use", .object([("web_search_requests", .int(t.webSearchRequests))])),
+            ("requests", .int(requests)), ("total_tokens", .int(t.total)),
+        ])
     }
 
     static func costMetrics(_ amount: ExactDecimal, _ list: ExactDecimal, requests: Int?) -> JSONValue {
-        .object([("amount", .string(amount.description)), ("list_amount", .string(list.description)),
-                 ("currency", .string("USD")), ("requests", requests.map(JSONValue.int) ?? .null)])
+        .object([
+            ("amount", .string(amount.description)), ("list_amount", .string(list.description)),
+            ("currency", .string("USD")), ("requests", requests.map(JSONValue.int) ?? .null),
+        ])
     }
 
     /// One wire row: bucket bounds, every `group` key (null unless grouped), the metrics.
-    static func row(_ q: AnalyticsQuery, bucket: Int, sample: AnalyticsDimensions, fanOut: (String?, String?)?,
-                    metrics: (String, JSONValue)) -> JSONValue {
+    static func row(
+        _ q: AnalyticsQuery, bucket: Int, sample: AnalyticsDimensions, fanOut: (String?, String?)?,
+        metrics: (String, JSONValue)
+    ) -> JSONValue {
         let group: [(String, JSONValue)] = AnalyticsQuery.groupKeys(q.endpoint).map { name in
             switch name {
             case "cost_type": return (name, .optional(fanOut?.0))
@@ -147,13 +168,17 @@ enum AnalyticsReports {
             default: return (name, q.groups.contains(name) ? .optional(sample.key(name)) : .null)
             }
         }
-        return .object([("starting_at", .string(Timestamp.format(bucket))), ("ending_at", .string(Timestamp.format(q.bucketEnd(bucket)))),
-                        ("group", .object(group)), metrics])
+        return .object([
+            ("starting_at", .string(Timestamp.format(bucket))), ("ending_at", .string(Timestamp.format(q.bucketEnd(bucket)))),
+            ("group", .object(group)), metrics,
+        ])
     }
 
     /// Sorts every row of the result, cuts the page and wraps it in the envelope.
-    static func page(_ q: AnalyticsQuery, _ entries: [Entry], offset: Int, org: SimulatedOrganization, raw: QueryParameters,
-                     clock: Clock) -> JSONValue {
+    static func page(
+        _ q: AnalyticsQuery, _ entries: [Entry], offset: Int, org: SimulatedOrganization, raw: QueryParameters,
+        clock: Clock
+    ) -> JSONValue {
         func tie(_ a: Entry, _ b: Entry) -> Bool {
             a.bucket != b.bucket ? a.bucket < b.bucket : a.key.map { $0 ?? "" }.lexicographicallyPrecedes(b.key.map { $0 ?? "" })
         }
@@ -173,17 +198,21 @@ enum AnalyticsReports {
         }
         let size = clock.pageSize(q)
         let slice = sorted[min(offset, sorted.count)..<min(sorted.count, offset + size)]
-        let next = offset + size < sorted.count
+        let next =
+            offset + size < sorted.count
             ? Cursor.make([String(offset + size), dataVersion(org, q), raw.fingerprint("analytics_" + q.endpoint.rawValue)]) : nil
         let refreshed = clock.refreshedAt
-        return .object([("data", .array(slice.flatMap { $0.render() })), ("has_more", .bool(next != nil)),
-                        ("next_page", .optional(next)),
-                        // Null when no export yet covers any part of the range (https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api).
-                        ("data_refreshed_at", q.start < refreshed ? .string(Timestamp.format(refreshed)) : .null)])
+        return .object([
+            ("data", .array(slice.flatMap { $0.render() })), ("has_more", .bool(next != nil)),
+            ("next_page", .optional(next)),
+            // Null when no export yet covers any part of the range (https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api).
+            ("data_refreshed_at", q.start < refreshed ? .string(Timestamp.format(refreshed)) : .null),
+        ])
     }
 
     /// The row offset a `page` cursor points at; 0 without one.
-    static func pageOffset(_ org: SimulatedOrganization, _ q: AnalyticsQuery, _ raw: QueryParameters, clock: Clock) throws(APIError) -> Int {
+    static func pageOffset(_ org: SimulatedOrganization, _ q: AnalyticsQuery, _ raw: QueryParameters, clock: Clock) throws(APIError) -> Int
+    {
         guard let token = try raw.single("page") else { return 0 }
         let f = try Cursor.read(token, fieldCount: 3)
         guard f[2] == raw.fingerprint("analytics_" + q.endpoint.rawValue) else {

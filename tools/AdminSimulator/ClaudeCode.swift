@@ -37,29 +37,45 @@ public struct ClaudeCodeRecord: Sendable, Hashable {
     public var json: JSONValue {
         .object([
             ("date", .string(date.midnightRFC3339)),
-            ("actor", .object(actorType == .user
-                ? [("type", .string("user_actor")), ("email_address", .string(actor))]
-                : [("type", .string("api_actor")), ("api_key_name", .string(actor))])),
+            (
+                "actor",
+                .object(
+                    actorType == .user
+                        ? [("type", .string("user_actor")), ("email_address", .string(actor))]
+                        : [("type", .string("api_actor")), ("api_key_name", .string(actor))])
+            ),
             ("organization_id", .string(organizationID)),
             ("customer_type", .string(customerType)),
             ("subscription_type", .optional(subscriptionType)),
             ("terminal_type", .string(terminalType)),
             ("is_remote", .bool(isRemote)),
-            ("core_metrics", .object([
-                ("num_sessions", .int(numSessions)),
-                ("lines_of_code", .object([("added", .int(linesAdded)), ("removed", .int(linesRemoved))])),
-                ("commits_by_claude_code", .int(commits)),
-                ("pull_requests_by_claude_code", .int(pullRequests)),
-            ])),
-            ("tool_actions", .object(toolActions.map { ($0.0, .object([("accepted", .int($0.1)), ("rejected", .int($0.2))])) })),
-            ("model_breakdown", .array(modelBreakdown.map { m in
+            (
+                "core_metrics",
                 .object([
-                    ("model", .string(m.model)),
-                    ("tokens", .object([("input", .int(m.input)), ("output", .int(m.output)),
-                                        ("cache_read", .int(m.cacheRead)), ("cache_creation", .int(m.cacheCreation))])),
-                    ("estimated_cost", .object([("amount", .int(m.estimatedCostCents)), ("currency", .string("USD"))])),
+                    ("num_sessions", .int(numSessions)),
+                    ("lines_of_code", .object([("added", .int(linesAdded)), ("removed", .int(linesRemoved))])),
+                    ("commits_by_claude_code", .int(commits)),
+                    ("pull_requests_by_claude_code", .int(pullRequests)),
                 ])
-            })),
+            ),
+            ("tool_actions", .object(toolActions.map { ($0.0, .object([("accepted", .int($0.1)), ("rejected", .int($0.2))])) })),
+            (
+                "model_breakdown",
+                .array(
+                    modelBreakdown.map { m in
+                        .object([
+                            ("model", .string(m.model)),
+                            (
+                                "tokens",
+                                .object([
+                                    ("input", .int(m.input)), ("output", .int(m.output)),
+                                    ("cache_read", .int(m.cacheRead)), ("cache_creation", .int(m.cacheCreation)),
+                                ])
+                            ),
+                            ("estimated_cost", .object([("amount", .int(m.estimatedCostCents)), ("currency", .string("USD"))])),
+                        ])
+                    })
+            ),
         ])
     }
 }
@@ -115,8 +131,10 @@ extension SimulatedOrganization {
             removed = rng.int(0...added / 2 + 1)
             commits = rng.int(0...8)
             prs = rng.int(0...min(commits, 3))
-            tools = [("edit_tool", rng.int(0...60), rng.int(0...6)), ("multi_edit_tool", rng.int(0...20), rng.int(0...3)),
-                     ("write_tool", rng.int(0...15), rng.int(0...2))]
+            tools = [
+                ("edit_tool", rng.int(0...60), rng.int(0...6)), ("multi_edit_tool", rng.int(0...20), rng.int(0...3)),
+                ("write_tool", rng.int(0...15), rng.int(0...2)),
+            ]
             if rng.chance(20) { tools.append(("notebook_edit_tool", rng.int(0...5), rng.int(0...2))) }
             var chosen = [rng.pick([SimulatedModel.sonnet45, .opus46])]
             if rng.chance(50) { chosen.append(.haiku45) }
@@ -144,12 +162,14 @@ extension SimulatedOrganization {
                     // An estimate at list price, rounded to whole cents (the report sends an integer).
                     let cents = [(TokenType.uncachedInput, input), (.output, output), (.cacheRead, read), (.cacheWrite5m, creation)]
                         .reduce(ExactDecimal.zero) { sum, item in
-                            let price = PriceTable.centsPerToken(model: m, tokenType: item.0, serviceTier: "standard",
-                                                                 contextWindow: "0-200k", inferenceGeo: "not_available")
+                            let price = PriceTable.centsPerToken(
+                                model: m, tokenType: item.0, serviceTier: "standard",
+                                contextWindow: "0-200k", inferenceGeo: "not_available")
                             return try! sum.adding(price.multiplied(by: ExactDecimal(item.1)))
                         }
-                    return .init(model: m.id, input: input, output: output, cacheRead: read, cacheCreation: creation,
-                                 estimatedCostCents: Int(cents.rounded(places: 0).units))
+                    return .init(
+                        model: m.id, input: input, output: output, cacheRead: read, cacheCreation: creation,
+                        estimatedCostCents: Int(cents.rounded(places: 0).units))
                 })
         }
     }

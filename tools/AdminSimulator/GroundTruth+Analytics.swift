@@ -56,14 +56,16 @@ extension GroundTruth {
         var sums: [Key: (ExactDecimal, ExactDecimal)] = [:]
         for line in organization.analyticsCostLines(on: day) {
             let d = line.dimensions
-            let k = Key(ws: d.workspaceID, key: d.apiKeyID, model: d.model, tier: d.serviceTier, window: d.contextWindow,
-                        type: line.costType, token: line.tokenType)
+            let k = Key(
+                ws: d.workspaceID, key: d.apiKeyID, model: d.model, tier: d.serviceTier, window: d.contextWindow,
+                type: line.costType, token: line.tokenType)
             let s = sums[k] ?? (.zero, .zero)
             sums[k] = (try! s.0.adding(line.amount), try! s.1.adding(line.listAmount))
         }
         return sums.map { k, v in
-            CostByKeyRow(date: day, workspaceID: k.ws, apiKeyID: k.key, model: k.model, serviceTier: k.tier, contextWindow: k.window,
-                         costType: k.type, tokenType: k.token, currency: "USD", amountCents: v.0, listAmountCents: v.1)
+            CostByKeyRow(
+                date: day, workspaceID: k.ws, apiKeyID: k.key, model: k.model, serviceTier: k.tier, contextWindow: k.window,
+                costType: k.type, tokenType: k.token, currency: "USD", amountCents: v.0, listAmountCents: v.1)
         }.sorted { $0.sortKey.lexicographicallyPrecedes($1.sortKey) }
     }
 
@@ -81,9 +83,10 @@ extension GroundTruth {
             sums[k] = s
         }
         return sums.map { k, v in
-            UsageByActorRow(date: day, workspaceID: k.ws, apiKeyID: k.key, model: k.model, product: k.product,
-                            actorType: k.actor?.kind.rawValue, actorID: k.actor?.id, actorEmail: k.actor?.email,
-                            actorName: k.actor?.name, tokens: v.0, requests: v.1)
+            UsageByActorRow(
+                date: day, workspaceID: k.ws, apiKeyID: k.key, model: k.model, product: k.product,
+                actorType: k.actor?.kind.rawValue, actorID: k.actor?.id, actorEmail: k.actor?.email,
+                actorName: k.actor?.name, tokens: v.0, requests: v.1)
         }.sorted { $0.sortKey.lexicographicallyPrecedes($1.sortKey) }
     }
 }
@@ -91,22 +94,26 @@ extension GroundTruth {
 extension CostByKeyRow {
     /// The row as `GET /_simulator/truth?day=` shows it; names are the documented column names.
     public var json: JSONValue {
-        .object([("date", .string(date.description)), ("workspace_id", .optional(workspaceID)), ("api_key_id", .optional(apiKeyID)),
-                 ("model", .optional(model)), ("service_tier", .optional(serviceTier)), ("context_window", .optional(contextWindow)),
-                 ("cost_type", .optional(costType)), ("token_type", .optional(tokenType)), ("currency", .string(currency)),
-                 ("amount_cents", .string(amountCents.description)), ("list_amount_cents", .string(listAmountCents.description)),
-                 ("amount_usd", .string(amountUSD.description)), ("list_amount_usd", .string(listAmountUSD.description))])
+        .object([
+            ("date", .string(date.description)), ("workspace_id", .optional(workspaceID)), ("api_key_id", .optional(apiKeyID)),
+            ("model", .optional(model)), ("service_tier", .optional(serviceTier)), ("context_window", .optional(contextWindow)),
+            ("cost_type", .optional(costType)), ("token_type", .optional(tokenType)), ("currency", .string(currency)),
+            ("amount_cents", .string(amountCents.description)), ("list_amount_cents", .string(listAmountCents.description)),
+            ("amount_usd", .string(amountUSD.description)), ("list_amount_usd", .string(listAmountUSD.description)),
+        ])
     }
 }
 
 extension UsageByActorRow {
     public var json: JSONValue {
-        .object([("date", .string(date.description)), ("workspace_id", .optional(workspaceID)), ("api_key_id", .optional(apiKeyID)),
-                 ("model", .optional(model)), ("product", .optional(product)), ("actor_type", .optional(actorType)),
-                 ("actor_id", .optional(actorID)), ("actor_email", .optional(actorEmail)), ("actor_name", .optional(actorName)),
-                 ("uncached_input_tokens", .int(tokens.uncachedInput)), ("cache_creation_5m_input_tokens", .int(tokens.cacheWrite5m)),
-                 ("cache_creation_1h_input_tokens", .int(tokens.cacheWrite1h)), ("cache_read_input_tokens", .int(tokens.cacheRead)),
-                 ("output_tokens", .int(tokens.output)), ("web_search_requests", .int(tokens.webSearchRequests)),
-                 ("requests", .int(requests))])
+        .object([
+            ("date", .string(date.description)), ("workspace_id", .optional(workspaceID)), ("api_key_id", .optional(apiKeyID)),
+            ("model", .optional(model)), ("product", .optional(product)), ("actor_type", .optional(actorType)),
+            ("actor_id", .optional(actorID)), ("actor_email", .optional(actorEmail)), ("actor_name", .optional(actorName)),
+            ("uncached_input_tokens", .int(tokens.uncachedInput)), ("cache_creation_5m_input_tokens", .int(tokens.cacheWrite5m)),
+            ("cache_creation_1h_input_tokens", .int(tokens.cacheWrite1h)), ("cache_read_input_tokens", .int(tokens.cacheRead)),
+            ("output_tokens", .int(tokens.output)), ("web_search_requests", .int(tokens.webSearchRequests)),
+            ("requests", .int(requests)),
+        ])
     }
 }

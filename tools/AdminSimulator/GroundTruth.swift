@@ -16,8 +16,10 @@ public struct CostRow: Sendable, Hashable {
     public let amountCents: ExactDecimal
 
     var sortKey: [String] {
-        [workspaceID ?? "", description, costType, model ?? "", tokenType ?? "", serviceTier ?? "",
-         contextWindow ?? "", inferenceGeo ?? ""]
+        [
+            workspaceID ?? "", description, costType, model ?? "", tokenType ?? "", serviceTier ?? "",
+            contextWindow ?? "", inferenceGeo ?? "",
+        ]
     }
 }
 
@@ -72,10 +74,11 @@ public struct GroundTruth: Sendable {
     public init(organization: SimulatedOrganization) { self.organization = organization }
 
     public func day(_ day: Day) -> DayTruth {
-        DayTruth(day: day, revision: organization.revision(of: day), costRows: costRows(on: day),
-                 totalCostCents: totalCostCents(on: day), usageRows: usageRows(on: day),
-                 claudeCodeRecords: organization.claudeCodeRecords(on: day), costsByKey: costsByKey(on: day),
-                 usageByActor: usageByActor(on: day))
+        DayTruth(
+            day: day, revision: organization.revision(of: day), costRows: costRows(on: day),
+            totalCostCents: totalCostCents(on: day), usageRows: usageRows(on: day),
+            claudeCodeRecords: organization.claudeCodeRecords(on: day), costsByKey: costsByKey(on: day),
+            usageByActor: usageByActor(on: day))
     }
 
     public func costRows(on day: Day) -> [CostRow] { organization.costRows(on: day) }
@@ -95,14 +98,16 @@ public struct GroundTruth: Sendable {
         var sums: [UsageKey: TokenCounts] = [:]
         var order: [UsageKey] = []
         for atom in organization.usageAtoms(on: day) {
-            let key = UsageKey(apiKeyID: atom.apiKeyID, workspaceID: atom.workspaceID, model: atom.model,
-                               serviceTier: atom.serviceTier, contextWindow: atom.contextWindow, inferenceGeo: atom.inferenceGeo)
+            let key = UsageKey(
+                apiKeyID: atom.apiKeyID, workspaceID: atom.workspaceID, model: atom.model,
+                serviceTier: atom.serviceTier, contextWindow: atom.contextWindow, inferenceGeo: atom.inferenceGeo)
             if sums[key] == nil { order.append(key) }
             sums[key, default: TokenCounts()].add(atom.tokens)
         }
         return order.sorted { $0.sortKey.lexicographicallyPrecedes($1.sortKey) }.map { k in
-            UsageRow(apiKeyID: k.apiKeyID, workspaceID: k.workspaceID, model: k.model, serviceTier: k.serviceTier,
-                     contextWindow: k.contextWindow, inferenceGeo: k.inferenceGeo, tokens: sums[k]!)
+            UsageRow(
+                apiKeyID: k.apiKeyID, workspaceID: k.workspaceID, model: k.model, serviceTier: k.serviceTier,
+                contextWindow: k.contextWindow, inferenceGeo: k.inferenceGeo, tokens: sums[k]!)
         }
     }
 
@@ -145,29 +150,37 @@ extension SimulatedOrganization {
         var searches: [String?: Int] = [:]
         for atom in usageAtoms(on: day) where atom.serviceTier != "priority" {
             for t in TokenType.allCases where atom.tokens.count(t) > 0 {
-                tokens[Key(workspaceID: atom.workspaceID, model: atom.model, tokenType: t, tier: atom.serviceTier,
-                           window: atom.contextWindow, geo: atom.inferenceGeo), default: 0] += atom.tokens.count(t)
+                tokens[
+                    Key(
+                        workspaceID: atom.workspaceID, model: atom.model, tokenType: t, tier: atom.serviceTier,
+                        window: atom.contextWindow, geo: atom.inferenceGeo), default: 0] += atom.tokens.count(t)
             }
             if atom.tokens.webSearchRequests > 0 { searches[atom.workspaceID, default: 0] += atom.tokens.webSearchRequests }
         }
         var rows: [CostRow] = tokens.map { key, count in
             let model = SimulatedModel.named(key.model)!
-            let price = PriceTable.centsPerToken(model: model, tokenType: key.tokenType, serviceTier: key.tier,
-                                                 contextWindow: key.window, inferenceGeo: key.geo)
-            return CostRow(workspaceID: key.workspaceID, description: "\(model.displayName) Usage - \(key.tokenType.descriptionSuffix)",
-                           costType: "tokens", model: model.id, tokenType: key.tokenType.rawValue, serviceTier: key.tier,
-                           contextWindow: key.window, inferenceGeo: key.geo,
-                           amountCents: try! price.multiplied(by: ExactDecimal(count)))
+            let price = PriceTable.centsPerToken(
+                model: model, tokenType: key.tokenType, serviceTier: key.tier,
+                contextWindow: key.window, inferenceGeo: key.geo)
+            return CostRow(
+                workspaceID: key.workspaceID, description: "\(model.displayName) Usage - \(key.tokenType.descriptionSuffix)",
+                costType: "tokens", model: model.id, tokenType: key.tokenType.rawValue, serviceTier: key.tier,
+                contextWindow: key.window, inferenceGeo: key.geo,
+                amountCents: try! price.multiplied(by: ExactDecimal(count)))
         }
         for (ws, n) in searches {
-            rows.append(CostRow(workspaceID: ws, description: "Web Search Usage", costType: "web_search", model: nil,
-                                tokenType: nil, serviceTier: nil, contextWindow: nil, inferenceGeo: nil,
-                                amountCents: try! PriceTable.webSearchCentsPerRequest.multiplied(by: ExactDecimal(n))))
+            rows.append(
+                CostRow(
+                    workspaceID: ws, description: "Web Search Usage", costType: "web_search", model: nil,
+                    tokenType: nil, serviceTier: nil, contextWindow: nil, inferenceGeo: nil,
+                    amountCents: try! PriceTable.webSearchCentsPerRequest.multiplied(by: ExactDecimal(n))))
         }
         for (ws, tenths) in codeExecution(on: day) {
-            rows.append(CostRow(workspaceID: ws, description: "Code Execution Usage", costType: "code_execution", model: nil,
-                                tokenType: nil, serviceTier: nil, contextWindow: nil, inferenceGeo: nil,
-                                amountCents: try! PriceTable.codeExecutionCentsPerTenthHour.multiplied(by: ExactDecimal(tenths))))
+            rows.append(
+                CostRow(
+                    workspaceID: ws, description: "Code Execution Usage", costType: "code_execution", model: nil,
+                    tokenType: nil, serviceTier: nil, contextWindow: nil, inferenceGeo: nil,
+                    amountCents: try! PriceTable.codeExecutionCentsPerTenthHour.multiplied(by: ExactDecimal(tenths))))
         }
         return rows.sorted { $0.sortKey.lexicographicallyPrecedes($1.sortKey) }
     }

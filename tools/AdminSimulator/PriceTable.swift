@@ -84,8 +84,10 @@ public enum PriceTable {
     /// Cents per token for one finest cost line. Batch is half price (pricing page, "Batch
     /// processing"); priority tier has no price here because it never reaches the cost report
     /// (https://platform.claude.com/docs/en/manage-claude/usage-cost-api: Priority Tier is not in the cost report), so asking for it is a programming error.
-    public static func centsPerToken(model: SimulatedModel, tokenType: TokenType, serviceTier: String,
-                                     contextWindow: String, inferenceGeo: String) -> ExactDecimal {
+    public static func centsPerToken(
+        model: SimulatedModel, tokenType: TokenType, serviceTier: String,
+        contextWindow: String, inferenceGeo: String
+    ) -> ExactDecimal {
         precondition(serviceTier != "priority", "priority tier is not billed through the cost report")
         // dollars per MTok → cents per token: × 100 / 1_000_000 = × 10^-4.
         var price = try! ExactDecimal(parsing: model.dollarsPerMTok[tokenType]!).dividedByPowerOfTen(4)

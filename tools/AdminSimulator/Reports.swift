@@ -3,8 +3,10 @@ import CoreValues
 /// The report endpoints as pure functions of the organization, the simulated clock and the
 /// query: validation, bucketing, `group_by[]` aggregation and cursor pagination.
 enum Reports {
-    static let usageDimensions = ["api_key_id", "workspace_id", "model", "service_tier", "context_window",
-                                  "inference_geo", "speed", "account_id", "service_account_id"]
+    static let usageDimensions = [
+        "api_key_id", "workspace_id", "model", "service_tier", "context_window",
+        "inference_geo", "speed", "account_id", "service_account_id",
+    ]
     static let serviceTiers: Set = ["standard", "batch", "priority", "priority_on_demand", "flex", "flex_discount"]
     static let contextWindows: Set = ["0-200k", "200k-1M"]
     static let inferenceGeos: Set = ["global", "us", "not_available"]
@@ -35,7 +37,9 @@ enum Reports {
     }
 
     /// Resolves the bucket window and the page of buckets this request covers.
-    static func bucketPage(_ query: QueryParameters, endpoint: String, width: Int, limit: Int, isCost: Bool, now: Int) throws(APIError) -> BucketPage {
+    static func bucketPage(_ query: QueryParameters, endpoint: String, width: Int, limit: Int, isCost: Bool, now: Int) throws(APIError)
+        -> BucketPage
+    {
         guard let startText = try query.single("starting_at") else { throw .invalidRequest("starting_at: Field required") }
         guard let startRaw = Timestamp.parse(startText) else {
             throw .invalidRequest("starting_at: Input should be a valid RFC 3339 datetime")
@@ -83,16 +87,20 @@ enum Reports {
     }
 
     static func bucket(_ start: Int, _ width: Int, _ results: [JSONValue]) -> JSONValue {
-        .object([("starting_at", .string(Timestamp.format(start))), ("ending_at", .string(Timestamp.format(start + width))),
-                 ("results", .array(results))])
+        .object([
+            ("starting_at", .string(Timestamp.format(start))), ("ending_at", .string(Timestamp.format(start + width))),
+            ("results", .array(results)),
+        ])
     }
 
     // MARK: usage_report/messages
 
     static func usage(_ org: SimulatedOrganization, query: QueryParameters, now: Int, fastBeta: Bool) throws(APIError) -> JSONValue {
-        try query.requireOnly(["starting_at", "ending_at", "bucket_width", "limit", "page", "group_by[]", "api_key_ids[]",
-                               "workspace_ids[]", "models[]", "service_tiers[]", "context_window[]", "inference_geos[]",
-                               "speeds[]", "account_ids[]", "service_account_ids[]"])
+        try query.requireOnly([
+            "starting_at", "ending_at", "bucket_width", "limit", "page", "group_by[]", "api_key_ids[]",
+            "workspace_ids[]", "models[]", "service_tiers[]", "context_window[]", "inference_geos[]",
+            "speeds[]", "account_ids[]", "service_account_ids[]",
+        ])
         let widthName = try query.single("bucket_width") ?? "1d"
         guard let limits = bucketLimits(widthName) else { throw .invalidRequest("bucket_width: Input should be '1d', '1h' or '1m'") }
         let limit = try parseLimit(query, defaultLimit: limits.defaultLimit, max: limits.maxLimit)
@@ -171,8 +179,13 @@ enum Reports {
             let t = sums[key]!
             var fields: [(String, JSONValue)] = [
                 ("uncached_input_tokens", .int(t.uncachedInput)),
-                ("cache_creation", .object([("ephemeral_1h_input_tokens", .int(t.cacheWrite1h)),
-                                            ("ephemeral_5m_input_tokens", .int(t.cacheWrite5m))])),
+                (
+                    "cache_creation",
+                    .object([
+                        ("ephemeral_1h_input_tokens", .int(t.cacheWrite1h)),
+                        ("ephemeral_5m_input_tokens", .int(t.cacheWrite5m)),
+                    ])
+                ),
                 ("cache_read_input_tokens", .int(t.cacheRead)),
                 ("output_tokens", .int(t.output)),
                 ("server_tool_use", .object([("web_search_requests", .int(t.webSearchRequests))])),
@@ -205,16 +218,20 @@ enum Reports {
             var sums: [[String?]: ExactDecimal] = [:]
             for r in rows {
                 var key: [String?] = [byWorkspace ? r.workspaceID : nil]
-                key += byDescription ? [r.description, r.costType, r.model, r.tokenType, r.serviceTier, r.contextWindow, r.inferenceGeo]
-                                     : [nil, nil, nil, nil, nil, nil, nil]
+                key +=
+                    byDescription
+                    ? [r.description, r.costType, r.model, r.tokenType, r.serviceTier, r.contextWindow, r.inferenceGeo]
+                    : [nil, nil, nil, nil, nil, nil, nil]
                 sums[key] = try! (sums[key] ?? .zero).adding(r.amountCents)
             }
             let results: [JSONValue] = sums.keys.sorted {
                 $0.map { $0 ?? "" }.lexicographicallyPrecedes($1.map { $0 ?? "" })
             }.map { key in
                 var fields: [(String, JSONValue)] = [("amount", .string(sums[key]!.description)), ("currency", .string("USD"))]
-                for (i, name) in ["workspace_id", "description", "cost_type", "model", "token_type", "service_tier",
-                                  "context_window", "inference_geo"].enumerated() {
+                for (i, name) in [
+                    "workspace_id", "description", "cost_type", "model", "token_type", "service_tier",
+                    "context_window", "inference_geo",
+                ].enumerated() {
                     fields.append((name, .optional(key[i])))
                 }
                 if fastBeta { fields.append(("speed", byDescription && key[3] != nil ? .string("standard") : .null)) }
@@ -271,9 +288,11 @@ enum Reports {
             range = max(0, i - limit)..<i
             hasMore = range.lowerBound > 0
         }
-        return .object([("data", .array(Array(objects[range]))), ("has_more", .bool(hasMore)),
-                        ("first_id", .optional(range.isEmpty ? nil : ids[range.lowerBound])),
-                        ("last_id", .optional(range.isEmpty ? nil : ids[range.upperBound - 1]))])
+        return .object([
+            ("data", .array(Array(objects[range]))), ("has_more", .bool(hasMore)),
+            ("first_id", .optional(range.isEmpty ? nil : ids[range.lowerBound])),
+            ("last_id", .optional(range.isEmpty ? nil : ids[range.upperBound - 1])),
+        ])
     }
 
     static func apiKeys(_ org: SimulatedOrganization, query: QueryParameters) throws(APIError) -> JSONValue {
@@ -288,12 +307,14 @@ enum Reports {
         }
         if let user = try query.single("created_by_user_id") { keys = keys.filter { $0.createdByUserID == user } }
         let objects: [JSONValue] = keys.map { k in
-            .object([("id", .string(k.id)), ("type", .string("api_key")), ("name", .string(k.name)),
-                     ("workspace_id", .optional(k.workspaceID)),
-                     ("created_at", .string(k.createdOn.description + "T09:12:44.118532Z")),
-                     ("created_by", .object([("id", .string(k.createdByUserID)), ("type", .string("user"))])),
-                     ("partial_key_hint", .string(k.partialKeyHint)), ("status", .string(k.status)),
-                     ("expires_at", .null)])
+            .object([
+                ("id", .string(k.id)), ("type", .string("api_key")), ("name", .string(k.name)),
+                ("workspace_id", .optional(k.workspaceID)),
+                ("created_at", .string(k.createdOn.description + "T09:12:44.118532Z")),
+                ("created_by", .object([("id", .string(k.createdByUserID)), ("type", .string("user"))])),
+                ("partial_key_hint", .string(k.partialKeyHint)), ("status", .string(k.status)),
+                ("expires_at", .null),
+            ])
         }
         return try idPage(keys.map(\.id), objects: objects, query: query)
     }
@@ -312,13 +333,20 @@ enum Reports {
         let ids = query.all("ids[]")
         if !ids.isEmpty { list = list.filter { ids.contains($0.id) } }
         let objects: [JSONValue] = list.map { w in
-            .object([("id", .string(w.id)), ("type", .string("workspace")), ("name", .string(w.name)),
-                     ("created_at", .string(w.createdAt)),
-                     ("archived_at", .optional(w.archivedOn.map { $0.description + "T00:00:00Z" })),
-                     ("display_color", .string(w.displayColor)),
-                     ("data_residency", .object([("allowed_inference_geos", .string("unrestricted")),
-                                                 ("default_inference_geo", .string(w.defaultInferenceGeo)),
-                                                 ("workspace_geo", .string("us"))]))])
+            .object([
+                ("id", .string(w.id)), ("type", .string("workspace")), ("name", .string(w.name)),
+                ("created_at", .string(w.createdAt)),
+                ("archived_at", .optional(w.archivedOn.map { $0.description + "T00:00:00Z" })),
+                ("display_color", .string(w.displayColor)),
+                (
+                    "data_residency",
+                    .object([
+                        ("allowed_inference_geos", .string("unrestricted")),
+                        ("default_inference_geo", .string(w.defaultInferenceGeo)),
+                        ("workspace_geo", .string("us")),
+                    ])
+                ),
+            ])
         }
         return try idPage(list.map(\.id), objects: objects, query: query)
     }

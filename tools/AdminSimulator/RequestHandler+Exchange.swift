@@ -23,20 +23,25 @@ extension RequestHandler {
             path = request.uri.path
             isAPI = path.hasPrefix("/v1/")
             sequence = state.countRequest(path: path, isAPI: isAPI)
-            var idRng = SplitMix64(seed: state.configuration.seed, label: "request-id",
-                                   sequence < 0 ? -state.counters.requests : sequence)
+            var idRng = SplitMix64(
+                seed: state.configuration.seed, label: "request-id",
+                sequence < 0 ? -state.counters.requests : sequence)
             requestID = Base62.id("req_", &idRng)
         }
 
         func header(_ name: String) -> String? { request.headers[HTTPField.Name(name)!] }
 
         func log(_ status: Int) {
-            state.record(LoggedRequest(sequence: sequence, method: request.method.rawValue, path: path,
-                                       query: request.uri.query ?? "", status: status, fault: fault, requestID: requestID))
+            state.record(
+                LoggedRequest(
+                    sequence: sequence, method: request.method.rawValue, path: path,
+                    query: request.uri.query ?? "", status: status, fault: fault, requestID: requestID))
         }
 
-        func finish(_ status: Int, _ body: String, contentType: String = "application/json",
-                    extra: [(String, String)] = [], truncated: Bool = false) -> Response {
+        func finish(
+            _ status: Int, _ body: String, contentType: String = "application/json",
+            extra: [(String, String)] = [], truncated: Bool = false
+        ) -> Response {
             var headers = HTTPFields()
             headers[.contentType] = contentType
             headers[HTTPField.Name("request-id")!] = requestID

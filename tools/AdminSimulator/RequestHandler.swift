@@ -10,8 +10,9 @@ struct RequestHandler: Sendable {
 
     struct DroppedConnection: Error {}
 
-    let rateLimitError = APIError(status: 429, type: "rate_limit_error",
-                                  message: "This request would exceed the rate limit for your organization. Please retry later.")
+    let rateLimitError = APIError(
+        status: 429, type: "rate_limit_error",
+        message: "This request would exceed the rate limit for your organization. Please retry later.")
 
     func respond(_ request: Request, channel: any Channel) async throws -> Response {
         let config = state.configuration
@@ -43,8 +44,12 @@ struct RequestHandler: Sendable {
 
         if let remaining = state.earlyRetry() {
             // The client came back before the wait it was given: still limited.
-            return exchange.fail(rateLimitError, extra: [("retry-after", String((remaining + 999) / 1_000)),
-                                                         ("retry-after-ms", String(remaining))])
+            return exchange.fail(
+                rateLimitError,
+                extra: [
+                    ("retry-after", String((remaining + 999) / 1_000)),
+                    ("retry-after-ms", String(remaining)),
+                ])
         }
         let canExpireCursor = Self.analyticsPaths[path] != nil && query.all("page").count == 1
         if let response = try await injectFault(into: exchange, canExpireCursor: canExpireCursor, channel: channel) {
@@ -74,7 +79,8 @@ struct RequestHandler: Sendable {
         let betas = (exchange.header("anthropic-beta") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         if Self.analyticsPaths[exchange.path] != nil {
             guard betas.contains(AnalyticsQuery.betaHeader) else {
-                return .failure(.invalidRequest("anthropic-beta: this endpoint is in beta; send the \(AnalyticsQuery.betaHeader) beta header"))
+                return .failure(
+                    .invalidRequest("anthropic-beta: this endpoint is in beta; send the \(AnalyticsQuery.betaHeader) beta header"))
             }
             guard state.configuration.analyticsAccess else { return .failure(Self.noAnalyticsAccess) }
         }
@@ -89,8 +95,12 @@ struct RequestHandler: Sendable {
         let n = exchange.sequence
         exchange.fault = state.fault(for: n, canExpireCursor: canExpireCursor)
         if let fault = exchange.fault {
-            config.logger.debug("injected fault", metadata: ["simulator.fault": "\(fault.rawValue)",
-                                                           "simulator.request": "\(n)", "simulator.path": "\(exchange.path)"])
+            config.logger.debug(
+                "injected fault",
+                metadata: [
+                    "simulator.fault": "\(fault.rawValue)",
+                    "simulator.request": "\(n)", "simulator.path": "\(exchange.path)",
+                ])
         }
         switch exchange.fault {
         case .rateLimited?:
@@ -126,14 +136,17 @@ struct RequestHandler: Sendable {
         let config = state.configuration
         let org = state.organization
         let now = org.today.daysSinceEpoch * 86_400 + config.secondsIntoToday
-        let clock = AnalyticsReports.Clock(today: org.today, now: now, refreshLagSeconds: config.analyticsRefreshLagSeconds,
-                                           expireCursorsOnRevision: config.analyticsCursorsExpireOnRevision,
-                                           maxRowsPerPage: config.analyticsMaxRowsPerPage)
+        let clock = AnalyticsReports.Clock(
+            today: org.today, now: now, refreshLagSeconds: config.analyticsRefreshLagSeconds,
+            expireCursorsOnRevision: config.analyticsCursorsExpireOnRevision,
+            maxRowsPerPage: config.analyticsMaxRowsPerPage)
         switch path {
         case "/v1/organizations/me":
             try query.requireOnly([])
-            return .object([("id", .string(org.organizationID)), ("name", .string(org.organizationName)),
-                            ("type", .string("organization"))])
+            return .object([
+                ("id", .string(org.organizationID)), ("name", .string(org.organizationName)),
+                ("type", .string("organization")),
+            ])
         case "/v1/organizations/analytics/cost": return try AnalyticsReports.cost(org, query: query, clock: clock)
         case "/v1/organizations/analytics/usage": return try AnalyticsReports.usage(org, query: query, clock: clock)
         case "/v1/organizations/cost_report": return try Reports.cost(org, query: query, now: now, fastBeta: fastBeta)
@@ -162,7 +175,9 @@ struct RequestHandler: Sendable {
     /// driving the out-of-process executable.
     func control(path: String, method: HTTPRequest.Method, query: QueryParameters) throws -> (String, String) {
         func day(_ name: String) throws -> Day {
-            guard let text = try query.single(name), let d = Day(text) else { throw APIError.invalidRequest("\(name): expected YYYY-MM-DD") }
+            guard let text = try query.single(name), let d = Day(text) else {
+                throw APIError.invalidRequest("\(name): expected YYYY-MM-DD")
+            }
             return d
         }
         switch (method, path) {
@@ -181,9 +196,21 @@ struct RequestHandler: Sendable {
             guard !days.isEmpty else { throw APIError.invalidRequest("give day=YYYY-MM-DD (repeatable) or last=N") }
             state.revise(days)
             let org = state.organization
-            return (JSONValue.object([("revised", .array(days.map { .object([("date", .string($0.description)),
-                                                                            ("revision", .int(org.revision(of: $0)))]) }))])
-                .serialized(), "application/json")
+            return (
+                JSONValue.object([
+                    (
+                        "revised",
+                        .array(
+                            days.map {
+                                .object([
+                                    ("date", .string($0.description)),
+                                    ("revision", .int(org.revision(of: $0))),
+                                ])
+                            })
+                    )
+                ])
+                .serialized(), "application/json"
+            )
         case (.post, "/_simulator/advance"):
             if let n = try query.single("days") {
                 guard let days = Int(n), (0...36_500).contains(days) else { throw APIError.invalidRequest("days: expected 0...36500") }
@@ -202,26 +229,41 @@ struct RequestHandler: Sendable {
             let from = try day("from"), to = try day("to")
             let days = Day.range(from: from, to: to).map { d -> JSONValue in
                 let t = truth.day(d)
-                return .object([("date", .string(d.description)), ("revision", .int(t.revision)),
-                                ("total_cost_cents", .string(t.totalCostCents.description)),
-                                ("total_cost_usd", .string(t.totalCostUSD.description))])
+                return .object([
+                    ("date", .string(d.description)), ("revision", .int(t.revision)),
+                    ("total_cost_cents", .string(t.totalCostCents.description)),
+                    ("total_cost_usd", .string(t.totalCostUSD.description)),
+                ])
             }
-            return (JSONValue.object([("days", .array(days)),
-                                      ("total_cost_cents", .string(truth.totalCostCents(from: from, to: to).description))])
-                .serialized(), "application/json")
+            return (
+                JSONValue.object([
+                    ("days", .array(days)),
+                    ("total_cost_cents", .string(truth.totalCostCents(from: from, to: to).description)),
+                ])
+                .serialized(), "application/json"
+            )
         case (.get, "/_simulator/organization"):
             let org = state.organization
-            return (JSONValue.object([("id", .string(org.organizationID)), ("name", .string(org.organizationName)),
-                                      ("analytics_access", .bool(state.configuration.analyticsAccess))]).serialized(), "application/json")
+            return (
+                JSONValue.object([
+                    ("id", .string(org.organizationID)), ("name", .string(org.organizationName)),
+                    ("analytics_access", .bool(state.configuration.analyticsAccess)),
+                ]).serialized(), "application/json"
+            )
         case (.get, "/_simulator/dashboard.csv"):
             return (GroundTruth(organization: state.organization).dashboardCSV(from: try day("from"), to: try day("to")), "text/csv")
         case (.get, "/_simulator/counters"):
             let c = state.counters
-            return (JSONValue.object([
-                ("requests", .int(c.requests)), ("api_requests", .int(c.apiRequests)), ("revisions", .int(c.revisions)),
-                ("faults", .object(FaultKind.allCases.map { ($0.rawValue, .int(c.faults[$0] ?? 0)) })),
-                ("responses_by_status", .object(c.responsesByStatus.keys.sorted().map { (String($0), .int(c.responsesByStatus[$0]!)) })),
-            ]).serialized(), "application/json")
+            return (
+                JSONValue.object([
+                    ("requests", .int(c.requests)), ("api_requests", .int(c.apiRequests)), ("revisions", .int(c.revisions)),
+                    ("faults", .object(FaultKind.allCases.map { ($0.rawValue, .int(c.faults[$0] ?? 0)) })),
+                    (
+                        "responses_by_status",
+                        .object(c.responsesByStatus.keys.sorted().map { (String($0), .int(c.responsesByStatus[$0]!)) })
+                    ),
+                ]).serialized(), "application/json"
+            )
         case (.post, "/_simulator/faults"):
             let kinds = try query.all("kind").map { text throws -> FaultKind in
                 guard let k = FaultKind(rawValue: text) else { throw APIError.invalidRequest("kind: unknown fault '\(text)'") }
@@ -243,23 +285,40 @@ extension DayTruth {
             ("revision", .int(revision)),
             ("total_cost_cents", .string(totalCostCents.description)),
             ("total_cost_usd", .string(totalCostUSD.description)),
-            ("cost_rows", .array(costRows.map { r in
-                .object([("amount", .string(r.amountCents.description)), ("currency", .string("USD")),
-                         ("workspace_id", .optional(r.workspaceID)), ("description", .string(r.description)),
-                         ("cost_type", .string(r.costType)), ("model", .optional(r.model)), ("token_type", .optional(r.tokenType)),
-                         ("service_tier", .optional(r.serviceTier)), ("context_window", .optional(r.contextWindow)),
-                         ("inference_geo", .optional(r.inferenceGeo))])
-            })),
-            ("usage_rows", .array(usageRows.map { r in
-                .object([("api_key_id", .optional(r.apiKeyID)), ("workspace_id", .optional(r.workspaceID)),
-                         ("model", .string(r.model)), ("service_tier", .string(r.serviceTier)),
-                         ("context_window", .string(r.contextWindow)), ("inference_geo", .string(r.inferenceGeo)),
-                         ("uncached_input_tokens", .int(r.tokens.uncachedInput)),
-                         ("cache_creation", .object([("ephemeral_1h_input_tokens", .int(r.tokens.cacheWrite1h)),
-                                                     ("ephemeral_5m_input_tokens", .int(r.tokens.cacheWrite5m))])),
-                         ("cache_read_input_tokens", .int(r.tokens.cacheRead)), ("output_tokens", .int(r.tokens.output)),
-                         ("server_tool_use", .object([("web_search_requests", .int(r.tokens.webSearchRequests))]))])
-            })),
+            (
+                "cost_rows",
+                .array(
+                    costRows.map { r in
+                        .object([
+                            ("amount", .string(r.amountCents.description)), ("currency", .string("USD")),
+                            ("workspace_id", .optional(r.workspaceID)), ("description", .string(r.description)),
+                            ("cost_type", .string(r.costType)), ("model", .optional(r.model)), ("token_type", .optional(r.tokenType)),
+                            ("service_tier", .optional(r.serviceTier)), ("context_window", .optional(r.contextWindow)),
+                            ("inference_geo", .optional(r.inferenceGeo)),
+                        ])
+                    })
+            ),
+            (
+                "usage_rows",
+                .array(
+                    usageRows.map { r in
+                        .object([
+                            ("api_key_id", .optional(r.apiKeyID)), ("workspace_id", .optional(r.workspaceID)),
+                            ("model", .string(r.model)), ("service_tier", .string(r.serviceTier)),
+                            ("context_window", .string(r.contextWindow)), ("inference_geo", .string(r.inferenceGeo)),
+                            ("uncached_input_tokens", .int(r.tokens.uncachedInput)),
+                            (
+                                "cache_creation",
+                                .object([
+                                    ("ephemeral_1h_input_tokens", .int(r.tokens.cacheWrite1h)),
+                                    ("ephemeral_5m_input_tokens", .int(r.tokens.cacheWrite5m)),
+                                ])
+                            ),
+                            ("cache_read_input_tokens", .int(r.tokens.cacheRead)), ("output_tokens", .int(r.tokens.output)),
+                            ("server_tool_use", .object([("web_search_requests", .int(r.tokens.webSearchRequests))])),
+                        ])
+                    })
+            ),
             ("claude_code_records", .array(claudeCodeRecords.map(\.json))),
             ("costs_by_key", .array(costsByKey.map(\.json))),
             ("usage_by_actor", .array(usageByActor.map(\.json))),

@@ -82,36 +82,47 @@ public struct SimulatedOrganization: Sendable {
 
         let u = (0..<4).map { _ in String(rng.next(), radix: 16) }.joined()
         let hex = Array(u.padding(toLength: 32, withPad: "0", startingAt: 0))
-        self.organizationID = organizationID ?? (String(hex[0..<8]) + "-" + String(hex[8..<12]) + "-" + String(hex[12..<16]) + "-"
-            + String(hex[16..<20]) + "-" + String(hex[20..<32]))
+        self.organizationID =
+            organizationID
+            ?? (String(hex[0..<8]) + "-" + String(hex[8..<12]) + "-" + String(hex[12..<16]) + "-"
+                + String(hex[16..<20]) + "-" + String(hex[20..<32]))
         self.organizationName = organizationName ?? "Simulated Organization \(seed)"
         analyticsActors = AnalyticsActors(seed: seed)
 
         func created(_ daysBefore: Int) -> String { first.adding(days: -daysBefore).description + "T17:04:11.518402Z" }
-        defaultWorkspace = Workspace(id: Base62.id("wrkspc_", &rng), name: "Default Workspace", createdAt: created(400),
-                                     archivedOn: nil, displayColor: "#6C5BB9", defaultInferenceGeo: "global")
-        let production = Workspace(id: Base62.id("wrkspc_", &rng), name: "Production", createdAt: created(300),
-                                   archivedOn: nil, displayColor: "#D4A27F", defaultInferenceGeo: "us")
-        let research = Workspace(id: Base62.id("wrkspc_", &rng), name: "Research", createdAt: created(200),
-                                 archivedOn: nil, displayColor: "#5B8DEF", defaultInferenceGeo: "global")
-        let tools = Workspace(id: Base62.id("wrkspc_", &rng), name: "Internal Tools", createdAt: created(150),
-                              archivedOn: nil, displayColor: "#3BAA6E", defaultInferenceGeo: "global")
+        defaultWorkspace = Workspace(
+            id: Base62.id("wrkspc_", &rng), name: "Default Workspace", createdAt: created(400),
+            archivedOn: nil, displayColor: "#6C5BB9", defaultInferenceGeo: "global")
+        let production = Workspace(
+            id: Base62.id("wrkspc_", &rng), name: "Production", createdAt: created(300),
+            archivedOn: nil, displayColor: "#D4A27F", defaultInferenceGeo: "us")
+        let research = Workspace(
+            id: Base62.id("wrkspc_", &rng), name: "Research", createdAt: created(200),
+            archivedOn: nil, displayColor: "#5B8DEF", defaultInferenceGeo: "global")
+        let tools = Workspace(
+            id: Base62.id("wrkspc_", &rng), name: "Internal Tools", createdAt: created(150),
+            archivedOn: nil, displayColor: "#3BAA6E", defaultInferenceGeo: "global")
         // Archived halfway through the history: its ids appear in old reports only, and the
         // workspace list shows it only with include_archived=true.
         let legacyArchived = first.adding(days: historyDays / 2)
-        let legacy = Workspace(id: Base62.id("wrkspc_", &rng), name: "Legacy Batch", createdAt: created(350),
-                               archivedOn: legacyArchived, displayColor: "#9B59B6", defaultInferenceGeo: "global")
+        let legacy = Workspace(
+            id: Base62.id("wrkspc_", &rng), name: "Legacy Batch", createdAt: created(350),
+            archivedOn: legacyArchived, displayColor: "#9B59B6", defaultInferenceGeo: "global")
         workspaces = [production, research, tools, legacy]
 
-        func key(_ name: String, _ ws: Workspace?, createdOn: Day, archivedOn: Day? = nil, models: [SimulatedModel],
-                 batch: Int = 0, priority: Int = 0, volume: Int) -> APIKey {
+        func key(
+            _ name: String, _ ws: Workspace?, createdOn: Day, archivedOn: Day? = nil, models: [SimulatedModel],
+            batch: Int = 0, priority: Int = 0, volume: Int
+        ) -> APIKey {
             let id = Base62.id("apikey_", &rng)
-            let hint = "sk-ant-api03-" + String(Base62.alphabet[rng.int(0...61)]) + String(Base62.alphabet[rng.int(0...61)])
+            let hint =
+                "sk-ant-api03-" + String(Base62.alphabet[rng.int(0...61)]) + String(Base62.alphabet[rng.int(0...61)])
                 + String(Base62.alphabet[rng.int(0...61)]) + "..." + String(Base62.alphabet[rng.int(0...61)])
                 + String(Base62.alphabet[rng.int(0...61)]) + "AA"
-            return APIKey(id: id, name: name, workspaceID: ws?.id, createdOn: createdOn, archivedOn: archivedOn,
-                          createdByUserID: Base62.id("user_", &rng), partialKeyHint: hint, models: models,
-                          batchPercent: batch, priorityPercent: priority, volume: volume)
+            return APIKey(
+                id: id, name: name, workspaceID: ws?.id, createdOn: createdOn, archivedOn: archivedOn,
+                createdByUserID: Base62.id("user_", &rng), partialKeyHint: hint, models: models,
+                batchPercent: batch, priorityPercent: priority, volume: volume)
         }
         let longAgo = first.adding(days: -60)
         apiKeys = [
@@ -124,24 +135,32 @@ public struct SimulatedOrganization: Sendable {
             key("playground", nil, createdOn: longAgo, models: [.sonnet45], volume: 1),
             key("legacy-ingest", legacy, createdOn: longAgo, archivedOn: legacyArchived, models: [.haiku35], batch: 60, volume: 2),
             // Created during the history: no usage before its first day.
-            key("new-agent", research, createdOn: first.adding(days: max(1, historyDays * 2 / 3)), models: [.opus46, .sonnet45], volume: 3),
+            key(
+                "new-agent", research, createdOn: first.adding(days: max(1, historyDays * 2 / 3)), models: [.opus46, .sonnet45], volume: 3),
         ]
 
         claudeCodeActors = [
-            ClaudeCodeActor(kind: .user, name: "alice@example.com", customerType: "api", subscriptionType: nil,
-                            terminalType: "vscode", activePercent: 85, remotePercent: 40),
-            ClaudeCodeActor(kind: .user, name: "bob@example.com", customerType: "api", subscriptionType: nil,
-                            terminalType: "iTerm.app", activePercent: 70, remotePercent: 0),
-            ClaudeCodeActor(kind: .user, name: "carol@example.com", customerType: "subscription", subscriptionType: "team",
-                            terminalType: "cursor", activePercent: 60, remotePercent: 25),
-            ClaudeCodeActor(kind: .user, name: "dan@example.com", customerType: "subscription", subscriptionType: "enterprise",
-                            terminalType: "tmux", activePercent: 50, remotePercent: 0),
-            ClaudeCodeActor(kind: .user, name: "erin@example.com", customerType: "api", subscriptionType: nil,
-                            terminalType: "goland", activePercent: 40, remotePercent: 50),
-            ClaudeCodeActor(kind: .apiKey, name: "ci-claude-code", customerType: "api", subscriptionType: nil,
-                            terminalType: "tmux", activePercent: 90, remotePercent: 0),
-            ClaudeCodeActor(kind: .apiKey, name: "research-notebooks", customerType: "api", subscriptionType: nil,
-                            terminalType: "vscode", activePercent: 30, remotePercent: 0),
+            ClaudeCodeActor(
+                kind: .user, name: "alice@example.com", customerType: "api", subscriptionType: nil,
+                terminalType: "vscode", activePercent: 85, remotePercent: 40),
+            ClaudeCodeActor(
+                kind: .user, name: "bob@example.com", customerType: "api", subscriptionType: nil,
+                terminalType: "iTerm.app", activePercent: 70, remotePercent: 0),
+            ClaudeCodeActor(
+                kind: .user, name: "carol@example.com", customerType: "subscription", subscriptionType: "team",
+                terminalType: "cursor", activePercent: 60, remotePercent: 25),
+            ClaudeCodeActor(
+                kind: .user, name: "dan@example.com", customerType: "subscription", subscriptionType: "enterprise",
+                terminalType: "tmux", activePercent: 50, remotePercent: 0),
+            ClaudeCodeActor(
+                kind: .user, name: "erin@example.com", customerType: "api", subscriptionType: nil,
+                terminalType: "goland", activePercent: 40, remotePercent: 50),
+            ClaudeCodeActor(
+                kind: .apiKey, name: "ci-claude-code", customerType: "api", subscriptionType: nil,
+                terminalType: "tmux", activePercent: 90, remotePercent: 0),
+            ClaudeCodeActor(
+                kind: .apiKey, name: "research-notebooks", customerType: "api", subscriptionType: nil,
+                terminalType: "vscode", activePercent: 30, remotePercent: 0),
         ]
     }
 
@@ -290,10 +309,11 @@ extension SimulatedOrganization {
         t.cacheWrite5m = rng.chance(50) ? rng.int(1_000...180_000) : 0
         t.cacheWrite1h = rng.chance(15) ? rng.int(1_000...90_000) : 0
         t.webSearchRequests = tier != "priority" && rng.chance(20) ? rng.int(1...40) : 0
-        return UsageAtom(day: day, minuteOfDay: rng.int(0...1439), apiKeyID: key?.id,
-                         workspaceID: workspace.id == defaultWorkspace.id ? nil : workspace.id,
-                         model: model.id, serviceTier: tier, contextWindow: longContext ? "200k-1M" : "0-200k",
-                         inferenceGeo: geo, tokens: t)
+        return UsageAtom(
+            day: day, minuteOfDay: rng.int(0...1439), apiKeyID: key?.id,
+            workspaceID: workspace.id == defaultWorkspace.id ? nil : workspace.id,
+            model: model.id, serviceTier: tier, contextWindow: longContext ? "200k-1M" : "0-200k",
+            inferenceGeo: geo, tokens: t)
     }
 
     /// Code execution container time per workspace (nil = default), in tenths of an hour. It is

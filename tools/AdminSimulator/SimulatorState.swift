@@ -13,10 +13,11 @@ final class SimulatorState: @unchecked Sendable {
 
     init(configuration: SimulatorConfiguration) {
         self.configuration = configuration
-        _organization = SimulatedOrganization(seed: configuration.seed, today: configuration.today,
-                                              historyDays: configuration.historyDays,
-                                              organizationID: configuration.organizationID,
-                                              organizationName: configuration.organizationName)
+        _organization = SimulatedOrganization(
+            seed: configuration.seed, today: configuration.today,
+            historyDays: configuration.historyDays,
+            organizationID: configuration.organizationID,
+            organizationName: configuration.organizationName)
     }
 
     private func locked<T>(_ body: () -> T) -> T {
@@ -100,7 +101,8 @@ final class SimulatorState: @unchecked Sendable {
             if let i = scripted.firstIndex(where: { $0 != .cursorExpired || canExpireCursor }) {
                 kind = scripted.remove(at: i)
             } else if consecutiveFaults < configuration.faults.maxConsecutive, configuration.faults.rate > 0,
-                      !configuration.faults.kinds.isEmpty {
+                !configuration.faults.kinds.isEmpty
+            {
                 var rng = SplitMix64(seed: configuration.seed, label: "fault", n)
                 let rate = configuration.faults.rate.isNaN ? 0 : min(1, max(0, configuration.faults.rate))
                 let threshold = UInt64(rate * 1_000_000)

@@ -17,9 +17,11 @@ public struct APIError: Error, Sendable, Equatable {
     }
 
     func body(requestID: String) -> JSONValue {
-        .object([("type", .string("error")),
-                 ("error", .object([("type", .string(type)), ("message", .string(message))])),
-                 ("request_id", .string(requestID))])
+        .object([
+            ("type", .string("error")),
+            ("error", .object([("type", .string(type)), ("message", .string(message))])),
+            ("request_id", .string(requestID)),
+        ])
     }
 }
 
@@ -77,8 +79,9 @@ enum Timestamp {
     static func parse(_ text: String) -> Int? {
         let b = Array(text.utf8)
         guard b.count >= 20, let day = Day(String(decoding: b[0..<10], as: UTF8.self)),
-              b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"),
-              b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":") else { return nil }
+            b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"),
+            b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":")
+        else { return nil }
         func num(_ r: Range<Int>) -> Int? {
             var v = 0
             for i in r {
@@ -101,7 +104,8 @@ enum Timestamp {
             guard i + 1 == b.count else { return nil }
         } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
             guard i + 6 == b.count, b[i + 3] == UInt8(ascii: ":"), let oh = num(i + 1..<i + 3), let om = num(i + 4..<i + 6),
-                  oh < 24, om < 60 else { return nil }
+                oh < 24, om < 60
+            else { return nil }
             offset = (oh * 3600 + om * 60) * (b[i] == UInt8(ascii: "+") ? 1 : -1)
         } else {
             return nil
@@ -129,7 +133,8 @@ enum Cursor {
 
     static func read(_ token: String, fieldCount: Int) throws(APIError) -> [String] {
         guard token.hasPrefix("page_"), let data = Data(base64Encoded: String(token.dropFirst(5))),
-              let text = String(data: data, encoding: .utf8) else {
+            let text = String(data: data, encoding: .utf8)
+        else {
             throw .invalidRequest("page: invalid page token")
         }
         let fields = text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)

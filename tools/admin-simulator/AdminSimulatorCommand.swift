@@ -11,27 +11,27 @@ struct AdminSimulatorCommand: AsyncParsableCommand {
         commandName: "admin-simulator",
         abstract: "Serve a simulated Anthropic Admin API (usage, cost, Claude Code reports) on 127.0.0.1.",
         discussion: """
-        The organization is synthetic and deterministic from --seed. Data covers the --days days \
-        before --today; later days are empty. Requests need the admin key (from --admin-key-file, \
-        else $SIMULATOR_ADMIN_KEY, else \(AdminSimulator.defaultAdminKey)) as `x-api-key` or \
-        `Authorization: Bearer`, and an `anthropic-version` header. Also served: \
-        GET /v1/organizations/me, and the beta analytics endpoints /v1/organizations/analytics/cost \
-        and /usage (header `anthropic-beta: analytics-usage-cost-2026-08-24`; days from 2026-01-01 \
-        and within 365 days of --today).
+            The organization is synthetic and deterministic from --seed. Data covers the --days days \
+            before --today; later days are empty. Requests need the admin key (from --admin-key-file, \
+            else $SIMULATOR_ADMIN_KEY, else \(AdminSimulator.defaultAdminKey)) as `x-api-key` or \
+            `Authorization: Bearer`, and an `anthropic-version` header. Also served: \
+            GET /v1/organizations/me, and the beta analytics endpoints /v1/organizations/analytics/cost \
+            and /usage (header `anthropic-beta: analytics-usage-cost-2026-08-24`; days from 2026-01-01 \
+            and within 365 days of --today).
 
-        Control routes (same x-api-key): POST /_simulator/revise?day=YYYY-MM-DD or ?last=N, \
-        POST /_simulator/advance?days=N or ?today=YYYY-MM-DD, \
-        GET /_simulator/truth?day=YYYY-MM-DD or ?from=&to=, GET /_simulator/dashboard.csv?from=&to=, \
-        GET /_simulator/counters, GET /_simulator/organization, \
-        POST /_simulator/faults?kind=rate_limited&kind=drop_connection (cursor_expired: a 410 on the \
-        next analytics continuation page).
+            Control routes (same x-api-key): POST /_simulator/revise?day=YYYY-MM-DD or ?last=N, \
+            POST /_simulator/advance?days=N or ?today=YYYY-MM-DD, \
+            GET /_simulator/truth?day=YYYY-MM-DD or ?from=&to=, GET /_simulator/dashboard.csv?from=&to=, \
+            GET /_simulator/counters, GET /_simulator/organization, \
+            POST /_simulator/faults?kind=rate_limited&kind=drop_connection (cursor_expired: a 410 on the \
+            next analytics continuation page).
 
-        Example (URL is the address printed on start):
-          admin-simulator --port 0 --today 2025-06-01 --days 30 --fault-rate 0.1
-          curl -H 'x-api-key: \(AdminSimulator.defaultAdminKey)' \\
-            -H 'anthropic-version: 2023-06-01' \\
-            "$URL/v1/organizations/cost_report?starting_at=2025-05-01T00:00:00Z"
-        """)
+            Example (URL is the address printed on start):
+              admin-simulator --port 0 --today 2025-06-01 --days 30 --fault-rate 0.1
+              curl -H 'x-api-key: \(AdminSimulator.defaultAdminKey)' \\
+                -H 'anthropic-version: 2023-06-01' \\
+                "$URL/v1/organizations/cost_report?starting_at=2025-05-01T00:00:00Z"
+            """)
 
     @Option(help: "TCP port on 127.0.0.1; 0 picks a free one (printed on stdout).")
     var port: Int = 8_787

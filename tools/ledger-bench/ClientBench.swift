@@ -33,7 +33,10 @@ struct ClientRuns: AsyncParsableCommand {
     var windowDays = 31
     @Option var latencyMilliseconds = 0
     @Option var seed: UInt64 = 1
-    @Option(help: "Use a simulator already running at this URL (e.g. `admin-simulator --today 2025-10-16 --history-days 365` in another process) instead of the in-process one, so this process's CPU is the client's alone.")
+    @Option(
+        help:
+            "Use a simulator already running at this URL (e.g. `admin-simulator --today 2025-10-16 --history-days 365` in another process) instead of the in-process one, so this process's CPU is the client's alone."
+    )
     var baseURL: String?
 
     func run() async throws {
@@ -56,8 +59,10 @@ struct ClientRuns: AsyncParsableCommand {
         let work = chains
         let width = max(1, concurrency)
         do {
-            try await AdminClient.withClient(key: AdminKey(sim?.adminKey ?? AdminSimulator.defaultAdminKey)!,
-                                             configuration: configuration, logger: logger) { client in
+            try await AdminClient.withClient(
+                key: AdminKey(sim?.adminKey ?? AdminSimulator.defaultAdminKey)!,
+                configuration: configuration, logger: logger
+            ) { client in
                 var rates: [Double] = []
                 for round in 0...rounds {
                     let t = ContinuousClock.now
@@ -70,7 +75,9 @@ struct ClientRuns: AsyncParsableCommand {
                             next += 1
                             group.addTask {
                                 var p = 0, b = 0
-                                _ = try await client.fetchChain(chain) { page in p += 1; b += page.body.count }
+                                _ = try await client.fetchChain(chain) { page in
+                                    p += 1; b += page.body.count
+                                }
                                 return (p, b)
                             }
                         }
@@ -87,13 +94,18 @@ struct ClientRuns: AsyncParsableCommand {
                     // Round 0 warms the connection pool and the simulator's caches; it is not counted.
                     if round == 0 { continue }
                     rates.append(Double(pages) / wall)
-                    print(String(format: "round %d: %d chains, %d pages, %.2f MB in %.3f s wall = %.0f pages/s, %.1f MB/s; CPU %.3f s = %.2f ms/page (%@)",
-                                 round, work.count, pages, Double(bytes) / 1e6, wall, Double(pages) / wall,
-                                 Double(bytes) / 1e6 / wall, cpu, cpu * 1000 / Double(pages),
-                                 baseURL == nil ? "client + in-process simulator" : "client only"))
+                    print(
+                        String(
+                            format:
+                                "round %d: %d chains, %d pages, %.2f MB in %.3f s wall = %.0f pages/s, %.1f MB/s; CPU %.3f s = %.2f ms/page (%@)",
+                            round, work.count, pages, Double(bytes) / 1e6, wall, Double(pages) / wall,
+                            Double(bytes) / 1e6 / wall, cpu, cpu * 1000 / Double(pages),
+                            baseURL == nil ? "client + in-process simulator" : "client only"))
                 }
-                print(String(format: "median: %.0f pages/s (%d-day chains, concurrency %d, latency %d ms)",
-                             rates.sorted()[rates.count / 2], windowDays, width, latencyMilliseconds))
+                print(
+                    String(
+                        format: "median: %.0f pages/s (%d-day chains, concurrency %d, latency %d ms)",
+                        rates.sorted()[rates.count / 2], windowDays, width, latencyMilliseconds))
             }
         } catch {
             await sim?.stop()
@@ -125,7 +137,9 @@ struct Backfill: AsyncParsableCommand {
         let cpu0 = processCPUSeconds()
         let summary: SyncSummary
         do {
-            summary = try await AdminClient.withClient(key: AdminKey(sim.adminKey)!, configuration: clientConfiguration(sim), logger: logger) { client in
+            summary = try await AdminClient.withClient(
+                key: AdminKey(sim.adminKey)!, configuration: clientConfiguration(sim), logger: logger
+            ) { client in
                 try await SyncEngine(ledger: ledger, source: client, logger: logger)
                     .run(SyncOptions(since: benchToday.adding(days: -sinceDays), until: benchToday, concurrency: concurrency))
             }
@@ -139,9 +153,12 @@ struct Backfill: AsyncParsableCommand {
         await sim.stop()
         let stats = try ledger.stats()
         guard summary.succeeded else { throw ValidationError("sync did not succeed: \(summary.failed.count) failed windows") }
-        print(String(format: "backfill: %d days, %d windows, %d pages new, %.1f MB raw in %.2f s wall (%.2f s CPU, client + simulator); latency %d ms, concurrency %d",
-                     sinceDays, summary.windowsPlanned, summary.pagesNew, Double(stats.rawBytes) / 1e6, wall, cpu,
-                     latencyMilliseconds, concurrency))
+        print(
+            String(
+                format:
+                    "backfill: %d days, %d windows, %d pages new, %.1f MB raw in %.2f s wall (%.2f s CPU, client + simulator); latency %d ms, concurrency %d",
+                sinceDays, summary.windowsPlanned, summary.pagesNew, Double(stats.rawBytes) / 1e6, wall, cpu,
+                latencyMilliseconds, concurrency))
         print("simulator: \(requests.apiRequests) API requests")
     }
 }

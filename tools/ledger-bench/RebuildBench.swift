@@ -39,24 +39,30 @@ struct RebuildRuns: AsyncParsableCommand {
         for i in 1...runs {
             let cpu0 = processCPUSeconds()
             let started = ContinuousClock.now
-            let build = try Projections.rebuild(ledger: ledger, into: url,
-                                                logger: Logger(label: "claude-ledger.projections.bench"))
+            let build = try Projections.rebuild(
+                ledger: ledger, into: url,
+                logger: Logger(label: "claude-ledger.projections.bench"))
             let result = (build: build, elapsed: ContinuousClock.now - started)
             let cpu = processCPUSeconds() - cpu0
             let wall = Double(result.elapsed.components.seconds) + Double(result.elapsed.components.attoseconds) / 1e18
             walls.append(wall)
             last = result
             let usage = result.build.rows[.usage] ?? 0
-            print(String(format: "run %d: %.2f s wall, %.2f s CPU; %d rows (%d usage), %d pages, %.1f MB raw: %.0f rows/s, %.1f MB/s; peak RSS so far %.0f MB",
-                         i, wall, cpu, result.build.rowsWritten, usage, result.build.pagesDecoded,
-                         Double(result.build.bytesDecoded) / 1e6, Double(result.build.rowsWritten) / wall,
-                         Double(result.build.bytesDecoded) / 1e6 / wall, peakRSSMegabytes()))
+            print(
+                String(
+                    format:
+                        "run %d: %.2f s wall, %.2f s CPU; %d rows (%d usage), %d pages, %.1f MB raw: %.0f rows/s, %.1f MB/s; peak RSS so far %.0f MB",
+                    i, wall, cpu, result.build.rowsWritten, usage, result.build.pagesDecoded,
+                    Double(result.build.bytesDecoded) / 1e6, Double(result.build.rowsWritten) / wall,
+                    Double(result.build.bytesDecoded) / 1e6 / wall, peakRSSMegabytes()))
         }
         guard let last else { return }
         let median = walls.sorted()[walls.count / 2]
-        print(String(format: "median: %.2f s = %.0f rows/s, %.1f MB/s of raw page JSON; fingerprint %@",
-                     median, Double(last.build.rowsWritten) / median, Double(last.build.bytesDecoded) / 1e6 / median,
-                     last.build.fingerprint))
+        print(
+            String(
+                format: "median: %.2f s = %.0f rows/s, %.1f MB/s of raw page JSON; fingerprint %@",
+                median, Double(last.build.rowsWritten) / median, Double(last.build.bytesDecoded) / 1e6 / median,
+                last.build.fingerprint))
     }
 }
 
@@ -92,8 +98,10 @@ struct ReadPages: AsyncParsableCommand {
             }
             let wall = elapsedSeconds(since: t)
             walls.append(wall)
-            print(String(format: "run %d: %d pages, %.1f MB raw in %.2f s wall (%.2f s CPU) = %.0f MB/s",
-                         i, list.count, Double(total) / 1e6, wall, processCPUSeconds() - cpu0, Double(total) / 1e6 / wall))
+            print(
+                String(
+                    format: "run %d: %d pages, %.1f MB raw in %.2f s wall (%.2f s CPU) = %.0f MB/s",
+                    i, list.count, Double(total) / 1e6, wall, processCPUSeconds() - cpu0, Double(total) / 1e6 / wall))
         }
         let median = walls.sorted()[walls.count / 2]
         print(String(format: "median: %.2f s = %.0f MB/s of raw page JSON (threads %d)", median, Double(total) / 1e6 / median, threads))

@@ -29,7 +29,9 @@ struct AddStreams: AsyncParsableCommand {
         let streams = ReportStream.synced.filter { $0 != .usage }
         let summary: SyncSummary
         do {
-            summary = try await AdminClient.withClient(key: AdminKey(sim.adminKey)!, configuration: clientConfiguration(sim), logger: logger) { client in
+            summary = try await AdminClient.withClient(
+                key: AdminKey(sim.adminKey)!, configuration: clientConfiguration(sim), logger: logger
+            ) { client in
                 try await SyncEngine(ledger: ledger, source: client, logger: logger)
                     .run(SyncOptions(since: benchToday.adding(days: -days), until: benchToday, streams: streams, today: benchToday))
             }
@@ -66,17 +68,21 @@ struct DailySync: AsyncParsableCommand {
         let descriptor = Ledger.FetchDescriptor(runID: nil, stream: .usage, windowStart: newDay, windowEnd: newDay.adding(days: 1))
         let t = ContinuousClock.now
         for (i, body) in fetch.pages.enumerated() {
-            try ledger.append(Ledger.ReceivedPage(
-                fetch: descriptor, pageIndex: i, isLast: i == fetch.pages.count - 1,
-                request: Ledger.Request(path: ReportStream.usage.path,
-                                        query: "bucket_width=1d&page=\(i)&starting_at=\(newDay.midnightRFC3339)"),
-                status: 200, requestID: "req_daily\(i)", body: Data(body)))
+            try ledger.append(
+                Ledger.ReceivedPage(
+                    fetch: descriptor, pageIndex: i, isLast: i == fetch.pages.count - 1,
+                    request: Ledger.Request(
+                        path: ReportStream.usage.path,
+                        query: "bucket_width=1d&page=\(i)&starting_at=\(newDay.midnightRFC3339)"),
+                    status: 200, requestID: "req_daily\(i)", body: Data(body)))
         }
         let appended = elapsedSeconds(since: t)
         let u = ContinuousClock.now
         let result = try Projections.update(ledger: ledger, projectionsURL: Projections.defaultURL(in: directory))
-        print(String(format: "daily-sync: append %.3f s, update %.3f s (%@), %d days projected, %d rows written, %d usage rows in all",
-                     appended, elapsedSeconds(since: u), result.mode.rawValue, result.daysProjected, result.rowsWritten,
-                     result.rows[.usage] ?? 0))
+        print(
+            String(
+                format: "daily-sync: append %.3f s, update %.3f s (%@), %d days projected, %d rows written, %d usage rows in all",
+                appended, elapsedSeconds(since: u), result.mode.rawValue, result.daysProjected, result.rowsWritten,
+                result.rows[.usage] ?? 0))
     }
 }

@@ -88,7 +88,9 @@ struct UsageDataSet {
     /// The JSON of day `d`'s bucket.
     mutating func bucket(_ d: Int, into out: inout [UInt8]) {
         let day = start.adding(days: d)
-        out.append(contentsOf: "{\"starting_at\":\"\(day.midnightRFC3339)\",\"ending_at\":\"\(day.adding(days: 1).midnightRFC3339)\",\"results\":[".utf8)
+        out.append(
+            contentsOf: "{\"starting_at\":\"\(day.midnightRFC3339)\",\"ending_at\":\"\(day.adding(days: 1).midnightRFC3339)\",\"results\":["
+                .utf8)
         // A random subset of the universe: partial Fisher-Yates over the indexes.
         var order = Array(0..<universe.count)
         let n = min(perDay[d], universe.count)
@@ -104,8 +106,11 @@ struct UsageDataSet {
     private mutating func row(_ c: Combo, into out: inout [UInt8]) {
         func int(_ v: Int) { out.append(contentsOf: String(v).utf8) }
         func text(_ s: String?) {
-            if let s { out.append(UInt8(ascii: "\"")); out.append(contentsOf: s.utf8); out.append(UInt8(ascii: "\"")) }
-            else { out.append(contentsOf: "null".utf8) }
+            if let s {
+                out.append(UInt8(ascii: "\"")); out.append(contentsOf: s.utf8); out.append(UInt8(ascii: "\""))
+            } else {
+                out.append(contentsOf: "null".utf8)
+            }
         }
         out.append(contentsOf: "{\"uncached_input_tokens\":".utf8); int(rng.lognormal(9, 2))
         out.append(contentsOf: ",\"cache_creation\":{\"ephemeral_1h_input_tokens\":".utf8)
@@ -214,15 +219,18 @@ struct MakeUsageLedger: AsyncParsableCommand {
         while windowStart < days {
             let window = windowStart..<min(days, windowStart + 31)
             let fetch = data.fetch(window: window, maxPageBytes: maxPageBytes)
-            let descriptor = Ledger.FetchDescriptor(runID: nil, stream: .usage, windowStart: data.start.adding(days: window.lowerBound),
-                                                    windowEnd: data.start.adding(days: window.upperBound))
+            let descriptor = Ledger.FetchDescriptor(
+                runID: nil, stream: .usage, windowStart: data.start.adding(days: window.lowerBound),
+                windowEnd: data.start.adding(days: window.upperBound))
             let t = ContinuousClock.now
             for (i, body) in fetch.pages.enumerated() {
-                try ledger.append(Ledger.ReceivedPage(
-                    fetch: descriptor, pageIndex: i, isLast: i == fetch.pages.count - 1,
-                    request: Ledger.Request(path: ReportStream.usage.path,
-                                            query: "bucket_width=1d&limit=31&page=\(i)&starting_at=\(descriptor.windowStart!.midnightRFC3339)"),
-                    status: 200, requestID: "req_bench\(pages)", body: Data(body)))
+                try ledger.append(
+                    Ledger.ReceivedPage(
+                        fetch: descriptor, pageIndex: i, isLast: i == fetch.pages.count - 1,
+                        request: Ledger.Request(
+                            path: ReportStream.usage.path,
+                            query: "bucket_width=1d&limit=31&page=\(i)&starting_at=\(descriptor.windowStart!.midnightRFC3339)"),
+                        status: 200, requestID: "req_bench\(pages)", body: Data(body)))
                 pages += 1
                 raw += Int64(body.count)
                 minPage = min(minPage, body.count)
@@ -232,11 +240,15 @@ struct MakeUsageLedger: AsyncParsableCommand {
             windowStart = window.upperBound
         }
         let stats = try ledger.stats()
-        print(String(format: "make-usage-ledger: %d rows, %d days, %d pages (%.2f–%.2f MB), %.1f MB raw, universe %d combinations",
-                     rows, days, pages, Double(minPage) / 1e6, Double(maxPage) / 1e6, Double(raw) / 1e6, data.universe.count))
-        print(String(format: "append: %.2f s (excluding page generation): %.1f pages/s, %.1f MB/s; stored %.1f MB, ratio %.2fx",
-                     appendTime, Double(pages) / appendTime, Double(raw) / 1e6 / appendTime,
-                     Double(stats.storedBytes) / 1e6, Double(stats.rawBytes) / Double(max(1, stats.storedBytes))))
+        print(
+            String(
+                format: "make-usage-ledger: %d rows, %d days, %d pages (%.2f–%.2f MB), %.1f MB raw, universe %d combinations",
+                rows, days, pages, Double(minPage) / 1e6, Double(maxPage) / 1e6, Double(raw) / 1e6, data.universe.count))
+        print(
+            String(
+                format: "append: %.2f s (excluding page generation): %.1f pages/s, %.1f MB/s; stored %.1f MB, ratio %.2fx",
+                appendTime, Double(pages) / appendTime, Double(raw) / 1e6 / appendTime,
+                Double(stats.storedBytes) / 1e6, Double(stats.rawBytes) / Double(max(1, stats.storedBytes))))
     }
 }
 

@@ -62,8 +62,9 @@ struct ServiceAccountKey: Sendable {
         }
         let tokenURI = file.token_uri.flatMap { $0.isEmpty ? nil : $0 } ?? defaultTokenURI
         try checkEndpoint(tokenURI, what: "token_uri in \(path)")
-        return ServiceAccountKey(clientEmail: email, privateKeyID: file.private_key_id, tokenURI: tokenURI,
-                                 projectID: file.project_id, privateKey: key)
+        return ServiceAccountKey(
+            clientEmail: email, privateKeyID: file.private_key_id, tokenURI: tokenURI,
+            projectID: file.project_id, privateKey: key)
     }
 
     /// The signed JWT assertion for `scope`, issued at `issuedAt`, valid for an hour.
@@ -119,12 +120,16 @@ struct ServiceAccountTokenSource: AccessTokenSource {
     func fetchToken() async throws -> AccessToken {
         let now = Date()
         let assertion = try key.assertion(scope: scope, issuedAt: now)
-        let form = "grant_type=" + FormEncoding.escape("urn:ietf:params:oauth:grant-type:jwt-bearer")
+        let form =
+            "grant_type=" + FormEncoding.escape("urn:ietf:params:oauth:grant-type:jwt-bearer")
             + "&assertion=" + FormEncoding.escape(assertion)
-        let request = HTTPRequestSpec(method: "POST", url: key.tokenURI,
-                                      headers: [("Content-Type", "application/x-www-form-urlencoded"),
-                                                ("Accept", "application/json")],
-                                      body: Array(form.utf8), timeout: .seconds(30))
+        let request = HTTPRequestSpec(
+            method: "POST", url: key.tokenURI,
+            headers: [
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Accept", "application/json"),
+            ],
+            body: Array(form.utf8), timeout: .seconds(30))
         let response: HTTPResponseSpec
         do {
             response = try await transport.send(request, retry: retry, logger: logger, what: "token exchange")
@@ -136,7 +141,8 @@ struct ServiceAccountTokenSource: AccessTokenSource {
         guard (200..<300).contains(response.status), let token = decoded?.access_token, !token.isEmpty else {
             let reason = decoded?.errorSummary ?? "HTTP \(response.status)"
             throw ExportError.authFailed(
-                "the token endpoint refused the service-account key for \(key.clientEmail) (\(reason)); check the key is current and not disabled")
+                "the token endpoint refused the service-account key for \(key.clientEmail) (\(reason)); check the key is current and not disabled"
+            )
         }
         logger.debug("obtained access token from service-account key", metadata: ["auth.account": "\(key.clientEmail)"])
         return AccessToken(value: token, expiresAt: decoded?.expires_in.map { now.addingTimeInterval($0) })
@@ -160,20 +166,23 @@ struct MetadataServerTokenSource: AccessTokenSource {
 
     func fetchToken() async throws -> AccessToken {
         let url = "http://\(host)/computeMetadata/v1/instance/service-accounts/default/token"
-        let request = HTTPRequestSpec(method: "GET", url: url, headers: [("Metadata-Flavor", "Google")],
-                                      timeout: .seconds(5))
+        let request = HTTPRequestSpec(
+            method: "GET", url: url, headers: [("Metadata-Flavor", "Google")],
+            timeout: .seconds(5))
         let advice = "outside Google Cloud pass --access-token-env VAR or --credentials SA.json"
         let response: HTTPResponseSpec
         do {
-            response = try await transport.send(request, retry: BigQueryRetryPolicy(maxAttempts: 2), logger: logger,
-                                                what: "metadata token")
+            response = try await transport.send(
+                request, retry: BigQueryRetryPolicy(maxAttempts: 2), logger: logger,
+                what: "metadata token")
         } catch let failure as TransportFailure {
             throw ExportError.authFailed("no credentials: the metadata server \(host) is unreachable (\(failure.summary)); \(advice)")
         }
         let decoded = try? JSONDecoder().decode(OAuthTokenResponse.self, from: Data(response.body))
         guard response.status == 200, let token = decoded?.access_token, !token.isEmpty else {
             throw ExportError.authFailed(
-                "the metadata server \(host) gave no access token (HTTP \(response.status)); check the instance has a service account with BigQuery access, or \(advice)")
+                "the metadata server \(host) gave no access token (HTTP \(response.status)); check the instance has a service account with BigQuery access, or \(advice)"
+            )
         }
         return AccessToken(value: token, expiresAt: decoded?.expires_in.map { Date().addingTimeInterval($0) })
     }

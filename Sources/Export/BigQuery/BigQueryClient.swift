@@ -161,15 +161,17 @@ struct BigQueryClient: Sendable {
     // MARK: Calls
 
     func getDataset(_ dataset: String) async throws -> Dataset? {
-        try await getOptional(path: "/bigquery/v2/projects/\(seg(project))/datasets/\(seg(dataset))",
-                              what: "dataset \(project):\(dataset)")
+        try await getOptional(
+            path: "/bigquery/v2/projects/\(seg(project))/datasets/\(seg(dataset))",
+            what: "dataset \(project):\(dataset)")
     }
 
     /// Creates the dataset; an `Already Exists` answer (a concurrent creator) counts as success.
     func insertDataset(_ dataset: Dataset) async throws {
         let what = "dataset \(project):\(dataset.datasetReference.datasetId)"
-        let response = try await call("POST", path: "/bigquery/v2/projects/\(seg(project))/datasets",
-                                      json: dataset, what: "create \(what)")
+        let response = try await call(
+            "POST", path: "/bigquery/v2/projects/\(seg(project))/datasets",
+            json: dataset, what: "create \(what)")
         if response.status == 409 { return }
         try check(response, what: "create \(what)")
     }
@@ -230,15 +232,18 @@ struct BigQueryClient: Sendable {
     /// Runs a standard-SQL query and returns its rows as strings (NULL as nil), waiting for
     /// completion and following pages.
     /// `parameters` are named (`@name`); a multi-statement script (a transaction) is one call.
-    func query(_ sql: String, location: String?, parameters: [QueryParameter] = [],
-               what: String = "query") async throws -> [[String?]] {
+    func query(
+        _ sql: String, location: String?, parameters: [QueryParameter] = [],
+        what: String = "query"
+    ) async throws -> [[String?]] {
         var request = QueryRequest(query: sql, location: location, timeoutMs: 20_000)
         if !parameters.isEmpty {
             request.parameterMode = "NAMED"
             request.queryParameters = parameters
         }
-        let response = try await call("POST", path: "/bigquery/v2/projects/\(seg(project))/queries",
-                                      json: request, what: what)
+        let response = try await call(
+            "POST", path: "/bigquery/v2/projects/\(seg(project))/queries",
+            json: request, what: what)
         try check(response, what: what)
         var result = try decode(QueryResponse.self, response, what: what)
         var rows: [[String?]] = []
@@ -268,19 +273,23 @@ struct BigQueryClient: Sendable {
         let metadata = try encodeJSON(job)
         let body = Multipart.related(metadata: metadata, media: data)
         let path = "/upload/bigquery/v2/projects/\(seg(project))/jobs?uploadType=multipart"
-        return try await send("POST", url: apiBase + path, headers: [("Content-Type", body.contentType)],
-                              body: body.bytes, timeout: uploadTimeout(data.count), what: what)
+        return try await send(
+            "POST", url: apiBase + path, headers: [("Content-Type", body.contentType)],
+            body: body.bytes, timeout: uploadTimeout(data.count), what: what)
     }
 
     /// https://cloud.google.com/bigquery/docs/reference/api-uploads#resumable: open a session
     /// with the job, then PUT the bytes to the session URI it returns.
     private func resumableUpload(_ job: Job, data: [UInt8], what: String) async throws -> HTTPResponseSpec {
         let path = "/upload/bigquery/v2/projects/\(seg(project))/jobs?uploadType=resumable"
-        let start = try await send("POST", url: apiBase + path,
-                                   headers: [("Content-Type", "application/json; charset=UTF-8"),
-                                             ("X-Upload-Content-Type", "application/octet-stream"),
-                                             ("X-Upload-Content-Length", String(data.count))],
-                                   body: try encodeJSON(job), timeout: .seconds(60), what: what)
+        let start = try await send(
+            "POST", url: apiBase + path,
+            headers: [
+                ("Content-Type", "application/json; charset=UTF-8"),
+                ("X-Upload-Content-Type", "application/octet-stream"),
+                ("X-Upload-Content-Length", String(data.count)),
+            ],
+            body: try encodeJSON(job), timeout: .seconds(60), what: what)
         if start.status == 409 { return start }
         try check(start, what: "\(what) (opening upload session)")
         guard let location = start.header("Location"), !location.isEmpty else {
@@ -290,8 +299,9 @@ struct BigQueryClient: Sendable {
         try checkEndpoint(sessionURL, what: "upload session URI")
         var headers = [("Content-Type", "application/octet-stream")]
         if !data.isEmpty { headers.append(("Content-Range", "bytes 0-\(data.count - 1)/\(data.count)")) }
-        return try await send("PUT", url: sessionURL, headers: headers, body: data,
-                              timeout: uploadTimeout(data.count), what: what)
+        return try await send(
+            "PUT", url: sessionURL, headers: headers, body: data,
+            timeout: uploadTimeout(data.count), what: what)
     }
 
     private func uploadTimeout(_ bytes: Int) -> Duration {
@@ -313,12 +323,15 @@ struct BigQueryClient: Sendable {
     }
 
     private func call(_ method: String, path: String, json: some Encodable, what: String) async throws -> HTTPResponseSpec {
-        try await send(method, url: apiBase + path, headers: [("Content-Type", "application/json; charset=UTF-8")],
-                       body: try encodeJSON(json), timeout: .seconds(60), what: what)
+        try await send(
+            method, url: apiBase + path, headers: [("Content-Type", "application/json; charset=UTF-8")],
+            body: try encodeJSON(json), timeout: .seconds(60), what: what)
     }
 
-    private func send(_ method: String, url: String, headers: [(String, String)], body: [UInt8],
-                      timeout: Duration, what: String) async throws -> HTTPResponseSpec {
+    private func send(
+        _ method: String, url: String, headers: [(String, String)], body: [UInt8],
+        timeout: Duration, what: String
+    ) async throws -> HTTPResponseSpec {
         let token = try await tokens.token()
         var allHeaders = headers
         allHeaders.append(("Authorization", "Bearer " + token.value))
@@ -339,11 +352,14 @@ struct BigQueryClient: Sendable {
         let detail = Self.errorDetail(response)
         switch response.status {
         case 401:
-            throw ExportError.authFailed("BigQuery refused the credentials for \(what) (HTTP 401\(detail)); the token is invalid or expired")
+            throw ExportError.authFailed(
+                "BigQuery refused the credentials for \(what) (HTTP 401\(detail)); the token is invalid or expired")
         case 403 where ["rateLimitExceeded", "quotaExceeded"].contains(BigQueryErrorBody.reason(response) ?? ""):
             throw ExportError.targetFailed("BigQuery refused \(what) for quota or rate (HTTP 403\(detail)); run again later")
         case 403:
-            throw ExportError.authFailed("BigQuery denied \(what) (HTTP 403\(detail)); the account needs BigQuery Data Editor and Job User roles on project \(project)")
+            throw ExportError.authFailed(
+                "BigQuery denied \(what) (HTTP 403\(detail)); the account needs BigQuery Data Editor and Job User roles on project \(project)"
+            )
         default:
             throw ExportError.targetFailed("BigQuery failed \(what) (HTTP \(response.status)\(detail))")
         }

@@ -64,9 +64,10 @@ struct AsyncHTTPTransport: HTTPTransport {
         do {
             let response = try await exportHTTPClient.execute(outgoing, timeout: .seconds(max(1, seconds)))
             let buffer = try await response.body.collect(upTo: Self.maxResponseBytes)
-            return HTTPResponseSpec(status: Int(response.status.code),
-                                    headers: response.headers.map { ($0.name, $0.value) },
-                                    body: Array(buffer.readableBytesView))
+            return HTTPResponseSpec(
+                status: Int(response.status.code),
+                headers: response.headers.map { ($0.name, $0.value) },
+                body: Array(buffer.readableBytesView))
         } catch let error as HTTPClientError {
             throw TransportFailure(summary: Self.describe(error))
         } catch is CancellationError {
@@ -102,17 +103,21 @@ extension HTTPTransport {
             do {
                 let response = try await send(request)
                 if BigQueryRetryPolicy.isRetryable(response), attempt < retry.maxAttempts {
-                    logger.debug("retrying after HTTP status", metadata: [
-                        "http.status": "\(response.status)", "http.what": "\(what)", "http.attempt": "\(attempt)",
-                    ])
+                    logger.debug(
+                        "retrying after HTTP status",
+                        metadata: [
+                            "http.status": "\(response.status)", "http.what": "\(what)", "http.attempt": "\(attempt)",
+                        ])
                 } else {
                     return response
                 }
             } catch let failure as TransportFailure {
                 if attempt >= retry.maxAttempts { throw failure }
-                logger.debug("retrying after network failure", metadata: [
-                    "http.what": "\(what)", "http.attempt": "\(attempt)", "http.failure": "\(failure.summary)",
-                ])
+                logger.debug(
+                    "retrying after network failure",
+                    metadata: [
+                        "http.what": "\(what)", "http.attempt": "\(attempt)", "http.failure": "\(failure.summary)",
+                    ])
             }
             try await Task.sleep(for: retry.delay(afterAttempt: attempt))
             attempt += 1
