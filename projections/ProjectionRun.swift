@@ -50,9 +50,6 @@ final class ProjectionRun {
     /// gets every core; the two-batch pipeline stops decoders that run ahead.
     static let decodingThreads = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-    /// Buffers for the page bodies in flight (two batches), reused page after page.
-    private let bodies = BodyBufferPool(keep: 12)
-
     /// Pages per batch and the raw bytes a batch aims at: two batches are in memory at once (one
     /// decoding, one inserting), so this bounds a rebuild's peak memory.
     static let batchPages = 64
@@ -91,7 +88,10 @@ final class ProjectionRun {
         mutating func next() throws -> [PageJob]? {
             var batch: [PageJob] = []
             var bytes = 0
-            while batch.count < ProjectionRun.batchPages && bytes < ProjectionRun.batchBytes {
+            // At least one page per decoding thread, however large the pages are.
+            while batch.count < ProjectionRun.decodingThreads
+                || (batch.count < ProjectionRun.batchPages && bytes < ProjectionRun.batchBytes)
+            {
                 if eventIndex >= events.count {
                     itemIndex += 1
                     guard itemIndex < items.count else { break }
@@ -128,7 +128,6 @@ final class ProjectionRun {
         let pending = Pending(tasks: tasks)
         let ledger = self.ledger
         let decoder = self.decoder
-        let pool = self.bodies
         let work = tasks.map { (items[$0.item].table, items[$0.item].days, $0.event) }
         pending.group.enter()
         let workers = min(work.count, ProjectionRun.decodingThreads)
@@ -138,7 +137,7 @@ final class ProjectionRun {
                 for i in stride(from: w, to: work.count, by: workers) {
                     let (table, days, event) = work[i]
                     let result: Result<DecodedPage, any Error> = Result {
-                        let body = try ledger.body(of: event, pool: pool)
+                        let body = try ledger.body(of: event)
                         return try decoder.decode(table: table, eventID: event.eventID, seq: event.seq, body: body) {
                             days.contains(Int32($0.daysSinceEpoch))
                         }
