@@ -42,16 +42,8 @@ extension Report {
             var totals = Array(repeating: Int64(0), count: columns.count)
             let cells: [[TextTable.Cell]] = rows.map { row in
                 let type: String? = row[0]
-                var line: [TextTable.Cell] = [
-                    .text(names.actorLabel(type: type, id: row[1], email: row[2], name: row[3])),
-                    .text(type),
-                ]
-                for i in columns.indices {
-                    let value: Int64 = row[i + 4] ?? 0
-                    totals[i] += value
-                    line.append(.integer(value))
-                }
-                return line
+                let label = names.actorLabel(type: type, id: row[1], email: row[2], name: row[3])
+                return [.text(label), .text(type)] + integers(row, from: 4, count: columns.count, adding: &totals)
             }
             return TextTable(
                 columns: ["actor", "actor_type"] + columns, rows: cells,

@@ -122,17 +122,21 @@ public enum Report {
             }
             var totals = Array(repeating: Int64(0), count: usageColumns.count)
             let cells: [[TextTable.Cell]] = rows.map { row in
-                var line: [TextTable.Cell] = [.text(Report.label(row[0], column: column, names: names))]
-                for i in usageColumns.indices {
-                    let value: Int64 = row[i + 1] ?? 0
-                    totals[i] += value
-                    line.append(.integer(value))
-                }
-                return line
+                [.text(Report.label(row[0], column: column, names: names))]
+                    + integers(row, from: 1, count: usageColumns.count, adding: &totals)
             }
             return TextTable(
                 columns: [label] + usageColumns, rows: cells,
                 totals: [.text("total")] + totals.map { .integer($0) })
+        }
+    }
+
+    /// `count` integer cells of `row` from column `first` (NULL as 0), each added to `totals`.
+    static func integers(_ row: Row, from first: Int, count: Int, adding totals: inout [Int64]) -> [TextTable.Cell] {
+        (0..<count).map { i in
+            let value: Int64 = row[first + i] ?? 0
+            totals[i] += value
+            return .integer(value)
         }
     }
 

@@ -42,12 +42,7 @@ struct ExplainCommand: AsyncParsableCommand {
         print(result.lines.render(.table), terminator: "")
         print()
         print("from \(result.sources.count) ledger page(s):")
-        for source in result.sources {
-            let e = source.event
-            print(
-                "  \(e.eventID)  seq \(e.seq)  fetch \(e.fetchID) page \(e.pageIndex)  request-id \(e.requestID ?? "-")  fetched \(e.fetchedAt)  \(source.rows) rows"
-            )
-        }
+        printSources(result.sources, withFetch: true)
         print()
         print("every fetch of \(date) (newest complete one is used):")
         for past in result.history {
@@ -78,11 +73,15 @@ struct ExplainCommand: AsyncParsableCommand {
         print(billed.lines.render(.table), terminator: "")
         print()
         print("from \(billed.sources.count) ledger page(s) of fetch \(billed.fetchID):")
-        for source in billed.sources {
+        printSources(billed.sources, withFetch: false)
+    }
+
+    /// One line per ledger page the rows came from: event, sequence, page, request id, when.
+    func printSources(_ sources: [Explain.Source], withFetch: Bool) {
+        for source in sources {
             let e = source.event
-            print(
-                "  \(e.eventID)  seq \(e.seq)  page \(e.pageIndex)  request-id \(e.requestID ?? "-")  fetched \(e.fetchedAt)  \(source.rows) rows"
-            )
+            let page = withFetch ? "fetch \(e.fetchID) page \(e.pageIndex)" : "page \(e.pageIndex)"
+            print("  \(e.eventID)  seq \(e.seq)  \(page)  request-id \(e.requestID ?? "-")  fetched \(e.fetchedAt)  \(source.rows) rows")
         }
     }
 }
