@@ -16,43 +16,62 @@ extension Audit {
         public var differenceUSD: ExactDecimal
     }
 
+    /// What invariant 6 compares: the final days both sources cover, the provisional ones left
+    /// out, and the days whose totals differ by more than `tolerance`.
+    public struct CostComparison: Sendable {
+        public var compared: Int
+        public var provisional: [Day]
+        public var differences: [CostDifference]
+        /// False when no day is covered by both sources.
+        public var overlap: Bool
+        public var analyticsSynced: Bool
+    }
+
+    /// The comparison behind invariant 6 (see `sourcesAgree`).
+    public static func compareCostSources(ledger: Ledger, tables: ProjectionTables, tolerance: ExactDecimal) throws -> CostComparison {
+        let legacyDays = try tables.coveredDays(.cost)
+        let analyticsDays = try tables.hasTable(.costsByKey) ? try tables.coveredDays(.analyticsCost) : [:]
+        let both = Set(legacyDays.keys).intersection(analyticsDays.keys).sorted()
+        var result = CostComparison(
+            compared: 0, provisional: [], differences: [], overlap: !both.isEmpty,
+            analyticsSynced: !analyticsDays.isEmpty)
+        guard !both.isEmpty else { return result }
+        let legacy = try tables.costPerDay()
+        let analytics = try tables.billedCostPerDay()
+        var watermarks = Watermarks(ledger: ledger)
+        for day in both {
+            let billed = analytics[day]
+            let isProvisional = try billed.map(\.provisional) ?? watermarks.isProvisional(day, fetchID: analyticsDays[day]!)
+            if isProvisional {
+                result.provisional.append(day)
+                continue
+            }
+            result.compared += 1
+            let a = billed?.usd ?? .zero
+            let l = legacy[day] ?? .zero
+            let difference = try a.rounded(places: 2).subtracting(l.rounded(places: 2))
+            let magnitude = difference < .zero ? difference.negated() : difference
+            if tolerance < magnitude {
+                result.differences.append(CostDifference(day: day, costReportUSD: l, analyticsUSD: a, differenceUSD: difference))
+            }
+        }
+        return result
+    }
+
     /// For each day that a complete fetch of both `cost_report` and `analytics_cost` covers and
     /// that is final (not provisional), the two totals rounded to cents must differ by no more
     /// than `tolerance`. A covered day without rows counts as $0; a day without analytics rows
     /// is provisional when the watermark (`data_refreshed_at`) of its fetch's pages had not
     /// passed its end.
     static func sourcesAgree(ledger: Ledger, tables: ProjectionTables, tolerance: ExactDecimal) throws -> Finding {
-        let legacyDays = try tables.coveredDays(.cost)
-        let analyticsDays = try tables.hasTable(.costsByKey) ? try tables.coveredDays(.analyticsCost) : [:]
-        let both = Set(legacyDays.keys).intersection(analyticsDays.keys).sorted()
-        guard !both.isEmpty else {
-            let why = analyticsDays.isEmpty ? "the analytics cost stream is not synced" : "their synced days do not overlap"
+        let comparison = try compareCostSources(ledger: ledger, tables: tables, tolerance: tolerance)
+        guard comparison.overlap else {
+            let why = comparison.analyticsSynced ? "their synced days do not overlap" : "the analytics cost stream is not synced"
             return Finding(
                 check: sourcesCheck, status: .ok,
                 detail: "nothing to compare: \(why) (claude_costs_by_key and claude_costs share no day)")
         }
-        let legacy = try tables.costPerDay()
-        let analytics = try tables.billedCostPerDay()
-        var watermarks = Watermarks(ledger: ledger)
-        var compared = 0
-        var provisional: [Day] = []
-        var differences: [CostDifference] = []
-        for day in both {
-            let billed = analytics[day]
-            let isProvisional = try billed.map(\.provisional) ?? watermarks.isProvisional(day, fetchID: analyticsDays[day]!)
-            if isProvisional {
-                provisional.append(day)
-                continue
-            }
-            compared += 1
-            let a = billed?.usd ?? .zero
-            let l = legacy[day] ?? .zero
-            let difference = try a.rounded(places: 2).subtracting(l.rounded(places: 2))
-            let magnitude = difference < .zero ? difference.negated() : difference
-            if tolerance < magnitude {
-                differences.append(CostDifference(day: day, costReportUSD: l, analyticsUSD: a, differenceUSD: difference))
-            }
-        }
+        let (compared, provisional, differences) = (comparison.compared, comparison.provisional, comparison.differences)
         let skipped = provisional.isEmpty ? "" : "; \(provisional.count) provisional day(s) not compared (\(ranges(provisional)))"
         let within = tolerance.isZero ? "to the cent" : "within $\(tolerance)"
         guard !differences.isEmpty else {

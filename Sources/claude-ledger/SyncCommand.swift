@@ -4,6 +4,7 @@ import CoreValues
 import Foundation
 import Ledger
 import Logging
+import Reporting
 import Sync
 
 struct SyncCommand: AsyncParsableCommand {
@@ -151,9 +152,40 @@ struct SyncCommand: AsyncParsableCommand {
             if summary.localFailure == nil {
                 // Inside the lock: the tables are never older than what this sync prints.
                 try updateProjections(ledger: ledger)
+                if summary.succeeded {
+                    try await refetchRevisedCostDays(engine: engine, ledger: ledger, organization: organization, options: options)
+                }
             }
             return summary
         }
+    }
+
+    /// Anthropic revises the analytics API's days for about 30 days, and every sync fetches its
+    /// last 31 again; the legacy cost report only `--revisit-days` back. A final day of those 31
+    /// whose two cost totals differ after this sync is asked of the cost report once more (one
+    /// window, usually one request), so that a revision reaches `claude_costs` too. A difference
+    /// that stays is what `audit` invariant 6 reports.
+    func refetchRevisedCostDays(
+        engine: SyncEngine, ledger: Ledger, organization: SyncEngine.FetchedOrganization, options: SyncOptions
+    ) async throws {
+        guard options.streams.contains(.cost), options.streams.contains(.analyticsCost) else { return }
+        let comparison = try Audit.compareCostSources(ledger: ledger, tables: global.data.projectionTables(), tolerance: .zero)
+        let horizon = options.today.adding(days: -SyncPlanner.analyticsRevisitDays)
+        let days = comparison.differences.map(\.day).filter { $0 >= horizon && $0 < options.until }
+        guard let first = days.min(), let last = days.max() else { return }
+        let followUp = SyncOptions(
+            since: first, until: last.adding(days: 1), streams: [.cost], revisitDays: 0,
+            concurrency: options.concurrency, includeNames: false, today: options.today)
+        let again = try await engine.run(followUp, organization: organization)
+        print(
+            "  cost_report asked again for \(Audit.ranges(days)): \(days.count) final day(s) differed from the analytics API's total; \(again.pagesNew) page(s) appended"
+        )
+        guard again.succeeded else {
+            let why = again.failed.first.map { "\($0.window): \($0.error)" } ?? again.abortedBy.map { "\($0)" } ?? "it did not complete"
+            FileHandle.standardError.write(Data("warning: asking the cost report again failed (\(why)); the next sync tries again\n".utf8))
+            return
+        }
+        if again.pagesNew > 0 { try updateProjections(ledger: ledger) }
     }
 
     /// What the API said when it refused the organization: status, its message, the request id.
