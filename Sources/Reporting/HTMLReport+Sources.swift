@@ -3,12 +3,12 @@ import Foundation
 import GRDB
 import Ledger
 import Projections
+import TableSchemas
 
 /// The page's per-key and analytics sections, and where its figures come from (organization,
 /// heads, fingerprint, reconciliation, audit).
 extension HTMLReport {
-    static let analyticsCostTable = "claude_costs_by_key"
-    static let analyticsUsageTable = "claude_usage_by_actor"
+    static let analyticsUsageTable = ProjectionTable.usageByActor.rawValue
 
     /// Tokens per API key from `claude_usage_keys`; billed cost per key from
     /// `claude_costs_by_key` when that table has every day of the range that has cost.
@@ -32,7 +32,8 @@ extension HTMLReport {
             return
         }
         let needed = Set(page.daily.keys)
-        let covered = Set(try tables.days(in: analyticsCostTable)).intersection(needed)
+        // Covered as `report` and `audit` count it: a complete analytics_cost fetch holds the day.
+        let covered = Set(try tables.coveredDays(.analyticsCost, since: page.since, until: page.until).keys).intersection(needed)
         if covered.count < needed.count || (needed.isEmpty && page.since == nil) {
             page.keyCost = .partial(covered: covered.count, needed: needed.count)
         } else {

@@ -66,6 +66,13 @@ import TestSupport
         try DatabaseQueue(path: url.path).write { db in
             try legacy(db)
             try analytics?(db)
+            // The bookkeeping every projections file has: here, each day with analytics cost rows
+            // is covered by a complete fetch.
+            try db.execute(sql: "CREATE TABLE projection_days (stream TEXT, date TEXT, fetch_id TEXT, last_seq INTEGER)")
+            if try db.tableExists("claude_costs_by_key") {
+                try db.execute(
+                    sql: "INSERT INTO projection_days SELECT DISTINCT 'analytics_cost', date, 'fch_test', 1 FROM claude_costs_by_key")
+            }
         }
         return try ProjectionTables(url: url)
     }
