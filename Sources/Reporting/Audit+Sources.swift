@@ -27,17 +27,19 @@ extension Audit {
         public var analyticsSynced: Bool
     }
 
-    /// The comparison behind invariant 6 (see `sourcesAgree`).
-    public static func compareCostSources(ledger: Ledger, tables: ProjectionTables, tolerance: ExactDecimal) throws -> CostComparison {
-        let legacyDays = try tables.coveredDays(.cost)
-        let analyticsDays = try tables.hasTable(.costsByKey) ? try tables.coveredDays(.analyticsCost) : [:]
+    /// The comparison behind invariant 6 (see `sourcesAgree`), over `[since, until)` (all days by default).
+    public static func compareCostSources(
+        ledger: Ledger, tables: ProjectionTables, tolerance: ExactDecimal, since: Day? = nil, until: Day? = nil
+    ) throws -> CostComparison {
+        let legacyDays = try tables.coveredDays(.cost, since: since, until: until)
+        let analyticsDays = try tables.hasTable(.costsByKey) ? try tables.coveredDays(.analyticsCost, since: since, until: until) : [:]
         let both = Set(legacyDays.keys).intersection(analyticsDays.keys).sorted()
         var result = CostComparison(
             compared: 0, provisional: [], differences: [], overlap: !both.isEmpty,
             analyticsSynced: !analyticsDays.isEmpty)
         guard !both.isEmpty else { return result }
-        let legacy = try tables.costPerDay()
-        let analytics = try tables.billedCostPerDay()
+        let legacy = try tables.costPerDay(since: since, until: until)
+        let analytics = try tables.billedCostPerDay(since: since, until: until)
         var watermarks = Watermarks(ledger: ledger)
         for day in both {
             let billed = analytics[day]

@@ -169,9 +169,11 @@ struct SyncCommand: AsyncParsableCommand {
         engine: SyncEngine, ledger: Ledger, organization: SyncEngine.FetchedOrganization, options: SyncOptions
     ) async throws {
         guard options.streams.contains(.cost), options.streams.contains(.analyticsCost) else { return }
-        let comparison = try Audit.compareCostSources(ledger: ledger, tables: global.data.projectionTables(), tolerance: .zero)
+        // Only the revisited days: the rest of the history is not asked of the API again anyway.
         let horizon = options.today.adding(days: -SyncPlanner.analyticsRevisitDays)
-        let days = comparison.differences.map(\.day).filter { $0 >= horizon && $0 < options.until }
+        let comparison = try Audit.compareCostSources(
+            ledger: ledger, tables: global.data.projectionTables(), tolerance: .zero, since: horizon, until: options.until)
+        let days = comparison.differences.map(\.day)
         guard let first = days.min(), let last = days.max() else { return }
         let followUp = SyncOptions(
             since: first, until: last.adding(days: 1), streams: [.cost], revisitDays: 0,
