@@ -80,7 +80,7 @@ extension Ledger {
         }
     }
 
-    /// The page body exactly as received, after checking its LZ4 checksum, length and SHA-256.
+    /// The page body exactly as received, after checking its LZ4 frame, length and SHA-256.
     public func body(of event: Event) throws -> Data {
         let row = try read { db in
             try Row.fetchOne(
