@@ -1,3 +1,4 @@
+import CLZ4
 import CoreValues
 import Crypto
 import Foundation
@@ -95,6 +96,57 @@ extension Ledger {
         return try Ledger.decode(
             compressed: row["body"], rawLength: row["raw_length"], contentHash: event.contentHash,
             eventID: event.eventID, seq: event.seq)
+    }
+
+    /// `body(of:)` into memory from `buffers`: the frame is decompressed straight from SQLite's
+    /// copy of the blob, and the returned bytes go back to `buffers` when the last copy of the
+    /// `Data` is released. Same checks, same errors.
+    public func body(of event: Event, buffers: BodyBuffers) throws -> Data {
+        try read { db in
+            let cursor = try Row.fetchCursor(
+                db, sql: "SELECT raw_length, body FROM blobs WHERE content_hash = ?", arguments: [event.contentHash])
+            guard let row = try cursor.next() else {
+                throw LedgerError(
+                    .corruptBody,
+                    "event \(event.eventID) (seq \(event.seq)): its body \(event.contentHashHex) is missing from the ledger",
+                    eventID: event.eventID)
+            }
+            let rawLength: Int = row["raw_length"]
+            // One spare byte lets a frame that holds more content than recorded be detected.
+            let buffer = buffers.take(atLeast: max(rawLength, 0) + 1)
+            do {
+                try row.withUnsafeData(atIndex: 1) { frame in
+                    try Ledger.decode(
+                        frame: frame ?? Data(), into: buffer, rawLength: rawLength, contentHash: event.contentHash,
+                        eventID: event.eventID, seq: event.seq, buffers: buffers)
+                }
+            } catch {
+                buffers.give(buffer)
+                throw error
+            }
+            return Data(
+                bytesNoCopy: buffer.baseAddress!, count: rawLength,
+                deallocator: .custom { _, _ in buffers.give(buffer) })
+        }
+    }
+
+    private static func decode(
+        frame: Data, into buffer: UnsafeMutableRawBufferPointer, rawLength: Int, contentHash: Data, eventID: String,
+        seq: Int64, buffers: BodyBuffers
+    ) throws {
+        do {
+            let context = try buffers.takeContext()
+            defer { buffers.give(context: context) }
+            _ = try frame.withUnsafeBytes { raw in
+                try LZ4Frame.decompress(raw, into: buffer, expectedLength: rawLength, context: context)
+            }
+        } catch {
+            throw LedgerError(.corruptBody, "event \(eventID) (seq \(seq)): stored body is damaged: \(error)", eventID: eventID)
+        }
+        let digest = SHA256.hash(data: UnsafeRawBufferPointer(rebasing: buffer[0..<rawLength]))
+        guard digest.withUnsafeBytes({ $0.elementsEqual(contentHash) }) else {
+            throw LedgerError(.corruptBody, "event \(eventID) (seq \(seq)): body does not match its SHA-256", eventID: eventID)
+        }
     }
 
     static func decode(compressed: Data, rawLength: Int, contentHash: Data, eventID: String, seq: Int64) throws -> Data {

@@ -1,5 +1,4 @@
 import CoreValues
-import Dispatch
 import Foundation
 import GRDBSQLite
 import Ledger
@@ -10,9 +9,9 @@ import TableSchemas
 /// Both `rebuild` (every day) and `update` (the days whose authority changed) run through here,
 /// so an incremental update computes rows and day digests with exactly the code a rebuild uses.
 ///
-/// Pages are read and decoded in parallel batches on the other core(s) while this thread inserts
-/// the previous batch; memory holds at most two batches of pages plus the row digests of the days
-/// still open, whatever the size of the ledger.
+/// Pages are read and decoded on every core, ahead of this thread inserting them in ledger order
+/// (`DecodePipeline`); memory holds the pages within the byte budget plus the row digests of the
+/// days still open, whatever the size of the ledger.
 final class ProjectionRun {
     struct Item {
         var table: ProjectionTable
@@ -45,15 +44,14 @@ final class ProjectionRun {
     private var usageSums = UsageAccumulator()
 
     /// Threads that read and decode pages while this one inserts: one per core. Without indexes
-    /// to maintain the inserting thread needs about a third of what decoding a row costs (bind
-    /// and append, ~1 CPU-s against ~3 per million usage rows), so decoding bounds a rebuild and
-    /// gets every core; the two-batch pipeline stops decoders that run ahead.
+    /// to maintain the inserting thread needs about half of what decoding a row costs, so
+    /// decoding bounds a rebuild and gets every core (`DecodePipeline`).
     static let decodingThreads = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-    /// Pages per batch and the raw bytes a batch aims at: two batches are in memory at once (one
-    /// decoding, one inserting), so this bounds a rebuild's peak memory.
-    static let batchPages = 64
-    static let batchBytes = 4 << 20
+    /// Raw page bytes read and not yet inserted: with the decoded cells (about as much again)
+    /// this bounds a rebuild's peak memory, whatever the size of the ledger or of its pages
+    /// (beyond one page per thread plus one).
+    static let budgetBytes = 8 << 20
 
     init(ledger: Ledger, file: SQLiteFile, decoder: PageDecoder) throws {
         self.ledger = ledger
@@ -72,112 +70,60 @@ final class ProjectionRun {
             """)
     }
 
-    private struct PageJob {
+    private struct PageJob: Sendable {
         var item: Int
         var event: Ledger.Event
     }
 
-    /// Yields batches of page tasks, loading one fetch's event headers at a time.
-    private struct Batcher {
+    /// Yields the pages of every item in order, loading one fetch's event headers at a time.
+    private struct JobSource {
         let ledger: Ledger
         let items: [Item]
         var itemIndex = -1
         var events: [Ledger.Event] = []
         var eventIndex = 0
 
-        mutating func next() throws -> [PageJob]? {
-            var batch: [PageJob] = []
-            var bytes = 0
-            // At least one page per decoding thread, however large the pages are.
-            while batch.count < ProjectionRun.decodingThreads
-                || (batch.count < ProjectionRun.batchPages && bytes < ProjectionRun.batchBytes)
-            {
-                if eventIndex >= events.count {
-                    itemIndex += 1
-                    guard itemIndex < items.count else { break }
-                    events = try ledger.events(fetchID: items[itemIndex].fetchID)
-                    eventIndex = 0
-                    continue
-                }
-                let event = events[eventIndex]
-                eventIndex += 1
-                batch.append(PageJob(item: itemIndex, event: event))
-                bytes += event.rawLength
+        mutating func next() throws -> PageJob? {
+            while eventIndex >= events.count {
+                itemIndex += 1
+                guard itemIndex < items.count else { return nil }
+                events = try ledger.events(fetchID: items[itemIndex].fetchID)
+                eventIndex = 0
             }
-            return batch.isEmpty ? nil : batch
+            eventIndex += 1
+            return PageJob(item: itemIndex, event: events[eventIndex - 1])
         }
-    }
-
-    private final class Results: @unchecked Sendable {
-        let lock = NSLock()
-        var pages: [Result<DecodedPage, any Error>?]
-        init(count: Int) { pages = Array(repeating: nil, count: count) }
-    }
-
-    private final class Pending: @unchecked Sendable {
-        let group = DispatchGroup()
-        let results: Results
-        let tasks: [PageJob]
-        init(tasks: [PageJob]) {
-            self.tasks = tasks
-            self.results = Results(count: tasks.count)
-        }
-    }
-
-    private func startDecoding(_ tasks: [PageJob], items: [Item]) -> Pending {
-        let pending = Pending(tasks: tasks)
-        let ledger = self.ledger
-        let decoder = self.decoder
-        let work = tasks.map { (items[$0.item].table, items[$0.item].days, $0.event) }
-        pending.group.enter()
-        let workers = min(work.count, ProjectionRun.decodingThreads)
-        DispatchQueue.global().async {
-            // Worker w decodes pages w, w + workers, …: pages are of similar size within a batch.
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                for i in stride(from: w, to: work.count, by: workers) {
-                    let (table, days, event) = work[i]
-                    let result: Result<DecodedPage, any Error> = Result {
-                        let body = try ledger.body(of: event)
-                        return try decoder.decode(table: table, eventID: event.eventID, seq: event.seq, body: body) {
-                            days.contains(Int32($0.daysSinceEpoch))
-                        }
-                    }
-                    pending.results.lock.lock()
-                    pending.results.pages[i] = result
-                    pending.results.lock.unlock()
-                }
-            }
-            pending.group.leave()
-        }
-        return pending
     }
 
     /// Runs every item; rows go into the tables and closed days into `projection_day_digests`.
     func run(_ items: [Item]) throws {
-        var batcher = Batcher(ledger: ledger, items: items)
-        var pending = try batcher.next().map { startDecoding($0, items: items) }
+        var jobs = JobSource(ledger: ledger, items: items)
+        let ledger = self.ledger
+        let decoder = self.decoder
+        // Bodies are released as their pages are inserted; the decoding threads reuse them.
+        let buffers = BodyBuffers(keep: ProjectionRun.decodingThreads)
+        let pipeline = DecodePipeline<PageJob, DecodedPage>(
+            threads: ProjectionRun.decodingThreads, budgetBytes: ProjectionRun.budgetBytes,
+            source: { try jobs.next().map { ($0, $0.event.rawLength) } },
+            decode: { job in
+                let item = items[job.item]
+                let body = try ledger.body(of: job.event, buffers: buffers)
+                return try decoder.decode(table: item.table, eventID: job.event.eventID, seq: job.event.seq, body: body) {
+                    item.days.contains(Int32($0.daysSinceEpoch))
+                }
+            })
+        // On any error the decoding threads finish the page they hold before this unwinds.
+        defer { pipeline.stop() }
         var currentItem = -1
-        while let current = pending {
-            current.group.wait()
-            let following = try batcher.next()
-            pending = following.map { startDecoding($0, items: items) }
-            for (i, task) in current.tasks.enumerated() {
-                guard let result = current.results.pages[i] else { continue }
-                let page: DecodedPage
-                do {
-                    page = try result.get()
-                } catch {
-                    // Let the batch already decoding finish before unwinding.
-                    pending?.group.wait()
-                    throw error
-                }
-                if task.item != currentItem {
-                    try closeAllOpenDays()
-                    currentItem = task.item
-                    openTable = items[task.item].table
-                }
-                try insert(page)
+        while let result = pipeline.next() {
+            let (job, page) = try result.get()
+            if job.item != currentItem {
+                try closeAllOpenDays()
+                currentItem = job.item
+                openTable = items[job.item].table
             }
+            try insert(page)
+            pipeline.release()
         }
         try closeAllOpenDays()
         try recomputeDirtyDays()

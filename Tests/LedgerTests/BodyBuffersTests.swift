@@ -1,0 +1,96 @@
+import CoreValues
+import Foundation
+import GRDB
+import Testing
+import TestSupport
+
+@testable import Ledger
+
+/// `body(of:buffers:)`, the rebuild's read path: the same bytes and errors as `body(of:)`, from
+/// memory that is reused once a body is released, with at most `keep` buffers waiting.
+@Suite struct BodyBuffersTests {
+    /// Three bodies of 1.5 to 3 MB (several MiB granules) and one small one.
+    static func ledger(in dir: URL) throws -> (Ledger, [Ledger.Event], [Data]) {
+        let ledger = try Ledger(directory: dir, create: true)
+        var events: [Ledger.Event] = []
+        var bodies: [Data] = []
+        for (i, size) in [1_500_000, 3_000_000, 2_200_000, 700].enumerated() {
+            let body = Fixtures.jsonLike(bytes: size, seed: UInt64(i + 11))
+            bodies.append(body)
+            let fetch = Fixtures.fetch(day: Day("2025-08-01")!.adding(days: i).description)
+            events.append(try ledger.append(Fixtures.page(body, fetch: fetch)).event)
+        }
+        return (ledger, events, bodies)
+    }
+
+    @Test func sameBytesAsAFreshRead() async throws {
+        try await withTemporaryDirectory { dir in
+            let (ledger, events, bodies) = try Self.ledger(in: dir)
+            let buffers = BodyBuffers(keep: 2)
+            for (event, expected) in zip(events, bodies) {
+                let pooled = try ledger.body(of: event, buffers: buffers)
+                #expect(pooled == expected)
+                #expect(pooled == (try ledger.body(of: event)))
+            }
+            // Read one after another, the bodies shared one buffer (a too-small one is dropped).
+            #expect(buffers.waiting == 1)
+        }
+    }
+
+    @Test func aReleasedBodysMemoryIsReused() async throws {
+        try await withTemporaryDirectory { dir in
+            let (ledger, events, _) = try Self.ledger(in: dir)
+            let buffers = BodyBuffers(keep: 1)
+            var first: Data? = try ledger.body(of: events[1], buffers: buffers)
+            let address = first!.withUnsafeBytes { UInt(bitPattern: $0.baseAddress) }
+            #expect(buffers.waiting == 0)
+            first = nil
+            #expect(buffers.waiting == 1)
+            // A smaller body fits in the 3 MB one's buffer.
+            let second = try ledger.body(of: events[0], buffers: buffers)
+            #expect(second.withUnsafeBytes { UInt(bitPattern: $0.baseAddress) } == address)
+            #expect(buffers.waiting == 0)
+            _ = first
+        }
+    }
+
+    @Test func atMostKeepBuffersWait() async throws {
+        try await withTemporaryDirectory { dir in
+            let (ledger, events, _) = try Self.ledger(in: dir)
+            let buffers = BodyBuffers(keep: 2)
+            var held: [Data] = try events.map { try ledger.body(of: $0, buffers: buffers) }
+            #expect(buffers.waiting == 0)
+            held.removeAll()
+            #expect(buffers.waiting == 2)
+        }
+    }
+
+    @Test func aDamagedBodyFailsAsBeforeAndGivesItsBufferBack() async throws {
+        try await withTemporaryDirectory { dir in
+            let (ledger, events, _) = try Self.ledger(in: dir)
+            let victim = events[2]
+            var frame = try #require(
+                try DatabaseQueue(path: dir.appendingPathComponent("ledger.sqlite").path).read { db in
+                    try Data.fetchOne(db, sql: "SELECT body FROM blobs WHERE content_hash = ?", arguments: [victim.contentHash])
+                })
+            // A literal byte: the frame still decodes to the right length, so only SHA-256 sees it.
+            frame[frame.count / 2] ^= 0x01
+            try LedgerTamperTests.tamper(
+                dir, "UPDATE blobs SET body = ? WHERE content_hash = ?", arguments: [frame, victim.contentHash])
+            let buffers = BodyBuffers(keep: 2)
+            var messages: [String] = []
+            for read in [{ try ledger.body(of: victim) }, { try ledger.body(of: victim, buffers: buffers) }] {
+                do {
+                    _ = try read()
+                    Issue.record("a damaged body was returned")
+                } catch let error as LedgerError {
+                    #expect(error.code == .corruptBody)
+                    messages.append(error.message)
+                }
+            }
+            #expect(messages.count == 2 && messages[0] == messages[1])
+            #expect(messages.first?.contains(victim.eventID) == true)
+            #expect(buffers.waiting == 1)
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import Ledger
+
+/// Decodes pages on every core ahead of one consuming thread, handing them over in ledger order,
+/// with the raw bytes of pages taken but not yet consumed held under a budget.
+///
+/// There is no batch barrier: a decoding thread takes the next page as soon as it is done with
+/// one and the budget allows, so both cores stay busy while the consumer inserts (a batch
+/// pipeline left 0.4 of a core idle waiting for a batch's slowest page). The budget bounds memory
+/// by bytes, not pages, so a ledger of 9 MB pages holds about as much as one of 1 MB pages; at
+/// least `minimumPages` are always allowed, so one page larger than the budget still flows and
+/// every decoding thread has work while the consumer holds a page.
+final class DecodePipeline<Job: Sendable, Output>: @unchecked Sendable {
+    typealias Decoded = Result<(job: Job, output: Output), any Error>
+
+    private let condition = NSCondition()
+    private let source: () throws -> (job: Job, bytes: Int)?
+    private let decode: (Job) throws -> Output
+    private let budgetBytes: Int
+    private let minimumPages: Int
+
+    private var peeked: (job: Job, bytes: Int)?
+    private var exhausted = false
+    private var stopped = false
+    private var taken = 0
+    private var consumed = 0
+    private var done: [Int: Decoded] = [:]
+    private var sizes: [Int: Int] = [:]
+    private var bytesInFlight = 0
+    private var running = 0
+
+    /// `source` yields the jobs in order with their raw sizes (nil at the end) and is only ever
+    /// called by one thread at a time; `decode` runs on `threads` threads at once.
+    init(
+        threads: Int, budgetBytes: Int, source: @escaping () throws -> (job: Job, bytes: Int)?,
+        decode: @escaping (Job) throws -> Output
+    ) {
+        self.source = source
+        self.decode = decode
+        self.budgetBytes = budgetBytes
+        self.minimumPages = threads + 1
+        running = threads
+        for _ in 0..<threads {
+            let thread = Thread { [self] in work() }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+    }
+
+    /// The next page in order, waiting for it to be decoded; nil after the last. A failure to
+    /// decode it, or to list the pages, is returned in order like a page.
+    func next() -> Decoded? {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if let result = done.removeValue(forKey: consumed) {
+                consumed += 1
+                return result
+            }
+            if (exhausted || stopped) && consumed == taken { return nil }
+            condition.wait()
+        }
+    }
+
+    /// The consumer is finished with page `consumed - 1`: its bytes leave the budget.
+    func release() {
+        condition.lock()
+        bytesInFlight -= sizes.removeValue(forKey: consumed - 1) ?? 0
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Stops taking pages and waits for the decoding threads to finish the ones they hold.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        while running > 0 { condition.wait() }
+        condition.unlock()
+    }
+
+    private func work() {
+        condition.lock()
+        while !stopped && !exhausted {
+            if peeked == nil {
+                do {
+                    peeked = try source()
+                } catch {
+                    done[taken] = .failure(error)
+                    taken += 1
+                    exhausted = true
+                    condition.broadcast()
+                    break
+                }
+                if peeked == nil {
+                    exhausted = true
+                    condition.broadcast()
+                    break
+                }
+            }
+            let (job, bytes) = peeked!
+            // Pages taken and not yet released: decoding, decoded, or held by the consumer.
+            if sizes.count >= minimumPages && bytesInFlight + bytes > budgetBytes {
+                condition.wait()
+                continue
+            }
+            peeked = nil
+            let index = taken
+            taken += 1
+            sizes[index] = bytes
+            bytesInFlight += bytes
+            condition.unlock()
+            let result: Decoded = Result { (job, try decode(job)) }
+            condition.lock()
+            done[index] = result
+            condition.broadcast()
+        }
+        running -= 1
+        condition.broadcast()
+        condition.unlock()
+    }
+}
