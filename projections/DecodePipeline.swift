@@ -15,7 +15,7 @@ final class DecodePipeline<Job: Sendable, Output>: @unchecked Sendable {
 
     private let condition = NSCondition()
     private let source: () throws -> (job: Job, bytes: Int)?
-    private let decode: (Job) throws -> Output
+    private let decode: (Job, Int) throws -> Output
     private let budgetBytes: Int
     private let minimumPages: Int
 
@@ -30,18 +30,19 @@ final class DecodePipeline<Job: Sendable, Output>: @unchecked Sendable {
     private var running = 0
 
     /// `source` yields the jobs in order with their raw sizes (nil at the end) and is only ever
-    /// called by one thread at a time; `decode` runs on `threads` threads at once.
+    /// called by one thread at a time; `decode` runs on `threads` threads at once, each passing
+    /// its own index (0..<threads) for state of its own.
     init(
         threads: Int, budgetBytes: Int, source: @escaping () throws -> (job: Job, bytes: Int)?,
-        decode: @escaping (Job) throws -> Output
+        decode: @escaping (Job, Int) throws -> Output
     ) {
         self.source = source
         self.decode = decode
         self.budgetBytes = budgetBytes
         self.minimumPages = threads + 1
         running = threads
-        for _ in 0..<threads {
-            let thread = Thread { [self] in work() }
+        for index in 0..<threads {
+            let thread = Thread { [self] in work(thread: index) }
             thread.stackSize = 1 << 20
             thread.start()
         }
@@ -79,7 +80,7 @@ final class DecodePipeline<Job: Sendable, Output>: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func work() {
+    private func work(thread: Int) {
         condition.lock()
         while !stopped && !exhausted {
             if peeked == nil {
@@ -105,14 +106,14 @@ final class DecodePipeline<Job: Sendable, Output>: @unchecked Sendable {
                 continue
             }
             peeked = nil
-            let index = taken
+            let position = taken
             taken += 1
-            sizes[index] = bytes
+            sizes[position] = bytes
             bytesInFlight += bytes
             condition.unlock()
-            let result: Decoded = Result { (job, try decode(job)) }
+            let result: Decoded = Result { (job, try decode(job, thread)) }
             condition.lock()
-            done[index] = result
+            done[position] = result
             condition.broadcast()
         }
         running -= 1

@@ -38,10 +38,52 @@ final class ProjectionRun {
     private var dirty = Set<Int64>()
     /// Per table and day: the ordinal the day's next row gets in its rowid.
     private var nextOrdinal: [Int64: Int64] = [:]
-    /// Usage sums not yet added to `projection_usage_by_month` (`UsageSummary`): accumulated as
-    /// usage pages go in, added to the file when a page brings a second month and at the end, so
-    /// memory holds about one month of groups; additions are exact whenever they are made.
-    private var usageSums = UsageAccumulator()
+    /// Usage sums for `projection_usage_by_month` (`UsageSummary`), accumulated by the decoding
+    /// threads, one accumulator each, as they decode usage pages (off this thread, which bounds
+    /// the rebuild). A thread hands its sums over when a page brings a second month, and this
+    /// thread adds them to the file between pages and at the end; additions are exact and
+    /// commutative, so which thread summed a row does not matter. Memory holds about one month
+    /// of groups per thread.
+    private final class UsageSums: @unchecked Sendable {
+        final class Slot {
+            var sums = UsageAccumulator()
+        }
+        /// Slot `w` is touched only by decoding thread `w` while the pipeline runs.
+        let slots: [Slot]
+        private let lock = NSLock()
+        private var handedOver: [UsageAccumulator] = []
+
+        init(threads: Int) {
+            slots = (0..<threads).map { _ in Slot() }
+        }
+
+        /// On decoding thread `thread`: adds `page`'s rows.
+        func add(_ page: DecodedPage, thread: Int) {
+            let slot = slots[thread]
+            slot.sums.add(page)
+            if slot.sums.monthCount > UsageAccumulator.maxMonths {
+                lock.lock()
+                handedOver.append(slot.sums)
+                lock.unlock()
+                slot.sums = UsageAccumulator()
+            }
+        }
+
+        /// On the inserting thread: adds the sums handed over so far to `file`.
+        func write(to file: SQLiteFile) throws {
+            lock.lock()
+            var ready = handedOver
+            handedOver.removeAll()
+            lock.unlock()
+            for i in ready.indices { try ready[i].write(to: file) }
+        }
+
+        /// Once the decoding threads have stopped: adds everything left to `file`.
+        func writeAll(to file: SQLiteFile) throws {
+            try write(to: file)
+            for slot in slots { try slot.sums.write(to: file) }
+        }
+    }
 
     /// Threads that read and decode pages while this one inserts: one per core. Without indexes
     /// to maintain the inserting thread needs about half of what decoding a row costs, so
@@ -102,15 +144,20 @@ final class ProjectionRun {
         let decoder = self.decoder
         // Bodies are released as their pages are inserted; the decoding threads reuse them.
         let buffers = BodyBuffers(keep: ProjectionRun.decodingThreads)
+        let usageSums = UsageSums(threads: ProjectionRun.decodingThreads)
         let pipeline = DecodePipeline<PageJob, DecodedPage>(
             threads: ProjectionRun.decodingThreads, budgetBytes: ProjectionRun.budgetBytes,
             source: { try jobs.next().map { ($0, $0.event.rawLength) } },
-            decode: { job in
+            decode: { job, thread in
                 let item = items[job.item]
                 let body = try ledger.body(of: job.event, buffers: buffers)
-                return try decoder.decode(table: item.table, eventID: job.event.eventID, seq: job.event.seq, body: body) {
+                let page = try decoder.decode(
+                    table: item.table, eventID: job.event.eventID, seq: job.event.seq, body: body
+                ) {
                     item.days.contains(Int32($0.daysSinceEpoch))
                 }
+                if item.table == .usage { usageSums.add(page, thread: thread) }
+                return page
             })
         // On any error the decoding threads finish the page they hold before this unwinds.
         defer { pipeline.stop() }
@@ -124,10 +171,12 @@ final class ProjectionRun {
             }
             try insert(page)
             pipeline.release()
+            try usageSums.write(to: file)
         }
+        pipeline.stop()
+        try usageSums.writeAll(to: file)
         try closeAllOpenDays()
         try recomputeDirtyDays()
-        try usageSums.write(to: file)
     }
 
     private func key(_ table: ProjectionTable, _ day: Int32) -> Int64 {
@@ -161,10 +210,6 @@ final class ProjectionRun {
             row = end
         }
         rowsInserted[page.table, default: 0] += page.rowCount
-        if page.table == .usage {
-            usageSums.add(page)
-            if usageSums.monthCount > UsageAccumulator.maxMonths { try usageSums.write(to: file) }
-        }
         // Buckets come oldest first: once a page starts after a day, that day is usually done.
         // A day that reappears later is marked dirty and re-hashed from the table at the end.
         for day in openDays.keys where day < minDay {

@@ -1,8 +1,8 @@
 import CoreValues
 import Foundation
 
-/// The usage rows' sums by month and value of date, workspace, model and API key, accumulated on
-/// the inserting thread as pages go in (see `UsageSummary`).
+/// The usage rows' sums by month and value of date, workspace, model and API key, accumulated by
+/// each decoding thread as it decodes usage pages (see `UsageSummary`, `ProjectionRun`).
 ///
 /// Values are interned by their bytes in the page (an open-addressing table over a byte arena),
 /// so a row costs three hash lookups and four vector additions, and a String is made once per

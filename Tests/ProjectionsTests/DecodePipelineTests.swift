@@ -49,7 +49,7 @@ import Testing
                 next += 1
                 return (next - 1, sizes[next - 1])
             },
-            decode: { job in
+            decode: { job, _ in
                 meter.took(sizes[job])
                 // Uneven work, so later pages often finish first.
                 usleep(UInt32((job * 7919) % 5) * 300)
@@ -114,6 +114,46 @@ import Testing
         let meter = Meter()
         let seen = Self.run(sizes: sizes, threads: 2, budget: 1_000, meter: meter, sourceFailsAt: 25)
         #expect(seen == (0..<25).map { .success($0) } + [.failure(Failure(job: 25))])
+    }
+
+    @Test func eachThreadPassesItsOwnIndex() {
+        // Per-thread state is indexed by it: an index out of 0..<threads, or two threads with one
+        // index at the same time, would corrupt it.
+        final class Owners: @unchecked Sendable {
+            let lock = NSLock()
+            var busy = Set<Int>()
+            var seen = Set<Int>()
+            var clashes = 0
+        }
+        let owners = Owners()
+        var next = 0
+        let pipeline = DecodePipeline<Int, Int>(
+            threads: 3, budgetBytes: 10_000,
+            source: {
+                guard next < 400 else { return nil }
+                next += 1
+                return (next - 1, 100)
+            },
+            decode: { job, thread in
+                owners.lock.lock()
+                if !owners.busy.insert(thread).inserted { owners.clashes += 1 }
+                owners.seen.insert(thread)
+                owners.lock.unlock()
+                usleep(UInt32(job % 3) * 200)
+                owners.lock.lock()
+                owners.busy.remove(thread)
+                owners.lock.unlock()
+                return job
+            })
+        var count = 0
+        while let result = pipeline.next() {
+            if case .success = result { count += 1 }
+            pipeline.release()
+        }
+        pipeline.stop()
+        #expect(count == 400)
+        #expect(owners.clashes == 0)
+        #expect(owners.seen.isSubset(of: [0, 1, 2]) && !owners.seen.isEmpty)
     }
 
     @Test func anEmptySourceEndsAtOnce() {
