@@ -143,7 +143,7 @@ final class ProjectionRun {
         let ledger = self.ledger
         let decoder = self.decoder
         // Bodies are released as their pages are inserted; the decoding threads reuse them.
-        let buffers = BodyBuffers(keep: ProjectionRun.decodingThreads)
+        let buffers = BodyBuffers(keep: 1)
         let usageSums = UsageSums(threads: ProjectionRun.decodingThreads)
         let pipeline = DecodePipeline<PageJob, DecodedPage>(
             threads: ProjectionRun.decodingThreads, budgetBytes: ProjectionRun.budgetBytes,
