@@ -20,13 +20,10 @@ extension Ledger {
         var problems: [String?] = []
     }
 
-    /// The most of the ledger file `verify`'s body pass reads through a memory map (SQLite caps it
-    /// at its build's `SQLITE_MAX_MMAP_SIZE`, 2 GB by default; the rest is read as usual).
-    static let verifyMapBytes: Int64 = 1 << 40
-
     /// Checks every stored body once. The reading connection copies bodies out in batches while
     /// the other cores decompress and hash the previous batch (two batches in flight at most), each
-    /// worker reusing one LZ4 context and one output buffer; memory stays flat.
+    /// worker reusing one LZ4 context and one output buffer; memory stays flat. The read-only
+    /// connection reads through a memory map (`Ledger.readMapBytes`).
     func checkBodies(totalStored: Int64, progress: ((Int64, Int64) -> Void)?) throws -> BodyCheck {
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let checkers = try (0..<workers).map { _ in try BodyChecker() }
@@ -85,12 +82,6 @@ extension Ledger {
             progress?(result.storedBytes, totalStored)
         }
         try read { db in
-            // Bodies span many 4 KiB overflow pages: read through a memory map, SQLite copies each
-            // from the page cache instead of making one `pread` call per page (which cost as much
-            // as hashing). Mapped pages count in the process's resident size; they are the page
-            // cache's, shared and never written. Only this pass maps; the connection is reset.
-            try db.execute(sql: "PRAGMA mmap_size = \(Ledger.verifyMapBytes)")
-            defer { try? db.execute(sql: "PRAGMA mmap_size = 0") }
             let cursor = try Row.fetchCursor(db, sql: "SELECT content_hash, raw_length, body FROM blobs")
             var batch = BodyBatch()
             while let row = try cursor.next() {

@@ -94,3 +94,20 @@ import TestSupport
         }
     }
 }
+
+/// A read-only ledger reads bodies through a memory map (`Ledger.readMapBytes`), set when each
+/// connection opens; a writable one does not, so a rebuild's resident size is not the ledger's.
+@Suite struct ReadOnlyLedgerMapTests {
+    @Test func readOnlyConnectionsMapTheFileWritableOnesDoNot() async throws {
+        try await withTemporaryDirectory { dir in
+            let (writable, events) = try Fixtures.ledger(in: dir, count: 3)
+            let readOnly = try Ledger.openReadOnly(directory: dir)
+            let mapped = try readOnly.read { db in try Int64.fetchOne(db, sql: "PRAGMA mmap_size") }
+            #expect((mapped ?? 0) > 0)
+            #expect(try writable.read { db in try Int64.fetchOne(db, sql: "PRAGMA mmap_size") } == 0)
+            // Bodies read through the map are the same bytes, and verify passes.
+            for event in events { #expect(try readOnly.body(of: event) == writable.body(of: event)) }
+            #expect(try readOnly.verify().isValid)
+        }
+    }
+}
