@@ -13,6 +13,9 @@ import Ledger
 final class DecodePipeline<Job: Sendable, Output>: @unchecked Sendable {
     typealias Decoded = Result<(job: Job, output: Output), any Error>
 
+    /// How much the decoding threads' nice value exceeds the consumer's (a lower priority).
+    static var decoderNice: Int32 { 10 }
+
     private let condition = NSCondition()
     private let source: () throws -> (job: Job, bytes: Int)?
     private let decode: (Job, Int) throws -> Output
@@ -81,6 +84,14 @@ final class DecodePipeline<Job: Sendable, Output>: @unchecked Sendable {
     }
 
     private func work(thread: Int) {
+        #if os(Linux)
+            // The consumer is the critical path (it is busy most of the time; the decoders about
+            // half): three threads on two cores otherwise share them equally, and the consumer
+            // waits for a core. On Linux the nice value is per thread, and `0` is this thread;
+            // it is raised relative to the consumer's (never lowered, so `nice` still holds).
+            let which = __priority_which_t(PRIO_PROCESS.rawValue)
+            _ = setpriority(which, 0, min(19, getpriority(which, 0) + DecodePipeline.decoderNice))
+        #endif
         condition.lock()
         while !stopped && !exhausted {
             if peeked == nil {

@@ -156,6 +156,36 @@ import Testing
         #expect(owners.seen.isSubset(of: [0, 1, 2]) && !owners.seen.isEmpty)
     }
 
+    #if os(Linux)
+        @Test func decodingThreadsYieldToTheConsumer() {
+            final class Seen: @unchecked Sendable {
+                let lock = NSLock()
+                var nice: Set<Int32> = []
+            }
+            let seen = Seen()
+            var next = 0
+            let pipeline = DecodePipeline<Int, Int>(
+                threads: 2, budgetBytes: 1_000,
+                source: {
+                    guard next < 20 else { return nil }
+                    next += 1
+                    return (next - 1, 100)
+                },
+                decode: { job, _ in
+                    errno = 0
+                    let value = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+                    seen.lock.lock()
+                    seen.nice.insert(value)
+                    seen.lock.unlock()
+                    return job
+                })
+            while pipeline.next() != nil { pipeline.release() }
+            pipeline.stop()
+            let mine = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+            #expect(seen.nice == [min(19, mine + DecodePipeline<Int, Int>.decoderNice)])
+        }
+    #endif
+
     @Test func anEmptySourceEndsAtOnce() {
         let meter = Meter()
         #expect(Self.run(sizes: [], threads: 2, budget: 1_000, meter: meter).isEmpty)
