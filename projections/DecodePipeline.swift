@@ -46,7 +46,7 @@ final class DecodePipeline<Job: Sendable, Output>: @unchecked Sendable {
         running = threads
         for index in 0..<threads {
             let thread = Thread { [self] in work(thread: index) }
-            thread.stackSize = 1 << 20
+            thread.stackSize = 8 << 20
             thread.start()
         }
     }

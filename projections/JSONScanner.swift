@@ -306,18 +306,26 @@ struct JSONScanner {
         return negative ? -value : value
     }
 
+    /// How deep `skipValue` follows nested arrays and objects (the Admin API nests a few levels).
+    static let maxSkipDepth = 512
+
     /// Skips one value of any type, checking that its structure is well formed.
-    mutating func skipValue() throws {
+    mutating func skipValue(depth: Int = 0) throws {
+        // Unknown values are skipped by recursion: a page nested without end would otherwise run
+        // the decoding thread out of stack and crash the process instead of failing the page.
+        guard depth < JSONScanner.maxSkipDepth else {
+            throw fail("values nested deeper than \(JSONScanner.maxSkipDepth) levels")
+        }
         let b = peek()
         switch b {
         case UInt8(ascii: "\""):
             _ = try scanRawString()
         case UInt8(ascii: "{"):
             var state = try beginObject()
-            while try nextKey(&state) != nil { try skipValue() }
+            while try nextKey(&state) != nil { try skipValue(depth: depth + 1) }
         case UInt8(ascii: "["):
             var state = try beginArray()
-            while try nextElement(&state) { try skipValue() }
+            while try nextElement(&state) { try skipValue(depth: depth + 1) }
         case UInt8(ascii: "t"): try readLiteral("true")
         case UInt8(ascii: "f"): try readLiteral("false")
         case UInt8(ascii: "n"): try readLiteral("null")

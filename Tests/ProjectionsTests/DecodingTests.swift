@@ -172,6 +172,24 @@ import TableSchemas
         #expect(error?.description.contains(json) == false, "an error never quotes the page body")
     }
 
+    /// An unknown field is skipped whatever it holds, but a value nested without end is an
+    /// undecodable page, not a decoding thread out of stack.
+    @Test func deeplyNestedUnknownValuesFailThePageInsteadOfTheProcess() throws {
+        func page(nesting depth: Int) -> Data {
+            let nested = String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
+            return Data(
+                ("{\"data\":[{\"starting_at\":\"2025-01-01T00:00:00Z\",\"results\":[{\"amount\":\"1\",\"currency\":\"USD\",\"x\":"
+                    + nested + "}]}],\"has_more\":false}").utf8)
+        }
+        let fine = try PageDecoder().decode(table: .costs, eventID: "evt_ok", seq: 1, body: page(nesting: 100)) { _ in true }
+        #expect(fine.rowCount == 1)
+        let error = #expect(throws: ProjectionError.self) {
+            _ = try PageDecoder().decode(table: .costs, eventID: "evt_deep", seq: 1, body: page(nesting: 1_000_000)) { _ in true }
+        }
+        #expect(error?.eventID == "evt_deep")
+        #expect(error?.description.contains("nested deeper than 512") == true)
+    }
+
     @Test func rebuildReportsTheUndecodableEventAndKeepsThePreviousBuild() throws {
         let l = try TestLedger()
         try l.appendFetch(
