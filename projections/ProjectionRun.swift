@@ -85,9 +85,9 @@ final class ProjectionRun {
         }
     }
 
-    /// Threads that read and decode pages while this one inserts: one per core. Without indexes
-    /// to maintain the inserting thread needs about half of what decoding a row costs, so
-    /// decoding bounds a rebuild and gets every core (`DecodePipeline`).
+    /// Threads that read and decode pages while this one inserts: one per core. This thread bounds
+    /// a rebuild (busy most of the time, each decoder about half of it), so the decoders run at a
+    /// lower priority and take what it leaves of the cores (`DecodePipeline`).
     static let decodingThreads = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// Raw page bytes read and not yet inserted: with the decoded cells (about as much again)
