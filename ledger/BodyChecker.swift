@@ -27,6 +27,11 @@ final class BodyChecker {
     /// nil when `frame` decompresses to exactly `expectedLength` bytes whose SHA-256 is
     /// `contentHash`; otherwise what is wrong, in words.
     func problem(frame: UnsafeRawBufferPointer, expectedLength: Int, contentHash: UnsafeRawBufferPointer) -> String? {
+        do {
+            try LZ4Frame.checkLength(expectedLength, frameBytes: frame.count)
+        } catch {
+            return "stored body is damaged: \(error)"
+        }
         // One spare byte lets a frame that holds more content than recorded be detected.
         if buffer.count < expectedLength + 1 {
             buffer.deallocate()

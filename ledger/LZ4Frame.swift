@@ -30,6 +30,20 @@ enum LZ4Frame {
         return output
     }
 
+    /// LZ4 expands a block at most about 255 times (a match of 255 more bytes per length byte), so
+    /// a frame of `frameBytes` bytes cannot hold more than this: a larger recorded length is
+    /// damage, and is refused before memory is set aside for it.
+    static func maxContent(frameBytes: Int) -> Int {
+        frameBytes.multipliedReportingOverflow(by: 256).overflow ? Int.max : frameBytes * 256 + 1024
+    }
+
+    /// Throws unless `expectedLength` could be the content of a frame of `frameBytes` bytes.
+    static func checkLength(_ expectedLength: Int, frameBytes: Int) throws {
+        guard expectedLength >= 0, expectedLength <= maxContent(frameBytes: frameBytes) else {
+            throw Failure(description: "recorded length \(expectedLength) is impossible for a \(frameBytes)-byte lz4 frame")
+        }
+    }
+
     /// Decompresses one frame whose content is expected to be exactly `expectedLength` bytes.
     static func decompress(_ frame: Data, expectedLength: Int) throws -> Data {
         var context: OpaquePointer?
@@ -38,6 +52,7 @@ enum LZ4Frame {
             throw Failure(description: "lz4 context creation failed")
         }
         defer { LZ4F_freeDecompressionContext(dctx) }
+        try checkLength(expectedLength, frameBytes: frame.count)
         // One spare byte lets a frame that holds more content than expected be detected.
         var output = Data(count: expectedLength + 1)
         let produced = try output.withUnsafeMutableBytes { out in

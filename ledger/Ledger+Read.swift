@@ -112,17 +112,26 @@ extension Ledger {
                     eventID: event.eventID)
             }
             let rawLength: Int = row["raw_length"]
-            // One spare byte lets a frame that holds more content than recorded be detected.
-            let buffer = buffers.take(atLeast: max(rawLength, 0) + 1)
-            do {
-                try row.withUnsafeData(atIndex: 1) { frame in
-                    try Ledger.decode(
-                        frame: frame ?? Data(), into: buffer, rawLength: rawLength, contentHash: event.contentHash,
-                        eventID: event.eventID, seq: event.seq, buffers: buffers)
+            let buffer = try row.withUnsafeData(atIndex: 1) { frame in
+                let frame = frame ?? Data()
+                do {
+                    try LZ4Frame.checkLength(rawLength, frameBytes: frame.count)
+                } catch {
+                    throw LedgerError(
+                        .corruptBody, "event \(event.eventID) (seq \(event.seq)): stored body is damaged: \(error)",
+                        eventID: event.eventID)
                 }
-            } catch {
-                buffers.give(buffer)
-                throw error
+                // One spare byte lets a frame that holds more content than recorded be detected.
+                let buffer = buffers.take(atLeast: rawLength + 1)
+                do {
+                    try Ledger.decode(
+                        frame: frame, into: buffer, rawLength: rawLength, contentHash: event.contentHash,
+                        eventID: event.eventID, seq: event.seq, buffers: buffers)
+                } catch {
+                    buffers.give(buffer)
+                    throw error
+                }
+                return buffer
             }
             return Data(
                 bytesNoCopy: buffer.baseAddress!, count: rawLength,

@@ -111,3 +111,24 @@ import TestSupport
         }
     }
 }
+
+/// A recorded length no LZ4 frame of the stored size can hold (LZ4 expands at most 255 times)
+/// is reported as a damaged body by every reader, before any memory is set aside for it. (A
+/// negative one is refused by the table's CHECK constraint.)
+@Suite struct ImpossibleLengthTests {
+    @Test(arguments: [Int64(1) << 40, Int64(10_000_000)])
+    func anImpossibleRecordedLengthIsADamagedBodyNotACrash(_ length: Int64) async throws {
+        try await withTemporaryDirectory { dir in
+            let (ledger, events) = try Fixtures.ledger(in: dir, count: 3)
+            let victim = events[1]
+            try LedgerTamperTests.tamper(
+                dir, "UPDATE blobs SET raw_length = ? WHERE content_hash = ?", arguments: [length, victim.contentHash])
+            for read in [{ try ledger.body(of: victim) }, { try ledger.body(of: victim, buffers: BodyBuffers(keep: 1)) }] {
+                #expect(throws: LedgerError.self) { _ = try read() }
+            }
+            let report = try ledger.verify()
+            #expect(!report.isValid)
+            #expect(report.problems.map(\.description).joined().contains(victim.eventID))
+        }
+    }
+}
