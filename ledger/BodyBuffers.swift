@@ -66,7 +66,8 @@ public final class BodyBuffers: @unchecked Sendable {
         let dropped = smallest.map { free.remove(at: $0) }
         lock.unlock()
         dropped?.deallocate()
-        let size = (count + BodyBuffers.granule - 1) / BodyBuffers.granule * BodyBuffers.granule
+        // Rounded up only when kept for reuse: a one-off read (`keep` 0) takes what it needs.
+        let size = keep == 0 ? count : (count + BodyBuffers.granule - 1) / BodyBuffers.granule * BodyBuffers.granule
         return UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
     }
 

@@ -1,5 +1,4 @@
 import CLZ4
-import Crypto
 import Foundation
 
 /// Checks stored bodies (LZ4 frame, recorded length, SHA-256) without allocating per body: one
@@ -38,14 +37,10 @@ final class BodyChecker {
             buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(expectedLength + 1, buffer.count * 2), alignment: 16)
         }
         LZ4F_resetDecompressionContext(context)
-        let produced: Int
-        do {
-            produced = try LZ4Frame.decompress(frame, into: buffer, expectedLength: expectedLength, context: context)
-        } catch {
-            return "stored body is damaged: \(error)"
+        switch Ledger.unpack(frame, into: buffer, expectedLength: expectedLength, contentHash: contentHash, context: context) {
+        case nil: return nil
+        case .damaged(let why): return "stored body is damaged: \(why)"
+        case .hashMismatch: return "stored body does not match its SHA-256"
         }
-        let digest = SHA256.hash(data: UnsafeRawBufferPointer(rebasing: buffer[0..<produced]))
-        let matches = digest.withUnsafeBytes { $0.elementsEqual(contentHash) }
-        return matches ? nil : "stored body does not match its SHA-256"
     }
 }

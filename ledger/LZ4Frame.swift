@@ -44,26 +44,6 @@ enum LZ4Frame {
         }
     }
 
-    /// Decompresses one frame whose content is expected to be exactly `expectedLength` bytes.
-    static func decompress(_ frame: Data, expectedLength: Int) throws -> Data {
-        var context: OpaquePointer?
-        let created = LZ4F_createDecompressionContext(&context, UInt32(LZ4F_VERSION))
-        guard LZ4F_isError(created) == 0, let dctx = context else {
-            throw Failure(description: "lz4 context creation failed")
-        }
-        defer { LZ4F_freeDecompressionContext(dctx) }
-        try checkLength(expectedLength, frameBytes: frame.count)
-        // One spare byte lets a frame that holds more content than expected be detected.
-        var output = Data(count: expectedLength + 1)
-        let produced = try output.withUnsafeMutableBytes { out in
-            try frame.withUnsafeBytes { inp in
-                try decompress(inp, into: out, expectedLength: expectedLength, context: dctx)
-            }
-        }
-        output.count = produced
-        return output
-    }
-
     /// The one decompression loop: `frame` into `output` (at least `expectedLength + 1` bytes, the
     /// spare byte catching a frame that holds more than recorded) with a fresh or reset `context`.
     /// Returns the bytes produced, which are exactly `expectedLength`, or throws what is wrong.

@@ -83,33 +83,21 @@ extension Ledger {
 
     /// The page body exactly as received, after checking its LZ4 frame, length and SHA-256.
     public func body(of event: Event) throws -> Data {
-        let row = try read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT raw_length, body FROM blobs WHERE content_hash = ?",
-                arguments: [event.contentHash])
-        }
-        guard let row else {
-            throw LedgerError(
-                .corruptBody, "event \(event.eventID) (seq \(event.seq)): its body \(event.contentHashHex) is missing from the ledger",
-                eventID: event.eventID)
-        }
-        return try Ledger.decode(
-            compressed: row["body"], rawLength: row["raw_length"], contentHash: event.contentHash,
-            eventID: event.eventID, seq: event.seq)
+        try body(of: event, buffers: BodyBuffers(keep: 0))
     }
 
     /// `body(of:)` into memory from `buffers`: the frame is decompressed straight from SQLite's
     /// copy of the blob, and the returned bytes go back to `buffers` when the last copy of the
     /// `Data` is released. Same checks, same errors.
     public func body(of event: Event, buffers: BodyBuffers) throws -> Data {
-        try read { db in
+        func corrupt(_ what: String) -> LedgerError {
+            LedgerError(.corruptBody, "event \(event.eventID) (seq \(event.seq)): \(what)", eventID: event.eventID)
+        }
+        return try read { db in
             let cursor = try Row.fetchCursor(
                 db, sql: "SELECT raw_length, body FROM blobs WHERE content_hash = ?", arguments: [event.contentHash])
             guard let row = try cursor.next() else {
-                throw LedgerError(
-                    .corruptBody,
-                    "event \(event.eventID) (seq \(event.seq)): its body \(event.contentHashHex) is missing from the ledger",
-                    eventID: event.eventID)
+                throw corrupt("its body \(event.contentHashHex) is missing from the ledger")
             }
             let rawLength: Int = row["raw_length"]
             let buffer = try row.withUnsafeData(atIndex: 1) { frame in
@@ -117,21 +105,31 @@ extension Ledger {
                 do {
                     try LZ4Frame.checkLength(rawLength, frameBytes: frame.count)
                 } catch {
-                    throw LedgerError(
-                        .corruptBody, "event \(event.eventID) (seq \(event.seq)): stored body is damaged: \(error)",
-                        eventID: event.eventID)
+                    throw corrupt("stored body is damaged: \(error)")
                 }
                 // One spare byte lets a frame that holds more content than recorded be detected.
                 let buffer = buffers.take(atLeast: rawLength + 1)
+                var fault: UnpackFault?
                 do {
-                    try Ledger.decode(
-                        frame: frame, into: buffer, rawLength: rawLength, contentHash: event.contentHash,
-                        eventID: event.eventID, seq: event.seq, buffers: buffers)
+                    let context = try buffers.takeContext()
+                    defer { buffers.give(context: context) }
+                    fault = frame.withUnsafeBytes { raw in
+                        event.contentHash.withUnsafeBytes { hash in
+                            Ledger.unpack(raw, into: buffer, expectedLength: rawLength, contentHash: hash, context: context)
+                        }
+                    }
                 } catch {
-                    buffers.give(buffer)
-                    throw error
+                    fault = .damaged("\(error)")
                 }
-                return buffer
+                switch fault {
+                case nil: return buffer
+                case .damaged(let why):
+                    buffers.give(buffer)
+                    throw corrupt("stored body is damaged: \(why)")
+                case .hashMismatch:
+                    buffers.give(buffer)
+                    throw corrupt("body does not match its SHA-256")
+                }
             }
             return Data(
                 bytesNoCopy: buffer.baseAddress!, count: rawLength,
@@ -139,36 +137,28 @@ extension Ledger {
         }
     }
 
-    private static func decode(
-        frame: Data, into buffer: UnsafeMutableRawBufferPointer, rawLength: Int, contentHash: Data, eventID: String,
-        seq: Int64, buffers: BodyBuffers
-    ) throws {
-        do {
-            let context = try buffers.takeContext()
-            defer { buffers.give(context: context) }
-            _ = try frame.withUnsafeBytes { raw in
-                try LZ4Frame.decompress(raw, into: buffer, expectedLength: rawLength, context: context)
-            }
-        } catch {
-            throw LedgerError(.corruptBody, "event \(eventID) (seq \(seq)): stored body is damaged: \(error)", eventID: eventID)
-        }
-        let digest = SHA256.hash(data: UnsafeRawBufferPointer(rebasing: buffer[0..<rawLength]))
-        guard digest.withUnsafeBytes({ $0.elementsEqual(contentHash) }) else {
-            throw LedgerError(.corruptBody, "event \(eventID) (seq \(seq)): body does not match its SHA-256", eventID: eventID)
-        }
+    /// What is wrong with a stored body.
+    enum UnpackFault: Equatable {
+        /// The LZ4 frame is invalid or does not hold exactly the recorded length.
+        case damaged(String)
+        case hashMismatch
     }
 
-    static func decode(compressed: Data, rawLength: Int, contentHash: Data, eventID: String, seq: Int64) throws -> Data {
-        let raw: Data
+    /// The one check of a stored body, for every reader and `verify`: decompresses `frame` into
+    /// `output` (at least `expectedLength + 1` bytes, see `LZ4Frame.checkLength`) with a fresh or
+    /// reset `context`, and checks the bytes' SHA-256 against `contentHash`. nil when all is well.
+    static func unpack(
+        _ frame: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, expectedLength: Int,
+        contentHash: UnsafeRawBufferPointer, context: OpaquePointer
+    ) -> UnpackFault? {
+        let produced: Int
         do {
-            raw = try LZ4Frame.decompress(compressed, expectedLength: rawLength)
+            produced = try LZ4Frame.decompress(frame, into: output, expectedLength: expectedLength, context: context)
         } catch {
-            throw LedgerError(.corruptBody, "event \(eventID) (seq \(seq)): stored body is damaged: \(error)", eventID: eventID)
+            return .damaged("\(error)")
         }
-        guard Data(SHA256.hash(data: raw)) == contentHash else {
-            throw LedgerError(.corruptBody, "event \(eventID) (seq \(seq)): body does not match its SHA-256", eventID: eventID)
-        }
-        return raw
+        let digest = SHA256.hash(data: UnsafeRawBufferPointer(rebasing: output[0..<produced]))
+        return digest.withUnsafeBytes { $0.elementsEqual(contentHash) } ? nil : .hashMismatch
     }
 
     /// One pagination chain as the chained event headers describe it.

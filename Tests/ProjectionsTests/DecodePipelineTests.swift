@@ -73,6 +73,26 @@ import Testing
         return seen
     }
 
+    /// Runs `count` jobs of 100 bytes each through `decode` and returns how many came out.
+    static func drain(count: Int, threads: Int, budget: Int, decode: @escaping (Int, Int) throws -> Int) -> Int {
+        var next = 0
+        let pipeline = DecodePipeline<Int, Int>(
+            threads: threads, budgetBytes: budget,
+            source: {
+                guard next < count else { return nil }
+                next += 1
+                return (next - 1, 100)
+            },
+            decode: decode)
+        var done = 0
+        while let result = pipeline.next() {
+            if case .success = result { done += 1 }
+            pipeline.release()
+        }
+        pipeline.stop()
+        return done
+    }
+
     @Test func pagesComeOutInOrder() {
         let sizes = (0..<300).map { 1_000 + ($0 * 37) % 900 }
         let meter = Meter()
@@ -126,31 +146,17 @@ import Testing
             var clashes = 0
         }
         let owners = Owners()
-        var next = 0
-        let pipeline = DecodePipeline<Int, Int>(
-            threads: 3, budgetBytes: 10_000,
-            source: {
-                guard next < 400 else { return nil }
-                next += 1
-                return (next - 1, 100)
-            },
-            decode: { job, thread in
-                owners.lock.lock()
-                if !owners.busy.insert(thread).inserted { owners.clashes += 1 }
-                owners.seen.insert(thread)
-                owners.lock.unlock()
-                usleep(UInt32(job % 3) * 200)
-                owners.lock.lock()
-                owners.busy.remove(thread)
-                owners.lock.unlock()
-                return job
-            })
-        var count = 0
-        while let result = pipeline.next() {
-            if case .success = result { count += 1 }
-            pipeline.release()
+        let count = Self.drain(count: 400, threads: 3, budget: 10_000) { job, thread in
+            owners.lock.lock()
+            if !owners.busy.insert(thread).inserted { owners.clashes += 1 }
+            owners.seen.insert(thread)
+            owners.lock.unlock()
+            usleep(UInt32(job % 3) * 200)
+            owners.lock.lock()
+            owners.busy.remove(thread)
+            owners.lock.unlock()
+            return job
         }
-        pipeline.stop()
         #expect(count == 400)
         #expect(owners.clashes == 0)
         #expect(owners.seen.isSubset(of: [0, 1, 2]) && !owners.seen.isEmpty)
@@ -163,24 +169,14 @@ import Testing
                 var nice: Set<Int32> = []
             }
             let seen = Seen()
-            var next = 0
-            let pipeline = DecodePipeline<Int, Int>(
-                threads: 2, budgetBytes: 1_000,
-                source: {
-                    guard next < 20 else { return nil }
-                    next += 1
-                    return (next - 1, 100)
-                },
-                decode: { job, _ in
-                    errno = 0
-                    let value = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
-                    seen.lock.lock()
-                    seen.nice.insert(value)
-                    seen.lock.unlock()
-                    return job
-                })
-            while pipeline.next() != nil { pipeline.release() }
-            pipeline.stop()
+            let count = Self.drain(count: 20, threads: 2, budget: 1_000) { job, _ in
+                let value = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+                seen.lock.lock()
+                seen.nice.insert(value)
+                seen.lock.unlock()
+                return job
+            }
+            #expect(count == 20)
             let mine = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
             #expect(seen.nice == [min(19, mine + DecodePipeline<Int, Int>.decoderNice)])
         }
